@@ -1,0 +1,214 @@
+"""Wiring: one function builds the PTB application, one class runs it durably."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import Any
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram.request import BaseRequest, HTTPXRequest
+
+import handlers
+from bot import commands, migrate
+from bot.config import Settings
+from bot.context import BotContext
+from bot.db import Database
+from bot.i18n import gettext
+from bot.runtime import inbox, outbox
+from bot.runtime.dispatcher import ChatOrderedDispatcher
+from bot.runtime.inbox import InboxItem
+from bot.runtime.rate_limit import SendRateLimiter
+from bot.runtime.scope import CallbackAnswer, UpdateScope, register, release
+from bot.runtime.sender import OutboxSender
+from bot.runtime.sender import prune as prune_outbox
+from bot.runtime.sweeper import Sweep, schedule
+from bot.services import users
+from bot.services.users import TelegramIdentity
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_BUDGET_SECONDS = 8.0
+
+
+def build_application(
+    settings: Settings, token: str, request: BaseRequest | None = None
+) -> Application[Any, BotContext, Any, Any, Any, Any]:
+    """The PTB application with every handler registered; it has no Updater (we poll durably).
+
+    ``request`` replaces the HTTP layer (tests pass an offline one).
+    """
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .updater(None)
+        .context_types(ContextTypes(context=BotContext))
+        .request(
+            request or HTTPXRequest(connection_pool_size=64, read_timeout=20, write_timeout=20)
+        )
+        .get_updates_request(request or HTTPXRequest(connection_pool_size=2, read_timeout=40))
+    )
+    if settings.telegram_base_url:
+        base = settings.telegram_base_url.rstrip("/")
+        builder = builder.base_url(base).base_file_url(base.removesuffix("/bot") + "/file/bot")
+    application = builder.build()
+    handlers.register(application)
+    application.add_error_handler(_record_error)
+    return application  # type: ignore[return-value]
+
+
+async def _record_error(update: object, context: BotContext) -> None:
+    """Keep a handler's exception on the update's scope, so its transaction is rolled back."""
+    if isinstance(update, Update) and context._scope is not None:
+        context._scope.error = context.error
+    else:
+        log.error("error outside an update", exc_info=context.error)
+
+
+def identity_of(update: Update) -> TelegramIdentity | None:
+    """The sender of ``update`` as the services see it."""
+    user = update.effective_user
+    if user is None or user.is_bot:
+        return None
+    return TelegramIdentity(user.id, user.first_name, user.username, user.language_code)
+
+
+class BotRuntime:
+    """The bot's process: inbox intake, ordered handling, outbox sender and sweeps."""
+
+    def __init__(self, settings: Settings, token: str, request: BaseRequest | None = None) -> None:
+        self.settings = settings
+        self.db = Database(settings.database_url)
+        self.application = build_application(settings, token, request)
+        self.limiter = SendRateLimiter(settings.send_rate_per_second)
+        self.sender = OutboxSender(self.db, self.application.bot, self.limiter)
+        self.dispatcher = ChatOrderedDispatcher(self.handle, settings.max_concurrent_updates)
+
+    async def start(self) -> None:
+        """Migrate, connect, publish menus, replay unfinished updates and start sending."""
+        await migrate.upgrade(self.settings.database_url)
+        await self.application.initialize()
+        await self.application.start()
+        async with self.db.transaction() as session:
+            await users.grant_configured_coordinators(session, self.settings.coordinator_ids)
+            unfinished = await inbox.pending(session)
+        try:
+            await commands.publish(self.application.bot, self.db, self.settings)
+        except TelegramError as exc:
+            log.warning("could not set the command menus: %s", exc)
+        self.sender.start()
+        assert self.application.job_queue is not None
+        schedule(self.application.job_queue, self.sweeps())
+        if unfinished:
+            log.info("replaying %d unfinished updates", len(unfinished))
+        for item in unfinished:
+            await self.dispatcher.submit(item)
+
+    def sweeps(self) -> list[Sweep]:
+        """Every deadline sweep of the bot (later features add theirs here)."""
+        retention = self.settings
+        return [
+            Sweep("wake-sender-for-due-retries", 1.0, self._wake_sender),
+            Sweep("prune-handled-updates", 3600.0, self._prune_inbox),
+            Sweep(
+                "prune-finished-outbox",
+                3600.0,
+                lambda: prune_outbox(self.db, timedelta(days=retention.outbox_retention_days)),
+            ),
+        ]
+
+    async def _wake_sender(self) -> None:
+        self.sender.wake()
+
+    async def _prune_inbox(self) -> int:
+        async with self.db.transaction() as session:
+            return await inbox.prune(session, timedelta(days=self.settings.inbox_retention_days))
+
+    async def accept(self, payloads: list[dict[str, Any]]) -> list[InboxItem]:
+        """Commit new updates to the inbox, then queue them; returns only the new ones."""
+        async with self.db.transaction() as session:
+            items = await inbox.store(session, payloads)
+        for item in items:
+            await self.dispatcher.submit(item)
+        return items
+
+    async def handle(self, item: InboxItem) -> None:
+        """Handle one update in one transaction: state change, inbox done and outbox rows."""
+        update = Update.de_json(item.payload, self.application.bot)
+        answer: CallbackAnswer | None = None
+        try:
+            async with self.db.transaction() as session:
+                if not await inbox.claim(session, item.inbox_id):
+                    return
+                identity = identity_of(update)
+                user = None
+                if identity is not None:
+                    user = await users.touch(
+                        session,
+                        identity,
+                        self.settings.default_locale,
+                        self.settings.coordinator_ids,
+                    )
+                locale = user.locale if user else self.settings.default_locale
+                scope = UpdateScope(session, self.settings, user, locale, item.inbox_id)
+                register(update.update_id, scope)
+                try:
+                    await self.application.process_update(update)
+                finally:
+                    release(update.update_id)
+                if scope.error is not None:
+                    raise scope.error
+                answer = scope.callback_answer
+        except Exception as exc:
+            log.error("update %s failed: %r", item.update_id, exc, exc_info=exc)
+            await self._record_failure(item, update, repr(exc))
+            return
+        self.sender.wake()
+        if update.callback_query is not None:
+            await self._answer_callback(answer or CallbackAnswer(update.callback_query.id))
+
+    async def _record_failure(self, item: InboxItem, update: Update, error: str) -> None:
+        """Mark the update failed and apologise in the user's language (nothing half-done stays)."""
+        async with self.db.transaction() as session:
+            await inbox.mark_failed(session, item.inbox_id, error)
+            user = update.effective_user
+            chat = update.effective_chat
+            if user is not None and chat is not None:
+                stored = await users.get_by_telegram_id(session, user.id)
+                locale = stored.locale if stored else self.settings.default_locale
+                text = gettext(
+                    locale, "Sorry, something went wrong on our side. Please try again in a moment."
+                )
+                outbox.enqueue_text(session, chat.id, text, inbox_id=item.inbox_id)
+        self.sender.wake()
+        if update.callback_query is not None:
+            await self._answer_callback(CallbackAnswer(update.callback_query.id))
+
+    async def _answer_callback(self, answer: CallbackAnswer) -> None:
+        try:
+            await self.application.bot.answer_callback_query(
+                answer.callback_query_id, text=answer.text, show_alert=answer.show_alert
+            )
+        except TelegramError as exc:
+            # Only the spinner is affected; the update's effects are committed.
+            log.warning("answerCallbackQuery failed: %s", exc)
+
+    async def stop(self) -> None:
+        """Finish or safely abandon work in progress, then close everything (within 10 s)."""
+        await self.dispatcher.close(timeout=SHUTDOWN_BUDGET_SECONDS / 2)
+        await self.sender.stop(timeout=SHUTDOWN_BUDGET_SECONDS / 4)
+        try:
+            await asyncio.wait_for(
+                self._shutdown_application(), timeout=SHUTDOWN_BUDGET_SECONDS / 8
+            )
+        except TimeoutError:
+            log.warning("PTB shutdown timed out")
+        await self.db.dispose()
+
+    async def _shutdown_application(self) -> None:
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()

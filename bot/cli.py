@@ -1,0 +1,163 @@
+"""Command line: ``python -m bot [run|webhook|sandbox|migrate|start]``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from telegram.error import InvalidToken, NetworkError
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.logging_setup import configure_logging
+
+log = logging.getLogger("bot")
+
+NO_TOKEN_HELP = (
+    "No BOT_TOKEN is set. Create a bot with @BotFather in Telegram (https://t.me/BotFather, "
+    "command /newbot), then run BOT_TOKEN=<token> python -m bot run - or try everything "
+    "without a token: python -m bot sandbox"
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="MiGlobe bot for Telegram (default command: run)."
+    )
+    sub = parser.add_subparsers(dest="command", metavar="command")
+    sub.add_parser("run", help="run the bot with long polling (the default)")
+    sub.add_parser(
+        "webhook", help="run the bot behind a webhook (needs WEBHOOK_URL, WEBHOOK_SECRET)"
+    )
+    sandbox = sub.add_parser("sandbox", help="try the bot locally in a browser, no token needed")
+    sandbox.add_argument(
+        "--port", type=int, default=8081, help="port of the sandbox (default 8081)"
+    )
+    sandbox.add_argument(
+        "--coordinator", action="store_true", help="make the first sandbox user a coordinator"
+    )
+    sub.add_parser("migrate", help="bring the database to the current schema and exit")
+    sub.add_parser("start", help="run with BOT_TOKEN if one is set, otherwise the sandbox")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line, read the settings and run the chosen command."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    secrets = [s.get_secret_value() for s in (settings.bot_token, settings.webhook_secret) if s]
+    configure_logging(settings.log_level, secrets)
+    command = args.command or "run"
+    if command == "start":
+        command = "run" if settings.token else "sandbox"
+        args = _parser().parse_args([command])
+    try:
+        if command == "migrate":
+            return _migrate(settings)
+        if command == "sandbox":
+            from bot.sandbox_command import run_sandbox
+
+            return asyncio.run(run_sandbox(settings, port=args.port, coordinator=args.coordinator))
+        if not settings.token:
+            print(NO_TOKEN_HELP, file=sys.stderr)
+            return 2
+        if command == "webhook":
+            return _webhook(settings)
+        return asyncio.run(serve_polling(settings, settings.token))
+    except InvalidToken:
+        print("Telegram rejected BOT_TOKEN; check it with @BotFather.", file=sys.stderr)
+        return 2
+    except NetworkError as exc:
+        print(
+            f"Cannot reach the Telegram Bot API ({exc}); check TELEGRAM_BASE_URL.", file=sys.stderr
+        )
+        return 1
+
+
+def _migrate(settings: Settings) -> int:
+    from bot import migrate
+
+    migrate.upgrade_sync(settings.database_url)
+    print(
+        f"Database is at the current schema ({migrate.current_revision_sync(settings.database_url)})."
+    )
+    return 0
+
+
+def _webhook(settings: Settings) -> int:
+    if not settings.webhook_url:
+        print("Invalid setting WEBHOOK_URL: required for webhook mode", file=sys.stderr)
+        return 2
+    if not settings.webhook_secret:
+        print("Invalid setting WEBHOOK_SECRET: required for webhook mode", file=sys.stderr)
+        return 2
+    return asyncio.run(serve_webhook(settings, settings.token or ""))
+
+
+async def _until_stopped(intake: Callable[[], Awaitable[object]]) -> None:
+    """Run ``intake`` until SIGTERM/SIGINT or until it fails."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    task = asyncio.create_task(intake(), name="intake")
+    stopper = asyncio.create_task(stop.wait(), name="stop-signal")
+    await asyncio.wait([task, stopper], return_when=asyncio.FIRST_COMPLETED)
+    for pending in (task, stopper):
+        pending.cancel()
+    await asyncio.gather(task, stopper, return_exceptions=True)
+    if task.done() and not task.cancelled() and task.exception() is not None:
+        raise task.exception()  # type: ignore[misc]
+
+
+async def serve_polling(settings: Settings, token: str) -> int:
+    """Run with durable long polling until SIGTERM."""
+    from bot.app import BotRuntime
+    from bot.runtime.polling import poll_forever
+
+    runtime = BotRuntime(settings, token)
+    await runtime.start()
+    try:
+        await runtime.application.bot.delete_webhook(drop_pending_updates=False)
+        log.info("polling as @%s", runtime.application.bot.username)
+        await _until_stopped(lambda: poll_forever(runtime.application.bot, runtime.accept))
+    finally:
+        await runtime.stop()
+    log.info("stopped")
+    return 0
+
+
+async def serve_webhook(settings: Settings, token: str) -> int:
+    """Run behind a webhook until SIGTERM."""
+    from telegram import Update
+
+    from bot.app import BotRuntime
+    from bot.runtime.webhook import build_webhook_app, webhook_path
+
+    assert settings.webhook_url and settings.webhook_secret
+    secret = settings.webhook_secret.get_secret_value()
+    runtime = BotRuntime(settings, token)
+    await runtime.start()
+    runner = web.AppRunner(
+        build_webhook_app(secret, webhook_path(settings.webhook_url), runtime.accept)
+    )
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, "0.0.0.0", settings.port).start()
+        await runtime.application.bot.set_webhook(
+            settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
+        )
+        log.info("webhook listening on port %d", settings.port)
+        await _until_stopped(asyncio.Event().wait)
+    finally:
+        await runner.cleanup()
+        await runtime.stop()
+    return 0

@@ -1,0 +1,79 @@
+"""Every command, its German and English name, its role, and the menus Telegram shows.
+
+Commands come in pairs (``/hilfe`` and ``/help`` do the same); a menu lists the names of the
+user's language. Telegram allows only ``[a-z0-9_]`` in command names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
+
+from bot.config import SUPPORTED_LOCALES, Settings
+from bot.db import Database
+from bot.i18n import N_, gettext
+from bot.services import users
+from models import Role
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command: its names per locale, its menu description and who sees it."""
+
+    key: str
+    de: str
+    en: str
+    description: str
+    role: Role = Role.CONTACT
+
+    @property
+    def names(self) -> list[str]:
+        """Every name the command answers to."""
+        return sorted({self.de, self.en})
+
+    def name(self, locale: str) -> str:
+        """The command's name in ``locale``."""
+        return self.de if locale == "de" else self.en
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("start", "start", "start", N_("Main menu")),
+    Command("help", "hilfe", "help", N_("What this bot can do")),
+    Command("privacy", "datenschutz", "privacy", N_("How your data is handled")),
+    Command("language", "sprache", "language", N_("Change the language")),
+)
+_BY_KEY = {command.key: command for command in COMMANDS}
+
+
+def command(key: str) -> Command:
+    """The command with this key."""
+    return _BY_KEY[key]
+
+
+def menu(roles: frozenset[Role], locale: str) -> list[BotCommand]:
+    """The command menu for someone with ``roles`` who reads ``locale``."""
+    return [
+        BotCommand(c.name(locale), gettext(locale, c.description))
+        for c in COMMANDS
+        if c.role in roles
+    ]
+
+
+async def publish(bot: Bot, db: Database, settings: Settings) -> None:
+    """Set the menus: contacts per language everywhere; advisors and coordinators in their chats."""
+    contact = frozenset({Role.CONTACT})
+    scope = BotCommandScopeAllPrivateChats()
+    await bot.set_my_commands(menu(contact, settings.default_locale), scope=scope)
+    for locale in SUPPORTED_LOCALES:
+        await bot.set_my_commands(menu(contact, locale), scope=scope, language_code=locale)
+    async with db.transaction() as session:
+        staff = {
+            u.id: u
+            for role in (Role.ADVISOR, Role.COORDINATOR)
+            for u in await users.users_with_role(session, role)
+        }
+    for user in staff.values():
+        await bot.set_my_commands(
+            menu(user.roles, user.locale), scope=BotCommandScopeChat(user.telegram_id)
+        )

@@ -1,0 +1,98 @@
+"""Ordered concurrency: chats in parallel, each chat strictly in arrival order, bounded.
+
+Each chat with work has one worker task that drains the chat's queue; a worker takes one of
+``max_concurrent`` slots only while it handles one update, so a flooding chat holds at most
+one slot and cannot starve the others. ``max_pending`` bounds memory: ``submit`` waits when
+that many updates are queued, which holds back the intake (the updates stay with Telegram or
+in the inbox).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+from bot.runtime.inbox import InboxItem
+
+log = logging.getLogger(__name__)
+
+Handle = Callable[[InboxItem], Awaitable[None]]
+
+
+class ChatOrderedDispatcher:
+    """Runs ``handle`` for each submitted item, per chat in order, chats concurrently."""
+
+    def __init__(self, handle: Handle, max_concurrent: int = 32, max_pending: int = 2000) -> None:
+        self._handle = handle
+        self._slots = asyncio.Semaphore(max_concurrent)
+        self._queues: dict[int, deque[InboxItem]] = {}
+        self._workers: dict[int, asyncio.Task[None]] = {}
+        self._queued_ids: set[int] = set()
+        self._room = asyncio.Semaphore(max_pending)
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._closing = False
+
+    @property
+    def pending(self) -> int:
+        """How many updates are queued or being handled."""
+        return len(self._queued_ids)
+
+    async def submit(self, item: InboxItem) -> None:
+        """Queue ``item`` behind earlier updates of its chat (waits while the queue is full)."""
+        if self._closing or item.inbox_id in self._queued_ids:
+            return
+        await self._room.acquire()
+        self._queued_ids.add(item.inbox_id)
+        self._idle.clear()
+        self._queues.setdefault(item.chat_key, deque()).append(item)
+        if item.chat_key not in self._workers:
+            self._workers[item.chat_key] = asyncio.create_task(
+                self._drain(item.chat_key), name=f"chat-worker:{item.chat_key}"
+            )
+
+    async def _drain(self, chat_key: int) -> None:
+        queue = self._queues[chat_key]
+        try:
+            while queue and not self._closing:
+                item = queue[0]
+                async with self._slots:
+                    try:
+                        await self._handle(item)
+                    except Exception:
+                        # The handle function records failures itself; never let one stop the chat.
+                        log.exception("update %s could not be handled", item.update_id)
+                queue.popleft()
+                self._queued_ids.discard(item.inbox_id)
+                self._room.release()
+        finally:
+            if not queue or self._closing:
+                self._queues.pop(chat_key, None)
+            self._workers.pop(chat_key, None)
+            if not self._workers:
+                self._idle.set()
+
+    async def join(self) -> None:
+        """Wait until every submitted update has been handled."""
+        await self._idle.wait()
+
+    async def close(self, timeout: float) -> None:
+        """Stop taking work; let updates in hand finish within ``timeout``, abandon the rest.
+
+        Abandoned updates are still pending in the inbox and are handled after the next start.
+        """
+        self._closing = True
+        workers = list(self._workers.values())
+        if not workers:
+            return
+        _done, still_running = await asyncio.wait(workers, timeout=timeout)
+        for task in still_running:
+            task.cancel()
+        if still_running:
+            await asyncio.wait(still_running, timeout=1)
+            log.warning(
+                "abandoned %d chats' updates in progress; they run after restart",
+                len(still_running),
+            )

@@ -1,0 +1,122 @@
+"""The inbox: every update is committed here before Telegram is told it arrived."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import InboxStatus, InboxUpdate, utcnow
+
+# Update kinds whose object carries the chat in ``chat`` (the ordering key).
+_CHAT_KINDS = (
+    "message",
+    "edited_message",
+    "channel_post",
+    "edited_channel_post",
+    "my_chat_member",
+    "chat_member",
+    "chat_join_request",
+    "message_reaction",
+)
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    """A stored update waiting to be handled."""
+
+    inbox_id: int
+    update_id: int
+    chat_key: int
+    payload: dict[str, Any]
+
+
+def chat_key_of(payload: dict[str, Any]) -> int:
+    """The chat whose order this update must keep (button presses count for their message's chat)."""
+    for kind in _CHAT_KINDS:
+        chat = (payload.get(kind) or {}).get("chat")
+        if chat:
+            return int(chat["id"])
+    callback = payload.get("callback_query")
+    if callback:
+        message = callback.get("message") or {}
+        if message.get("chat"):
+            return int(message["chat"]["id"])
+        return int(callback["from"]["id"])
+    for value in payload.values():
+        if isinstance(value, dict) and isinstance(value.get("from"), dict):
+            return int(value["from"]["id"])
+    return 0
+
+
+async def store(session: AsyncSession, payloads: Sequence[dict[str, Any]]) -> list[InboxItem]:
+    """Insert the updates not seen before; returns only the new ones (a repeated id is ignored)."""
+    if not payloads:
+        return []
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    new: list[InboxItem] = []
+    now = utcnow()
+    for payload in payloads:
+        chat_key = chat_key_of(payload)
+        statement = (
+            insert(InboxUpdate)
+            .values(
+                update_id=int(payload["update_id"]),
+                chat_key=chat_key,
+                payload=payload,
+                status=InboxStatus.PENDING.value,
+                received_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["update_id"])
+            .returning(InboxUpdate.id)
+        )
+        inbox_id = await session.scalar(statement)
+        if inbox_id is not None:
+            new.append(InboxItem(inbox_id, int(payload["update_id"]), chat_key, payload))
+    return new
+
+
+async def pending(session: AsyncSession) -> list[InboxItem]:
+    """Every update received but not yet handled, in arrival order (replayed after a crash)."""
+    rows = await session.scalars(
+        select(InboxUpdate)
+        .where(InboxUpdate.status == InboxStatus.PENDING.value)
+        .order_by(InboxUpdate.id)
+    )
+    return [InboxItem(r.id, r.update_id, r.chat_key, r.payload) for r in rows]
+
+
+async def claim(session: AsyncSession, inbox_id: int) -> bool:
+    """Mark the update done inside the handling transaction; False if it was done already."""
+    result = await session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.id == inbox_id, InboxUpdate.status == InboxStatus.PENDING.value)
+        .values(status=InboxStatus.DONE.value, handled_at=utcnow())
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+async def mark_failed(session: AsyncSession, inbox_id: int, error: str) -> None:
+    """Record that handling the update raised; it is not retried (a poison update would loop)."""
+    await session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.id == inbox_id, InboxUpdate.status == InboxStatus.PENDING.value)
+        .values(status=InboxStatus.FAILED.value, handled_at=utcnow(), error=error[:2000])
+    )
+
+
+async def prune(session: AsyncSession, older_than: timedelta) -> int:
+    """Delete handled updates older than ``older_than``; returns how many."""
+    result = await session.execute(
+        delete(InboxUpdate).where(
+            InboxUpdate.status != InboxStatus.PENDING.value,
+            InboxUpdate.handled_at < utcnow() - older_than,
+        )
+    )
+    return result.rowcount  # type: ignore[attr-defined,no-any-return]

@@ -1,0 +1,98 @@
+"""Telegram's send limits with headroom, with interactive messages ahead of bulk ones.
+
+Overall: a sliding one-second window (at most ``per_second`` calls in any second, exactly, not on
+average). Per chat: a token bucket; private chats about 1/s with a burst of 3, groups 20/min.
+A 429 pauses every send until its ``retry_after`` has passed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+from models import OutboxLane
+
+PRIVATE_RATE, PRIVATE_BURST = 1.0, 3.0
+GROUP_RATE, GROUP_BURST = 18 / 60, 3.0
+WINDOW = 1.0
+
+
+@dataclass
+class _Bucket:
+    rate: float
+    capacity: float
+    tokens: float
+    stamp: float = field(default_factory=time.monotonic)
+
+    def wait_time(self, now: float) -> float:
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+
+
+class SendRateLimiter:
+    """Decides when the next call may go out; ``acquire`` waits until then."""
+
+    def __init__(self, per_second: float = 25.0) -> None:
+        self.per_second = max(1, int(per_second))
+        self._recent: deque[float] = deque()
+        self._buckets: dict[int, _Bucket] = {}
+        self._paused_until = 0.0
+        self._interactive_waiting = 0
+        self._lock = asyncio.Lock()
+
+    def pause(self, seconds: float) -> None:
+        """Hold every send for ``seconds`` (Telegram's ``retry_after``)."""
+        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+
+    def _bucket(self, chat_id: int) -> _Bucket:
+        bucket = self._buckets.get(chat_id)
+        if bucket is None:
+            rate, burst = (
+                (GROUP_RATE, GROUP_BURST) if chat_id < 0 else (PRIVATE_RATE, PRIVATE_BURST)
+            )
+            bucket = self._buckets[chat_id] = _Bucket(rate, burst, burst)
+        return bucket
+
+    def _global_wait(self, now: float) -> float:
+        while self._recent and now - self._recent[0] >= WINDOW:
+            self._recent.popleft()
+        if len(self._recent) < self.per_second:
+            return 0.0
+        return WINDOW - (now - self._recent[0])
+
+    async def acquire(self, chat_id: int, lane: OutboxLane) -> None:
+        """Wait until a call to ``chat_id`` is within every limit, then count it."""
+        interactive = lane == OutboxLane.INTERACTIVE
+        if interactive:
+            self._interactive_waiting += 1
+        try:
+            while True:
+                async with self._lock:
+                    now = time.monotonic()
+                    wait = max(
+                        self._paused_until - now,
+                        self._bucket(chat_id).wait_time(now),
+                        self._global_wait(now),
+                    )
+                    # Bulk calls yield to any waiting interactive call.
+                    if wait <= 0 and not interactive and self._interactive_waiting:
+                        wait = 0.01
+                    if wait <= 0:
+                        self._bucket(chat_id).tokens -= 1
+                        self._recent.append(now)
+                        return
+                await asyncio.sleep(wait)
+        finally:
+            if interactive:
+                self._interactive_waiting -= 1
+
+    def forget_idle_chats(self) -> None:
+        """Drop full buckets so memory does not grow with every chat ever seen."""
+        now = time.monotonic()
+        for chat_id in [
+            c for c, b in self._buckets.items() if b.wait_time(now) == 0 and b.tokens >= b.capacity
+        ]:
+            del self._buckets[chat_id]

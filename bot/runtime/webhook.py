@@ -1,0 +1,52 @@
+"""Webhook mode: answer 2xx only after the update is committed; check the secret in constant time."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_BODY_BYTES = 1_000_000
+
+Accept = Callable[[list[dict[str, Any]]], Awaitable[object]]
+
+
+def webhook_path(webhook_url: str) -> str:
+    """The path to listen on: the path of the public webhook URL (``/webhook`` if it has none)."""
+    path = urlsplit(webhook_url).path
+    return path if path and path != "/" else "/webhook"
+
+
+def build_webhook_app(secret: str, path: str, accept: Accept) -> web.Application:
+    """An aiohttp app with the webhook endpoint and a health check."""
+    expected = secret.encode()
+
+    async def receive(request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, expected):
+            return web.Response(status=403, text="forbidden")
+        try:
+            payload = json.loads(await request.read())
+        except (ValueError, UnicodeDecodeError):
+            return web.Response(status=400, text="invalid JSON")
+        if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
+            return web.Response(status=400, text="not an update")
+        # Only after this returns is the update safe; then Telegram may forget it.
+        await accept([payload])
+        return web.Response(status=200, text="ok")
+
+    async def health(_request: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app.router.add_post(path, receive)
+    app.router.add_get("/healthz", health)
+    return app

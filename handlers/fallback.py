@@ -1,0 +1,71 @@
+"""Last resort: unknown commands, messages the bot cannot read, free text, stale buttons.
+
+Registered after every other handler, so it only sees what nothing else took.
+"""
+
+from __future__ import annotations
+
+import html
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
+
+from bot.context import BotContext
+from handlers.menus import command_list, contact_line, main_menu
+
+MAX_ECHOED_COMMAND = 40
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    """Say the command is unknown and list the ones that exist."""
+    assert update.effective_message is not None
+    word = (update.effective_message.text or "").split()[0][:MAX_ECHOED_COMMAND]
+    _ = context.gettext
+    text = "\n\n".join(
+        [
+            _("Sorry, I do not know the command {command}.").format(command=html.escape(word)),
+            _("These are the commands I understand:"),
+            command_list(context),
+        ]
+    )
+    context.reply(text, main_menu(context))
+
+
+async def unsupported_message(update: Update, context: BotContext) -> None:
+    """Stickers, photos, voice and the like: say politely that only text works here."""
+    context.reply(
+        context.gettext(
+            "I can only read text messages. Please write your message as text or use the buttons."
+        ),
+        main_menu(context),
+    )
+
+
+async def free_text(update: Update, context: BotContext) -> None:
+    """Text outside any flow: point to what the bot can do and to a human."""
+    _ = context.gettext
+    text = "\n\n".join(
+        [
+            _("Thank you for your message. I cannot answer free-text questions yet."),
+            contact_line(context),
+        ]
+    )
+    context.reply(text, main_menu(context))
+
+
+async def stale_button(update: Update, context: BotContext) -> None:
+    """A button nothing handles any more (old message, forged data): say so, change nothing."""
+    context.answer(
+        context.gettext("This button is no longer active. Please send /start to begin again."),
+        alert=True,
+    )
+
+
+def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+    """This module's handlers; they must come last."""
+    return [
+        MessageHandler(filters.COMMAND, unknown_command),
+        MessageHandler(filters.TEXT & ~filters.COMMAND, free_text),
+        MessageHandler(filters.ALL & ~filters.StatusUpdate.ALL, unsupported_message),
+        CallbackQueryHandler(stale_button),
+    ]

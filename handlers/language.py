@@ -1,0 +1,77 @@
+"""/sprache and /language: choose the language the bot speaks with you."""
+
+from __future__ import annotations
+
+from telegram import BotCommandScopeChat, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot import commands
+from bot.config import SUPPORTED_LOCALES
+from bot.context import BotContext
+from bot.i18n import native_language_name
+from bot.runtime import outbox
+from bot.services import users
+from handlers.menus import LANGUAGE, main_menu
+from models import Role
+
+CHOOSE_PREFIX = "lang:"
+
+
+def _chooser(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
+    current = context.locale
+    buttons = [
+        InlineKeyboardButton(
+            ("✓ " if locale == current else "") + native_language_name(locale),
+            callback_data=f"{CHOOSE_PREFIX}{locale}",
+        )
+        for locale in SUPPORTED_LOCALES
+    ]
+    return context.gettext("Which language should I use?"), InlineKeyboardMarkup([buttons])
+
+
+async def ask_language(update: Update, context: BotContext) -> None:
+    """Answer /sprache and /language with the choice of languages."""
+    context.reply(*_chooser(context))
+
+
+async def language_button(update: Update, context: BotContext) -> None:
+    """The Language button: show the choice in place of the menu."""
+    context.answer()
+    context.edit(*_chooser(context))
+
+
+async def choose_language(update: Update, context: BotContext) -> None:
+    """Store the chosen language and confirm in it."""
+    assert update.callback_query is not None
+    locale = (update.callback_query.data or "").removeprefix(CHOOSE_PREFIX)
+    if locale not in SUPPORTED_LOCALES:
+        context.answer(context.gettext("This button is no longer valid."))
+        return
+    await users.set_locale(context.user, locale)
+    context.set_locale(locale)
+    if context.user.roles & {Role.ADVISOR, Role.COORDINATOR}:
+        # Staff have a menu of their own in their chat; it follows their language.
+        outbox.enqueue(
+            context.db,
+            context.user.telegram_id,
+            "setMyCommands",
+            {
+                "commands": [c.to_dict() for c in commands.menu(context.user.roles, locale)],
+                "scope": BotCommandScopeChat(context.user.telegram_id).to_dict(),
+            },
+            include_chat_id=False,
+        )
+    context.answer(context.gettext("Language changed."))
+    text = context.gettext("I will speak {language} with you from now on.").format(
+        language=native_language_name(locale)
+    )
+    context.edit(text, main_menu(context))
+
+
+def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+    """This module's handlers."""
+    return [
+        CommandHandler(commands.command("language").names, ask_language),
+        CallbackQueryHandler(language_button, pattern=f"^{LANGUAGE}$"),
+        CallbackQueryHandler(choose_language, pattern=f"^{CHOOSE_PREFIX}"),
+    ]

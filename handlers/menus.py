@@ -1,0 +1,42 @@
+"""Keyboards and texts shared by the start-of-conversation handlers."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.commands import COMMANDS
+from bot.context import BotContext
+
+HELP, PRIVACY, LANGUAGE = "menu:help", "menu:privacy", "menu:language"
+
+
+def main_menu(context: BotContext) -> InlineKeyboardMarkup:
+    """The buttons of what this user can do."""
+    _ = context.gettext
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(_("ℹ️ Help"), callback_data=HELP),
+                InlineKeyboardButton(_("🔒 Privacy"), callback_data=PRIVACY),
+            ],
+            [InlineKeyboardButton(_("🌐 Language"), callback_data=LANGUAGE)],
+        ]
+    )
+
+
+def command_list(context: BotContext) -> str:
+    """The commands this user may use, in their language, one per line."""
+    roles = context.user.roles
+    return "\n".join(
+        f"/{c.name(context.locale)} – {context.gettext(c.description)}"
+        for c in COMMANDS
+        if c.role in roles
+    )
+
+
+def contact_line(context: BotContext) -> str:
+    """How to reach the programme outside Telegram."""
+    settings = context.settings
+    return context.gettext("Contact outside Telegram: {email} · {phone}").format(
+        email=settings.contact_email, phone=settings.contact_phone
+    )
