@@ -17,7 +17,7 @@ from bot import commands, migrate
 from bot.config import Settings
 from bot.context import BotContext
 from bot.db import Database
-from bot.i18n import gettext
+from bot.i18n import N_, translate
 from bot.runtime import inbox, outbox
 from bot.runtime.dispatcher import ChatOrderedDispatcher
 from bot.runtime.inbox import InboxItem
@@ -46,9 +46,7 @@ def build_application(
         .token(token)
         .updater(None)
         .context_types(ContextTypes(context=BotContext))
-        .request(
-            request or HTTPXRequest(connection_pool_size=64, read_timeout=20, write_timeout=20)
-        )
+        .request(request or HTTPXRequest(connection_pool_size=64, read_timeout=20, write_timeout=20))
         .get_updates_request(request or HTTPXRequest(connection_pool_size=2, read_timeout=40))
     )
     if settings.telegram_base_url:
@@ -179,8 +177,8 @@ class BotRuntime:
             if user is not None and chat is not None:
                 stored = await users.get_by_telegram_id(session, user.id)
                 locale = stored.locale if stored else self.settings.default_locale
-                text = gettext(
-                    locale, "Sorry, something went wrong on our side. Please try again in a moment."
+                text = translate(
+                    locale, N_("Sorry, something went wrong on our side. Please try again in a moment.")
                 )
                 outbox.enqueue_text(session, chat.id, text, inbox_id=item.inbox_id)
         self.sender.wake()
@@ -201,9 +199,7 @@ class BotRuntime:
         await self.dispatcher.close(timeout=SHUTDOWN_BUDGET_SECONDS / 2)
         await self.sender.stop(timeout=SHUTDOWN_BUDGET_SECONDS / 4)
         try:
-            await asyncio.wait_for(
-                self._shutdown_application(), timeout=SHUTDOWN_BUDGET_SECONDS / 8
-            )
+            await asyncio.wait_for(self._shutdown_application(), timeout=SHUTDOWN_BUDGET_SECONDS / 8)
         except TimeoutError:
             log.warning("PTB shutdown timed out")
         await self.db.dispose()

@@ -30,13 +30,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="command")
     sub.add_parser("run", help="run the bot with long polling (the default)")
-    sub.add_parser(
-        "webhook", help="run the bot behind a webhook (needs WEBHOOK_URL, WEBHOOK_SECRET)"
-    )
+    sub.add_parser("webhook", help="run the bot behind a webhook (needs WEBHOOK_URL, WEBHOOK_SECRET)")
     sandbox = sub.add_parser("sandbox", help="try the bot locally in a browser, no token needed")
-    sandbox.add_argument(
-        "--port", type=int, default=8081, help="port of the sandbox (default 8081)"
-    )
+    sandbox.add_argument("--port", type=int, default=8081, help="port of the sandbox (default 8081)")
     sandbox.add_argument(
         "--coordinator", action="store_true", help="make the first sandbox user a coordinator"
     )
@@ -76,9 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         print("Telegram rejected BOT_TOKEN; check it with @BotFather.", file=sys.stderr)
         return 2
     except NetworkError as exc:
-        print(
-            f"Cannot reach the Telegram Bot API ({exc}); check TELEGRAM_BASE_URL.", file=sys.stderr
-        )
+        print(f"Cannot reach the Telegram Bot API ({exc}); check TELEGRAM_BASE_URL.", file=sys.stderr)
         return 1
 
 
@@ -86,9 +80,7 @@ def _migrate(settings: Settings) -> int:
     from bot import migrate
 
     migrate.upgrade_sync(settings.database_url)
-    print(
-        f"Database is at the current schema ({migrate.current_revision_sync(settings.database_url)})."
-    )
+    print(f"Database is at the current schema ({migrate.current_revision_sync(settings.database_url)}).")
     return 0
 
 
@@ -146,9 +138,7 @@ async def serve_webhook(settings: Settings, token: str) -> int:
     secret = settings.webhook_secret.get_secret_value()
     runtime = BotRuntime(settings, token)
     await runtime.start()
-    runner = web.AppRunner(
-        build_webhook_app(secret, webhook_path(settings.webhook_url), runtime.accept)
-    )
+    runner = web.AppRunner(build_webhook_app(secret, webhook_path(settings.webhook_url), runtime.accept))
     await runner.setup()
     try:
         await web.TCPSite(runner, "0.0.0.0", settings.port).start()

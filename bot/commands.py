@@ -12,7 +12,7 @@ from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommand
 
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.db import Database
-from bot.i18n import N_, gettext
+from bot.i18n import N_, translate
 from bot.services import users
 from models import Role
 
@@ -53,11 +53,7 @@ def command(key: str) -> Command:
 
 def menu(roles: frozenset[Role], locale: str) -> list[BotCommand]:
     """The command menu for someone with ``roles`` who reads ``locale``."""
-    return [
-        BotCommand(c.name(locale), gettext(locale, c.description))
-        for c in COMMANDS
-        if c.role in roles
-    ]
+    return [BotCommand(c.name(locale), translate(locale, c.description)) for c in COMMANDS if c.role in roles]
 
 
 async def publish(bot: Bot, db: Database, settings: Settings) -> None:
@@ -74,6 +70,4 @@ async def publish(bot: Bot, db: Database, settings: Settings) -> None:
             for u in await users.users_with_role(session, role)
         }
     for user in staff.values():
-        await bot.set_my_commands(
-            menu(user.roles, user.locale), scope=BotCommandScopeChat(user.telegram_id)
-        )
+        await bot.set_my_commands(menu(user.roles, user.locale), scope=BotCommandScopeChat(user.telegram_id))

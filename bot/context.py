@@ -71,11 +71,11 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
 
     def gettext(self, message: str) -> str:
         """Translate ``message`` into this update's locale."""
-        return i18n.gettext(self.locale, message)
+        return i18n.translate(self.locale, message)
 
     def ngettext(self, singular: str, plural: str, count: int) -> str:
         """Translate a plural message into this update's locale."""
-        return i18n.ngettext(self.locale, singular, plural, count)
+        return i18n.translate_plural(self.locale, singular, plural, count)
 
     def format_datetime(self, moment: datetime, fmt: str = "medium") -> str:
         """Format ``moment`` for this update's locale in the configured time zone."""
@@ -90,9 +90,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         lane: OutboxLane = OutboxLane.INTERACTIVE,
     ) -> OutboxMessage:
         """Send an HTML message to ``chat_id`` once this update's transaction commits."""
-        return outbox.enqueue_text(
-            self.db, chat_id, text, markup, lane=lane, inbox_id=self.scope.inbox_id
-        )
+        return outbox.enqueue_text(self.db, chat_id, text, markup, lane=lane, inbox_id=self.scope.inbox_id)
 
     def reply(self, text: str, markup: Markup | None = None) -> OutboxMessage:
         """Answer in the chat this update came from."""

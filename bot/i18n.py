@@ -53,12 +53,12 @@ def translations(locale: str) -> NullTranslations:
     return Translations(fp=buffer, domain=DOMAIN)
 
 
-def gettext(locale: str, message: str) -> str:
+def translate(locale: str, message: str) -> str:
     """Translate ``message`` into ``locale``."""
     return translations(locale).gettext(message)
 
 
-def ngettext(locale: str, singular: str, plural: str, count: int) -> str:
+def translate_plural(locale: str, singular: str, plural: str, count: int) -> str:
     """Translate a message with a plural form chosen by ``count``."""
     return translations(locale).ngettext(singular, plural, count)
 

@@ -28,9 +28,7 @@ def command_list(context: BotContext) -> str:
     """The commands this user may use, in their language, one per line."""
     roles = context.user.roles
     return "\n".join(
-        f"/{c.name(context.locale)} – {context.gettext(c.description)}"
-        for c in COMMANDS
-        if c.role in roles
+        f"/{c.name(context.locale)} – {context.gettext(c.description)}" for c in COMMANDS if c.role in roles
     )
 
 

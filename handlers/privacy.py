@@ -19,19 +19,16 @@ def privacy_text(context: BotContext) -> str:
     return "\n\n".join(
         [
             _("<b>Privacy</b>"),
-            _(
-                "Who: the MiGlobe Baden-Württemberg programme team processes your data to run "
-                "this bot."
-            ),
+            _("Who: the MiGlobe Baden-Württemberg programme team processes your data to run this bot."),
             _(
                 "What and why: your Telegram name, id and language, and what you send me, to "
                 "answer your questions and to arrange kickoff talks. A request is stored only after "
                 "you agree to it."
             ),
             _(
-                "How long: conversation data is deleted after 14 days; requests a while after they "
-                "are closed, as the privacy statement says."
-            ),
+                "How long: messages to the bot are deleted after {days} days; requests some time "
+                "after they are closed, as the privacy statement says."
+            ).format(days=context.settings.inbox_retention_days),
             _(
                 "Your rights: access, correction, deletion, restriction, objection and complaint "
                 "to a supervisory authority."

@@ -53,9 +53,7 @@ class UserRole(Base):
 
     __tablename__ = "user_roles"
 
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[str] = mapped_column(String(16), primary_key=True)
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

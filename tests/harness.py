@@ -77,9 +77,7 @@ class Sent:
         """(label, callback_data) of every inline button."""
         markup = self.payload.get("reply_markup") or {}
         return [
-            (b["text"], b.get("callback_data", ""))
-            for row in markup.get("inline_keyboard", [])
-            for b in row
+            (b["text"], b.get("callback_data", "")) for row in markup.get("inline_keyboard", []) for b in row
         ]
 
 
@@ -135,9 +133,7 @@ class Harness:
         """The user sends ``text`` (commands get their bot_command entity)."""
         content: dict[str, Any] = {"text": text}
         if text.startswith("/"):
-            content["entities"] = [
-                {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}
-            ]
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         return await self.feed({"message": self._message(user, **content)})
 
     async def sticker(self, user: TelegramUser) -> list[Sent]:

@@ -85,9 +85,7 @@ async def store(session: AsyncSession, payloads: Sequence[dict[str, Any]]) -> li
 async def pending(session: AsyncSession) -> list[InboxItem]:
     """Every update received but not yet handled, in arrival order (replayed after a crash)."""
     rows = await session.scalars(
-        select(InboxUpdate)
-        .where(InboxUpdate.status == InboxStatus.PENDING.value)
-        .order_by(InboxUpdate.id)
+        select(InboxUpdate).where(InboxUpdate.status == InboxStatus.PENDING.value).order_by(InboxUpdate.id)
     )
     return [InboxItem(r.id, r.update_id, r.chat_key, r.payload) for r in rows]
 

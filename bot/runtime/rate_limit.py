@@ -50,9 +50,7 @@ class SendRateLimiter:
     def _bucket(self, chat_id: int) -> _Bucket:
         bucket = self._buckets.get(chat_id)
         if bucket is None:
-            rate, burst = (
-                (GROUP_RATE, GROUP_BURST) if chat_id < 0 else (PRIVATE_RATE, PRIVATE_BURST)
-            )
+            rate, burst = (GROUP_RATE, GROUP_BURST) if chat_id < 0 else (PRIVATE_RATE, PRIVATE_BURST)
             bucket = self._buckets[chat_id] = _Bucket(rate, burst, burst)
         return bucket
 

@@ -53,18 +53,14 @@ def _api_kwargs(payload: dict[str, Any]) -> dict[str, Any]:
     for key in ("document", "photo"):
         value = kwargs.get(key)
         if isinstance(value, dict) and "content_b64" in value:
-            kwargs[key] = InputFile(
-                base64.b64decode(value["content_b64"]), filename=value["filename"]
-            )
+            kwargs[key] = InputFile(base64.b64decode(value["content_b64"]), filename=value["filename"])
     return kwargs
 
 
 class OutboxSender:
     """Background task that sends what the outbox holds."""
 
-    def __init__(
-        self, db: Database, bot: Bot, limiter: SendRateLimiter, max_in_flight: int = 32
-    ) -> None:
+    def __init__(self, db: Database, bot: Bot, limiter: SendRateLimiter, max_in_flight: int = 32) -> None:
         self._db = db
         self._bot = bot
         self._limiter = limiter
@@ -210,9 +206,7 @@ class OutboxSender:
                 log.error("outbox %s gave up after %d attempts: %s", row.id, row.attempts + 1, exc)
                 await self._finish(row, OutboxStatus.FAILED, error=str(exc))
                 return True
-            await self._reschedule(
-                row, backoff_seconds(row.attempts + 1), count_attempt=True, error=str(exc)
-            )
+            await self._reschedule(row, backoff_seconds(row.attempts + 1), count_attempt=True, error=str(exc))
             return False
         message_id = result.get("message_id") if isinstance(result, dict) else None
         await self._finish(row, OutboxStatus.SENT, message_id=message_id)
@@ -242,9 +236,7 @@ class OutboxSender:
             if unreachable:
                 await users.mark_unreachable(session, row.chat_id)
 
-    async def _reschedule(
-        self, row: _Claimed, seconds: float, *, count_attempt: bool, error: str
-    ) -> None:
+    async def _reschedule(self, row: _Claimed, seconds: float, *, count_attempt: bool, error: str) -> None:
         async with self._db.transaction() as session:
             await session.execute(
                 update(OutboxMessage)
