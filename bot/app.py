@@ -17,7 +17,7 @@ from bot import commands, migrate
 from bot.config import Settings
 from bot.context import BotContext
 from bot.db import Database
-from bot.i18n import N_, translate
+from bot.i18n import N_, normalize_locale, translate
 from bot.runtime import inbox, outbox
 from bot.runtime.dispatcher import ChatOrderedDispatcher
 from bot.runtime.inbox import InboxItem
@@ -176,7 +176,11 @@ class BotRuntime:
             chat = update.effective_chat
             if user is not None and chat is not None:
                 stored = await users.get_by_telegram_id(session, user.id)
-                locale = stored.locale if stored else self.settings.default_locale
+                locale = (
+                    stored.locale
+                    if stored
+                    else normalize_locale(user.language_code, self.settings.default_locale)
+                )
                 text = translate(
                     locale, N_("Sorry, something went wrong on our side. Please try again in a moment.")
                 )
