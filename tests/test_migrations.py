@@ -1,0 +1,73 @@
+"""Migrations: a fresh database and one at the previous revision both reach head; models match."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+
+from bot import migrate
+from bot.db import create_engine
+from models import Base
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _head_and_previous() -> tuple[str, str]:
+    script = ScriptDirectory.from_config(migrate.alembic_config("sqlite://"))
+    head = script.get_current_head()
+    assert head is not None
+    previous = script.get_revision(head).down_revision
+    assert isinstance(previous, str), "the schema should have at least two revisions"
+    return head, previous
+
+
+async def _state(url: str) -> tuple[str | None, set[str], list[object]]:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+
+            def read(sync_connection: object) -> tuple[str | None, set[str], list[object]]:
+                context = MigrationContext.configure(sync_connection, opts={"compare_type": True})
+                tables = set(inspect(sync_connection).get_table_names())
+                diff = compare_metadata(context, Base.metadata)
+                return context.get_current_revision(), tables, diff
+
+            return await connection.run_sync(read)
+    finally:
+        await engine.dispose()
+
+
+async def test_fresh_database_reaches_head_and_matches_the_models(database_url: str) -> None:
+    head, _previous = _head_and_previous()
+    await migrate.upgrade(database_url)
+    revision, tables, diff = await _state(database_url)
+    assert revision == head
+    assert {"users", "user_roles", "inbox", "outbox"} <= tables
+    assert diff == []
+
+
+async def test_database_at_previous_revision_reaches_head(database_url: str) -> None:
+    head, previous = _head_and_previous()
+    await migrate.upgrade(database_url, previous)
+    revision, tables, _diff = await _state(database_url)
+    assert revision == previous and "outbox" not in tables
+    await migrate.upgrade(database_url)
+    revision, tables, diff = await _state(database_url)
+    assert revision == head and "outbox" in tables and diff == []
+
+
+def test_migrate_command(database_url: str, tmp_path: Path) -> None:
+    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "migrate"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    head, _ = _head_and_previous()
+    assert f"({head})" in result.stdout
