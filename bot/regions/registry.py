@@ -95,7 +95,7 @@ def kreis_display_name(name: str, kind: str) -> str:
     return f"{LANDKREIS} {name}"
 
 
-def _digits(code: str) -> str:
+def _compact(code: str) -> str:
     # Users and spreadsheets write AGS as "08 1 11 000" or "08111 000"; only the digits count.
     return "".join(code.split())
 
@@ -136,26 +136,26 @@ class RegionRegistry:
 
     def gemeinde(self, ags: str) -> Gemeinde | None:
         """The Gemeinde with this 8-digit AGS (spaces allowed), or None."""
-        return self._by_ags.get(_digits(ags))
+        return self._by_ags.get(_compact(ags))
 
     def kreis(self, kreis_ags: str) -> Kreis | None:
         """The Kreis with this 5-digit AGS (spaces allowed), or None."""
-        return self._kreis_by_ags.get(_digits(kreis_ags))
+        return self._kreis_by_ags.get(_compact(kreis_ags))
 
     def region(self, key: str) -> Region | None:
         """The Region with this 4-digit key (e.g. "0841" Neckar-Alb), or None."""
-        return self._region_by_key.get(_digits(key))
+        return self._region_by_key.get(_compact(key))
 
     def by_postcode(self, plz: str) -> tuple[Gemeinde, ...]:
         """Gemeinden whose seat has this postcode (several small ones may share one); may be empty.
 
         Only the seat's PLZ is known, so other postcodes of a Gemeinde find nothing.
         """
-        return self._by_plz.get(_digits(plz), ())
+        return self._by_plz.get(_compact(plz), ())
 
     def gemeinden_in_kreis(self, kreis_ags: str) -> tuple[Gemeinde, ...]:
         """The Gemeinden of a Kreis in AGS order (empty for an unknown Kreis)."""
-        return self._by_kreis.get(_digits(kreis_ags), ())
+        return self._by_kreis.get(_compact(kreis_ags), ())
 
     def kreis_of(self, gemeinde: Gemeinde) -> Kreis:
         """The Kreis a Gemeinde belongs to."""
