@@ -206,7 +206,7 @@ async def test_a_failing_handler_rolls_back_and_apologises(harness: Harness) -> 
 
     from telegram.ext import CommandHandler
 
-    harness.runtime.application.add_handler(CommandHandler("explode", explode), group=-1)
+    harness.runtime.application.handlers[0].insert(0, CommandHandler("explode", explode))
     [reply] = await harness.text(TelegramUser(115, "A", "en"), "/explode")
     assert reply.text.startswith("Sorry, something went wrong")
     async with harness.runtime.db.transaction() as session:

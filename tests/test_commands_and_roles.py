@@ -1,0 +1,58 @@
+"""Command menus per scope and language, and the one place where roles are checked."""
+
+from __future__ import annotations
+
+import json
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot import commands
+from bot.authz import requires
+from bot.context import BotContext
+from bot.services import users
+from models import Role
+from tests.harness import Harness, TelegramUser
+
+
+async def test_menus_per_scope_and_language(harness: Harness) -> None:
+    await harness.text(TelegramUser(900, "Coord", "en"), "/start")  # a configured coordinator
+    await harness.text(TelegramUser(300, "Adv", "de"), "/start")
+    await harness.text(TelegramUser(301, "Contact", "de"), "/start")
+    async with harness.runtime.db.transaction() as session:
+        advisor = await users.get_by_telegram_id(session, 300)
+        assert advisor is not None
+        users.grant_role(advisor, Role.ADVISOR)
+    harness.api.calls.clear()
+    await commands.publish(harness.runtime.application.bot, harness.runtime.db, harness.runtime.settings)
+    menus = {}
+    for method, params in harness.api.calls:
+        assert method == "setMyCommands"
+        scope = json.loads(params["scope"])
+        key = (scope["type"], scope.get("chat_id"), params.get("language_code"))
+        menus[key] = [c["command"] for c in json.loads(params["commands"])]
+    assert menus[("all_private_chats", None, "de")] == ["start", "hilfe", "datenschutz", "sprache"]
+    assert menus[("all_private_chats", None, "en")] == ["start", "help", "privacy", "language"]
+    assert menus[("all_private_chats", None, None)] == ["start", "hilfe", "datenschutz", "sprache"]
+    # Staff get a menu in their own chat, in their language; plain contacts do not.
+    assert menus[("chat", 900, None)][:2] == ["start", "help"]
+    assert menus[("chat", 300, None)][:2] == ["start", "hilfe"]
+    assert ("chat", 301, None) not in menus
+
+
+async def test_role_check_refuses_commands_and_buttons_whatever_the_data_says(harness: Harness) -> None:
+    @requires(Role.COORDINATOR)
+    async def secret(update: Update, context: BotContext) -> None:
+        context.reply("the secret")
+
+    app = harness.runtime.application
+    # Ahead of the fallbacks in the default group, where feature handlers live.
+    app.handlers[0][:0] = [CommandHandler("geheim", secret), CallbackQueryHandler(secret, pattern="^coord:")]
+
+    [refused] = await harness.text(TelegramUser(302, "A", "de"), "/geheim")
+    assert refused.text == "Das steht nur der Koordination zur Verfügung."
+    assert await harness.press(TelegramUser(303, "B", "en"), "coord:assign:1") == []
+    assert harness.answered_callbacks()[-1]["text"] == "This is only available to coordinators."
+
+    [allowed] = await harness.text(TelegramUser(900, "Coord", "en"), "/geheim")
+    assert allowed.text == "the secret"
