@@ -36,7 +36,9 @@ def _person(role: Role, language: str) -> TelegramUser:
 
 @pytest.mark.parametrize("language", ["de", "en"])
 @pytest.mark.parametrize("role", [Role.CONTACT, Role.ADVISOR, Role.COORDINATOR])
-async def test_start_greets_by_role_with_privacy_notice_and_menu(harness: Harness, role: Role, language: str) -> None:
+async def test_start_greets_by_role_with_privacy_notice_and_menu(
+    harness: Harness, role: Role, language: str
+) -> None:
     user = _person(role, language)
     if role is Role.ADVISOR:
         await _make_advisor(harness, user)
