@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -52,10 +51,10 @@ class Gemeinde:
 
     @property
     def label(self) -> str:
-        """Name plus Kreis, unique across BW: "Talheim (Landkreis Heilbronn)"."""
+        """Name plus Kreis, unique across BW: "Talheim, Landkreis Heilbronn"; "Ulm, Stadtkreis"."""
         if self.kreis_kind == STADTKREIS:
-            return f"{self.name} ({STADTKREIS})"
-        return f"{self.name} ({self.kreis_display_name})"
+            return f"{self.name}, {STADTKREIS}"
+        return f"{self.name}, {self.kreis_display_name}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +86,7 @@ class Region:
 
 
 def kreis_display_name(name: str, kind: str) -> str:
-    """ "Landkreis Tübingen" / "Stadtkreis Heilbronn"; names like "Ortenaukreis" stay as they are."""
+    """Display name of a Kreis: "Landkreis Tübingen", "Stadtkreis Heilbronn", "Ortenaukreis"."""
     if kind == STADTKREIS:
         return f"{STADTKREIS} {name}"
     if name.lower().endswith("kreis"):
@@ -116,9 +115,7 @@ class RegionRegistry:
         self.kreise = kreise
         self.regionen = regionen
         # Order of first appearance follows the AGS, i.e. the official order 081..084.
-        self.regierungsbezirke: tuple[str, ...] = tuple(
-            dict.fromkeys(k.regierungsbezirk for k in kreise)
-        )
+        self.regierungsbezirke: tuple[str, ...] = tuple(dict.fromkeys(k.regierungsbezirk for k in kreise))
         self._by_ags = {g.ags: g for g in gemeinden}
         self._kreis_by_ags = {k.ags: k for k in kreise}
         self._region_by_key = {r.key: r for r in regionen}
@@ -127,12 +124,6 @@ class RegionRegistry:
         for g in gemeinden:
             self._by_plz[g.plz] = (*self._by_plz.get(g.plz, ()), g)
             self._by_kreis[g.kreis_ags] = (*self._by_kreis.get(g.kreis_ags, ()), g)
-
-    def __iter__(self) -> Iterator[Gemeinde]:
-        return iter(self.gemeinden)
-
-    def __len__(self) -> int:
-        return len(self.gemeinden)
 
     def gemeinde(self, ags: str) -> Gemeinde | None:
         """The Gemeinde with this 8-digit AGS (spaces allowed), or None."""

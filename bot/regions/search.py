@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from functools import cache
 
@@ -58,8 +58,22 @@ _GEMEINDE_PREFIXES = (
     "gemeinde",
     "stadt",
 )
-# Dropped anywhere so that a label typed back ("Talheim (Landkreis Heilbronn)") finds its key.
+# Dropped anywhere so that a label typed back ("Talheim, Landkreis Heilbronn") finds its key.
 _FILLER_WORDS = frozenset({"landkreis", "kreis", "lk", "lkr", "stadtkreis"})
+
+# Well-known places outside BW that are one typo away from a BW name ("Basel" → Hasel,
+# "Memmingen" → Hemmingen) or part of one (Bodman-Ludwigshafen). Found by running Germany's
+# large cities and the neighbours of BW through the matcher. For these only an exact BW name counts.
+_OUTSIDE_BW_NAMES = (
+    "Basel",
+    "Göttingen",
+    "Hanau",
+    "Ludwigshafen",
+    "Memmingen",
+    "Mülhausen",
+    "Salzburg",
+    "Straßburg",
+)
 
 
 class _KeyKind(Enum):
@@ -89,7 +103,7 @@ class Candidate:
 
     @property
     def label(self) -> str:
-        """What to show the user, unique across BW: "Talheim (Landkreis Tuttlingen)"."""
+        """What to show the user, unique across BW: "Talheim, Landkreis Tuttlingen"."""
         return self.place.label
 
 
@@ -143,6 +157,9 @@ def _variants(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys((_normalize(text, _UMLAUTS_AE), _normalize(text, _UMLAUTS_PLAIN))))
 
 
+_OUTSIDE_BW = frozenset(key for name in _OUTSIDE_BW_NAMES for key in _variants(name))
+
+
 def _short_forms(name: str) -> set[str]:
     """Ways people shorten a Gemeinde name, e.g. "Villingen-Schwenningen" → Villingen, Schwenningen."""
     forms = {name}
@@ -166,15 +183,19 @@ def _short_forms(name: str) -> set[str]:
     return forms
 
 
+def _without_fillers(key: str) -> str:
+    return " ".join(word for word in key.split() if word not in _FILLER_WORDS)
+
+
 def _typo_tolerance(length: int) -> int:
     # Short names get no typos: "Au", "Ulm" or "Berg" are one letter away from too much.
+    # More than one typo only in long names: two edits turn "Darmstadt" into "Dornstadt" and
+    # "Regensburg" into "Ravensburg", so mid-length names would match places outside BW.
     if length < 5:
         return 0
-    if length < 8:
+    if length < 12:
         return 1
-    if length < 13:
-        return 2
-    return 3
+    return 2
 
 
 def _strip_prefix(text: str, prefixes: tuple[str, ...]) -> str | None:
@@ -225,35 +246,40 @@ class SearchIndex:
 
     def _add(self, place: Place, text: str, kind: _KeyKind) -> None:
         for key in _variants(text):
-            owners = self._owners.setdefault(key, [])
-            if all(owner is not place for owner, _ in owners):
-                owners.append((place, kind))
+            self._add_key(key, place, kind)
+
+    def _add_key(self, key: str, place: Place, kind: _KeyKind) -> None:
+        owners = self._owners.setdefault(key, [])
+        if all(owner is not place for owner, _ in owners):
+            owners.append((place, kind))
 
     def _add_labels(self) -> None:
-        # "Talheim heilbronn" / "talheim tuttlingen": lets a user (or a label typed back)
-        # settle a name that several Gemeinden share.
+        # "talheim heilbronn" / "talheim tuttlingen": lets a user (or a label typed back,
+        # "Talheim, Landkreis Heilbronn") settle a name that several Gemeinden share.
         for key, owners in list(self._owners.items()):
-            if len({id(owner) for owner, _ in owners}) < 2:
+            if len(owners) < 2:
                 continue
             for owner, _ in owners:
-                assert isinstance(owner, Gemeinde)
-                for kreis_key in _variants(owner.kreis):
-                    label = f"{key} {kreis_key}"
-                    self._owners.setdefault(label, []).append((owner, _KeyKind.LABEL))
+                if not isinstance(owner, Gemeinde):
+                    continue
+                for base in {key, *_variants(owner.name)}:
+                    for kreis_key in _variants(owner.kreis):
+                        label = f"{base} {_without_fillers(kreis_key)}"
+                        self._add_key(label, owner, _KeyKind.LABEL)
 
     def search(self, query: str, limit: int = 5) -> SearchResult:
         """Rank Gemeinden and Landkreise for ``query``; see :func:`search`."""
         text = query.strip()
         compact = "".join(text.split())
         if compact.isdigit():
-            return self._by_code(query, compact, limit)
+            return self._by_code(query, compact)
         leading_plz = _LEADING_PLZ.fullmatch(text)
         if leading_plz:
             # "72070 Tübingen": the name decides; the postcode is the fallback.
-            by_name = self.search(leading_plz.group(2), limit)
+            by_name = replace(self.search(leading_plz.group(2), limit), query=query)
             if by_name.confident:
                 return by_name
-            by_code = self._by_code(query, leading_plz.group(1), limit)
+            by_code = self._by_code(query, leading_plz.group(1))
             return by_code if by_code.candidates else by_name
         normalised = normalize(text)
         if not normalised:
@@ -268,7 +294,8 @@ class SearchIndex:
             return self._match(query, gemeinde_name, _Mode.GEMEINDE, limit)
         return self._match(query, normalised, _Mode.ANY, limit)
 
-    def _by_code(self, query: str, digits: str, limit: int) -> SearchResult:
+    def _by_code(self, query: str, digits: str) -> SearchResult:
+        # Codes are exact by nature; several Gemeinden sharing a seat postcode are all choices.
         registry = self._registry
         places: list[Place] = []
         if len(digits) == 7 and digits.startswith("8"):
@@ -285,11 +312,11 @@ class SearchIndex:
         elif len(digits) == 5:
             places = sorted(registry.by_postcode(digits), key=_population, reverse=True)
         hits = tuple(Candidate(place, SCORE_EXACT, True, True) for place in places)
-        return SearchResult(query, hits[: max(limit, len(hits))], hits, len(hits) > 1)
+        return SearchResult(query, hits, hits, len(hits) > 1)
 
     def _match(self, query: str, name: str, mode: _Mode, limit: int) -> SearchResult:
         query_keys = list(_variants(name))
-        without_fillers = " ".join(w for w in name.split() if w not in _FILLER_WORDS)
+        without_fillers = _without_fillers(name)
         if without_fillers and without_fillers != name:
             query_keys.append(without_fillers)
         hits: dict[str, _Hit] = {}
@@ -297,6 +324,10 @@ class SearchIndex:
             self._collect_exact(query_key, mode, hits)
             self._collect_fuzzy(query_key, mode, hits)
             self._collect_prefix(query_key, mode, hits)
+        if not _OUTSIDE_BW.isdisjoint(query_keys):
+            for hit in hits.values():
+                if not hit.exact:
+                    hit.confident = hit.askable = False
         ranked = sorted(hits.values(), key=_Hit.rank, reverse=True)
         exact_askable = [h for h in ranked if h.askable and h.distance == 0]
         if exact_askable:
@@ -358,13 +389,19 @@ class SearchIndex:
             if not key.startswith(query_key):
                 break
             for place, _kind in self._owners_for(key, mode):
-                _keep_better(hits, _Hit(place, _SCORE_PREFIX, False, False, 99, False))
+                penalty = _KREIS_PENALTY if self._demoted(place, key, mode) else 0.0
+                _keep_better(hits, _Hit(place, _SCORE_PREFIX - penalty, False, False, 99, False))
 
 
 def _keep_better(hits: dict[str, _Hit], hit: _Hit) -> None:
     current = hits.get(hit.place.ags)
-    if current is None or (hit.score, -hit.distance) > (current.score, -current.distance):
+    if current is None or _preference(hit) > _preference(current):
         hits[hit.place.ags] = hit
+
+
+def _preference(hit: _Hit) -> tuple[float, bool, int]:
+    # Of two hits for the same place keep the better score, then the confident, then the closer.
+    return (hit.score, hit.confident, -hit.distance)
 
 
 def _candidate(hit: _Hit) -> Candidate:
