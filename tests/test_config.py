@@ -91,7 +91,10 @@ def test_invalid_setting_names_itself(monkeypatch: pytest.MonkeyPatch, name: str
     ("env", "expected"),
     [
         ({"BOT_TOKEN": "nope"}, "Invalid setting BOT_TOKEN"),
-        ({"TELEGRAM_BASE_URL": "not a url", "BOT_TOKEN": "1:" + "a" * 30}, "Invalid setting TELEGRAM_BASE_URL"),
+        (
+            {"TELEGRAM_BASE_URL": "not a url", "BOT_TOKEN": "1:" + "a" * 30},
+            "Invalid setting TELEGRAM_BASE_URL",
+        ),
         ({"COORDINATOR_IDS": "1;x"}, "Invalid setting COORDINATOR_IDS"),
     ],
 )

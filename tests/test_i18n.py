@@ -29,7 +29,18 @@ def _catalog(path: Path, locale: str | None = None) -> Catalog:
 def extracted(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
     pot = tmp_path_factory.mktemp("pot") / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "-q", "extract", "-F", "babel.cfg", "-o", str(pot), "."],
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "-q",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-o",
+            str(pot),
+            ".",
+        ],
         cwd=ROOT,
         check=True,
         timeout=120,
@@ -46,7 +57,9 @@ def test_catalog_is_up_to_date_with_the_code(extracted: Catalog, locale: str) ->
     catalog = _catalog(ROOT / "locales" / locale / "LC_MESSAGES" / "messages.po", locale)
     missing = _ids(extracted) - _ids(catalog)
     obsolete = _ids(catalog) - _ids(extracted)
-    assert not missing, f"run the catalog update (README, Translations); missing in {locale}: {sorted(missing)}"
+    assert not missing, (
+        f"run the catalog update (README, Translations); missing in {locale}: {sorted(missing)}"
+    )
     assert not obsolete, f"obsolete entries in {locale}: {sorted(obsolete)}"
 
 
@@ -91,7 +104,8 @@ def test_language_names_come_from_babel() -> None:
 
 
 @pytest.mark.parametrize(
-    ("code", "expected"), [("de", "de"), ("de-AT", "de"), ("en_US", "en"), ("EN", "en"), ("tr", "de"), (None, "de")]
+    ("code", "expected"),
+    [("de", "de"), ("de-AT", "de"), ("en_US", "en"), ("EN", "en"), ("tr", "de"), (None, "de")],
 )
 def test_normalize_locale(code: str | None, expected: str) -> None:
     assert i18n.normalize_locale(code) == expected

@@ -66,7 +66,12 @@ async def test_database_at_previous_revision_reaches_head(database_url: str) -> 
 def test_migrate_command(database_url: str, tmp_path: Path) -> None:
     env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "migrate"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "bot", "migrate"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     head, _ = _head_and_previous()
