@@ -97,7 +97,7 @@ class BotRuntime:
             await commands.publish(self.application.bot, self.db, self.settings)
         except TelegramError as exc:
             log.warning("could not set the command menus: %s", exc)
-        self.sender.start()
+        await self.sender.start()
         assert self.application.job_queue is not None
         schedule(self.application.job_queue, self.sweeps())
         if unfinished:

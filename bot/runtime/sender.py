@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
+import warnings
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import aliased
 from telegram import Bot, InputFile
+from telegram.warnings import PTBUserWarning
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
 from bot.db import Database
@@ -26,8 +28,10 @@ from bot.services import users
 from models import OutboxLane, OutboxMessage, OutboxStatus, utcnow
 
 log = logging.getLogger(__name__)
+# The outbox stores raw Bot API calls, so it calls them by name on purpose.
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.", category=PTBUserWarning)
 
-LEASE = timedelta(seconds=120)
+LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 8
 BACKOFF_CAP_SECONDS = 300.0
 
@@ -75,8 +79,16 @@ class OutboxSender:
         """Look for work now (after a commit that added rows)."""
         self._wakeup.set()
 
-    def start(self) -> None:
-        """Start the sending loop."""
+    async def start(self) -> None:
+        """Start the sending loop (after taking back what a crashed process had leased)."""
+        if self._db.is_sqlite:
+            # One process owns an SQLite database, so every lease is a dead process's lease.
+            async with self._db.transaction() as session:
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.status == OutboxStatus.PENDING.value, OutboxMessage.next_attempt_at > utcnow())
+                    .values(next_attempt_at=utcnow())
+                )
         self._loop_task = asyncio.create_task(self._run(), name="outbox-sender")
 
     async def stop(self, timeout: float) -> None:
