@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -64,6 +66,38 @@ def create_engine(url: str) -> AsyncEngine:
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
 
+class WriterQueue:
+    """A lock handed out in arrival order, urgent waiters first."""
+
+    def __init__(self) -> None:
+        self._held = False
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._arrivals = itertools.count()
+
+    async def acquire(self, urgent: bool = False) -> None:
+        """Wait for the lock."""
+        if not self._held and not self._waiters:
+            self._held = True
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, (0 if urgent else 1, next(self._arrivals), future))
+        try:
+            await future
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():
+                self.release()  # it was handed to us just as we were cancelled
+            raise
+
+    def release(self) -> None:
+        """Hand the lock to the next waiter that still wants it."""
+        while self._waiters:
+            _priority, _order, future = heapq.heappop(self._waiters)
+            if not future.done():
+                future.set_result(None)
+                return
+        self._held = False
+
+
 class Database:
     """The engine plus a session factory; one instance per process."""
 
@@ -73,7 +107,7 @@ class Database:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # SQLite has one writer: queue for it here, in order, instead of in SQLite's busy
         # handler, which sleeps in growing steps and lets a burst starve a short transaction.
-        self._sqlite_writer = asyncio.Lock() if self.is_sqlite else None
+        self._sqlite_writer = WriterQueue() if self.is_sqlite else None
 
     @property
     def is_sqlite(self) -> bool:
@@ -81,17 +115,24 @@ class Database:
         return self.engine.dialect.name == "sqlite"
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
+    async def transaction(self, *, urgent: bool = False) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction: committed on success, rolled back on error.
 
-        Never nest these: on SQLite the second would wait for the first forever.
+        ``urgent`` transactions (the sender recording what it delivered) go ahead of queued
+        ones on SQLite, so a burst of updates does not delay that record, which is what keeps
+        a crash from sending a message twice. Never nest these: on SQLite the inner one would
+        wait for the outer forever.
         """
         if self._sqlite_writer is None:
             async with self.sessions() as session, session.begin():
                 yield session
             return
-        async with self._sqlite_writer, self.sessions() as session, session.begin():
-            yield session
+        await self._sqlite_writer.acquire(urgent)
+        try:
+            async with self.sessions() as session, session.begin():
+                yield session
+        finally:
+            self._sqlite_writer.release()
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

@@ -1,7 +1,9 @@
 """Telegram's send limits with headroom, with interactive messages ahead of bulk ones.
 
-Overall: a sliding one-second window (at most ``per_second`` calls in any second, exactly, not on
-average). Per chat: a token bucket; private chats about 1/s with a burst of 3, groups 20/min.
+Overall: calls are paced evenly, one every ``1/per_second`` seconds, without saving up unused
+slots. A sliding window that let ``per_second`` calls go at once would be exact on our side but
+bursty on Telegram's: uneven network delays then pack more than the limit into one of its
+seconds. Per chat: a token bucket; private chats about 1/s with a burst of 3, groups 20/min.
 A 429 pauses every send until its ``retry_after`` has passed.
 """
 
@@ -9,14 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import deque
 from dataclasses import dataclass, field
 
 from models import OutboxLane
 
 PRIVATE_RATE, PRIVATE_BURST = 1.0, 3.0
 GROUP_RATE, GROUP_BURST = 18 / 60, 3.0
-WINDOW = 1.0
 
 
 @dataclass
@@ -36,8 +36,9 @@ class SendRateLimiter:
     """Decides when the next call may go out; ``acquire`` waits until then."""
 
     def __init__(self, per_second: float = 25.0) -> None:
-        self.per_second = max(1, int(per_second))
-        self._recent: deque[float] = deque()
+        self.per_second = per_second
+        self._spacing = 1.0 / per_second
+        self._next_slot = 0.0
         self._buckets: dict[int, _Bucket] = {}
         self._paused_until = 0.0
         self._interactive_waiting = 0
@@ -54,13 +55,6 @@ class SendRateLimiter:
             bucket = self._buckets[chat_id] = _Bucket(rate, burst, burst)
         return bucket
 
-    def _global_wait(self, now: float) -> float:
-        while self._recent and now - self._recent[0] >= WINDOW:
-            self._recent.popleft()
-        if len(self._recent) < self.per_second:
-            return 0.0
-        return WINDOW - (now - self._recent[0])
-
     async def acquire(self, chat_id: int, lane: OutboxLane) -> None:
         """Wait until a call to ``chat_id`` is within every limit, then count it."""
         interactive = lane == OutboxLane.INTERACTIVE
@@ -73,14 +67,14 @@ class SendRateLimiter:
                     wait = max(
                         self._paused_until - now,
                         self._bucket(chat_id).wait_time(now),
-                        self._global_wait(now),
+                        self._next_slot - now,
                     )
                     # Bulk calls yield to any waiting interactive call.
                     if wait <= 0 and not interactive and self._interactive_waiting:
                         wait = 0.01
                     if wait <= 0:
                         self._bucket(chat_id).tokens -= 1
-                        self._recent.append(now)
+                        self._next_slot = now + self._spacing
                         return
                 await asyncio.sleep(wait)
         finally:

@@ -64,12 +64,18 @@ def _api_kwargs(payload: dict[str, Any]) -> dict[str, Any]:
 class OutboxSender:
     """Background task that sends what the outbox holds."""
 
-    def __init__(self, db: Database, bot: Bot, limiter: SendRateLimiter, max_in_flight: int = 32) -> None:
+    def __init__(
+        self, db: Database, bot: Bot, limiter: SendRateLimiter, max_in_flight: int = 32, max_bulk_in_flight: int = 8
+    ) -> None:
         self._db = db
         self._bot = bot
         self._limiter = limiter
         self._max_in_flight = max_in_flight
+        # Bulk chats may hold only a few of the slots, so a reply is claimed at once, not after
+        # a broadcast's queued sends: the limiter paces calls anyway, more would only wait.
+        self._max_bulk_in_flight = max_bulk_in_flight
         self._busy_chats: set[int] = set()
+        self._bulk_chats: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._wakeup = asyncio.Event()
         self._stopping = False
@@ -83,7 +89,7 @@ class OutboxSender:
         """Start the sending loop (after taking back what a crashed process had leased)."""
         if self._db.is_sqlite:
             # One process owns an SQLite database, so every lease is a dead process's lease.
-            async with self._db.transaction() as session:
+            async with self._db.transaction(urgent=True) as session:
                 await session.execute(
                     update(OutboxMessage)
                     .where(OutboxMessage.status == OutboxStatus.PENDING.value, OutboxMessage.next_attempt_at > utcnow())
@@ -106,9 +112,12 @@ class OutboxSender:
         while not self._stopping:
             self._wakeup.clear()
             room = self._max_in_flight - len(self._busy_chats)
-            batches = await self._claim(room) if room > 0 else {}
+            bulk_room = min(room, self._max_bulk_in_flight - len(self._bulk_chats))
+            batches = await self._claim(room, bulk_room) if room > 0 else {}
             for chat_id, rows in batches.items():
                 self._busy_chats.add(chat_id)
+                if rows[0].lane == OutboxLane.BULK:
+                    self._bulk_chats.add(chat_id)
                 task = asyncio.create_task(self._send_chat(chat_id, rows), name=f"send:{chat_id}")
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
@@ -119,11 +128,11 @@ class OutboxSender:
             except TimeoutError:
                 pass
 
-    async def _claim(self, room: int) -> dict[int, list[_Claimed]]:
+    async def _claim(self, room: int, bulk_room: int) -> dict[int, list[_Claimed]]:
         """Lease due rows of idle chats, interactive first, grouped per chat in id order."""
         now = utcnow()
         try:
-            async with self._db.transaction() as session:
+            async with self._db.transaction(urgent=True) as session:
                 earlier = aliased(OutboxMessage)
                 # A row waits while an earlier row of its chat is pending but not due (leased
                 # or backing off): per-chat order survives retries and restarts.
@@ -153,9 +162,15 @@ class OutboxSender:
                     query = query.with_for_update(skip_locked=True)
                 rows = list(await session.scalars(query))
                 batches: dict[int, list[_Claimed]] = {}
+                bulk_chats = 0
                 for row in rows:
-                    if row.chat_id not in batches and len(batches) >= room:
-                        continue
+                    if row.chat_id not in batches:
+                        if len(batches) >= room:
+                            continue
+                        if row.lane == OutboxLane.BULK:
+                            if bulk_chats >= bulk_room:
+                                continue
+                            bulk_chats += 1
                     row.next_attempt_at = now + LEASE
                     batches.setdefault(row.chat_id, []).append(
                         _Claimed(
@@ -186,6 +201,7 @@ class OutboxSender:
                     return
         finally:
             self._busy_chats.discard(chat_id)
+            self._bulk_chats.discard(chat_id)
             self.wake()
 
     async def _send_one(self, row: _Claimed) -> bool:
@@ -233,7 +249,7 @@ class OutboxSender:
         message_id: int | None = None,
         unreachable: bool = False,
     ) -> None:
-        async with self._db.transaction() as session:
+        async with self._db.transaction(urgent=True) as session:
             await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == row.id)
@@ -249,7 +265,7 @@ class OutboxSender:
                 await users.mark_unreachable(session, row.chat_id)
 
     async def _reschedule(self, row: _Claimed, seconds: float, *, count_attempt: bool, error: str) -> None:
-        async with self._db.transaction() as session:
+        async with self._db.transaction(urgent=True) as session:
             await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == row.id)
@@ -264,7 +280,7 @@ class OutboxSender:
         """Give leased rows back; the claim query keeps them behind any earlier row of their chat."""
         if not rows:
             return
-        async with self._db.transaction() as session:
+        async with self._db.transaction(urgent=True) as session:
             await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id.in_([r.id for r in rows]))
@@ -272,7 +288,7 @@ class OutboxSender:
             )
 
     async def _migrate(self, row: _Claimed, new_chat_id: int) -> None:
-        async with self._db.transaction() as session:
+        async with self._db.transaction(urgent=True) as session:
             await session.execute(
                 update(OutboxMessage)
                 .where(

@@ -1,519 +1,273 @@
-"""State and Bot API semantics of the sandbox: users, chats, updates, messages, files, commands.
+"""The sandbox's Telegram: one bot, several private chats, Bot API semantics and the users' side.
 
-The :class:`Emulator` is driven from two sides: the bot calls :meth:`Emulator.call` (through the
-HTTP routes in :mod:`bot.sandbox.server`), and people or tests act as users with
-:meth:`Emulator.send_text`, :meth:`Emulator.press_button` and friends. Everything runs on one
-asyncio loop; call it only from that loop (``SandboxThread.emulator`` proxies calls onto it).
+The :class:`Emulator` is driven from two sides. The bot calls :meth:`Emulator.call` through the
+HTTP routes of :mod:`bot.sandbox.server`; people (the page) and tests act as users. All of it
+runs on one asyncio loop: call it only from that loop (``SandboxThread.emulator`` proxies calls
+from other threads). The code is split by concern: :mod:`~bot.sandbox.formatting` (HTML, entities,
+limits, reply markup), :mod:`~bot.sandbox.models` (records and shared state),
+:mod:`~bot.sandbox.methods` (Bot API methods), :mod:`~bot.sandbox.users` (users' actions).
 
-Fidelity notes: error answers use Telegram's status codes and descriptions; HTML is parsed the
-way Telegram's parser (tdlib ``parse_html``) does it, including its error messages; lengths are
-counted after entity parsing and trimming; ``editMessageText`` without ``reply_markup`` removes
-the inline keyboard, as on Telegram; Message objects carry only an *inline* ``reply_markup``.
+Users: ``add_user(first_name, language_code="de", user_id=None)`` (chat id == user id),
+``send_text(user_id, text)``, ``start(user_id, payload=None)``, ``send_sticker``,
+``send_photo``, ``send_voice``, ``send_location``, ``send_document`` and
+``press_button(user_id, message_id, data, forge=False)``.
+Observation: ``calls`` / ``calls_to(method)`` (:class:`CallRecord`: method, params, time,
+result, error), ``messages_in(chat_id)`` (:class:`ChatMessage` with ``history`` and
+``edit_count``), ``chat_state(chat_id)``, ``pending_updates``, ``callback_queries``,
+``commands_for(chat_id, language_code)``, ``await wait_for(predicate, timeout)``,
+``await wait_for_message(chat_id, predicate)``, ``await wait_for_call(method, predicate)``.
+Faults: ``block_chat(chat_id)``, ``rate_limit(retry_after, calls=None, seconds=None)``,
+``server_error(calls, status=502)``, ``set_delay(seconds)``, ``clear_faults()``.
+
+Fidelity: error answers use Telegram's status codes and descriptions; HTML is parsed the way
+Telegram's parser (tdlib ``parse_html``) does, with its error messages; lengths count after
+entity parsing and trimming; ``editMessageText`` without ``reply_markup`` removes the inline
+keyboard, as on Telegram; returned Messages carry only an *inline* ``reply_markup``.
 Deliberate gaps: Markdown parse modes are accepted but not parsed (the bot uses HTML), only
-private chats exist, and inline mode, payments and groups are not emulated.
+private chats exist, inline mode, payments and groups are not emulated.
 """
 
 from __future__ import annotations
 
 import asyncio
 import copy
-import html
-import itertools
 import json
-import re
-import struct
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from bot.sandbox.faults import Faults
+from bot.sandbox.formatting import ApiError, bad, coerce_params
+from bot.sandbox.methods import BotApiMethods
+from bot.sandbox.models import CallRecord, ChatMessage, ChatState, SandboxUser, StoredFile, Upload
+from bot.sandbox.users import UserSide
 
+HARMLESS = {"close", "logout", "pinchatmessage", "unpinchatmessage", "unpinallchatmessages"}
 T = TypeVar("T")
 
-MAX_TEXT = 4096
-MAX_CAPTION = 1024
-TAG_ENTITY = {
-    "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline",
-    "ins": "underline", "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
-    "a": "text_link", "code": "code", "pre": "pre", "tg-spoiler": "spoiler", "span": "spoiler",
-    "blockquote": "blockquote", "tg-emoji": "custom_emoji",
-}  # fmt: skip
-LINK_SCHEMES = {"http", "https", "tg", "ton", "ftp", "mailto"}
-DEFAULT_UPDATES = {"message", "edited_message", "callback_query", "my_chat_member"}
-CHAT_ACTIONS = {
-    "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
-    "upload_document", "choose_sticker", "find_location", "record_video_note",
-    "upload_video_note",
-}  # fmt: skip
-OTHER_BUTTON_KINDS = {
-    "web_app", "login_url", "switch_inline_query", "switch_inline_query_current_chat",
-    "switch_inline_query_chosen_chat", "copy_text", "callback_game", "pay",
-}  # fmt: skip
-HARMLESS = {"close", "logout", "pinchatmessage", "unpinchatmessage", "unpinallchatmessages"}
-NOT_MODIFIED = (
-    "Bad Request: message is not modified: specified new message content and reply markup are"
-    " exactly the same as a current content and reply markup of the message"
-)
-_COMMAND_RE = re.compile(r"(?<![\w/@])/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![\w/@])")
-_URL_RE = re.compile(r"\bhttps?://[^\s<>\"']*[^\s<>\"'.,;:!?)\]]")
-_ENTITY_RE = re.compile(r"&(lt|gt|amp|quot|#\d{1,7}|#[xX][0-9a-fA-F]{1,6});")
-_JSON_FIELDS = {
-    "reply_markup", "allowed_updates", "commands", "scope", "entities", "caption_entities",
-    "menu_button", "link_preview_options", "reply_parameters", "message_ids",
-}  # fmt: skip
-_INT_FIELDS = {"chat_id", "message_id", "offset", "limit", "timeout", "cache_time",
-               "reply_to_message_id", "max_connections", "message_thread_id", "user_id"}
-_BOOL_FIELDS = {"show_alert", "drop_pending_updates", "disable_notification", "protect_content",
-                "allow_sending_without_reply", "disable_web_page_preview"}
 
+class Emulator(UserSide, BotApiMethods):
+    """The Bot API server's state and behaviour for one bot, plus the users' side of the chats."""
 
-class ApiError(Exception):
-    """A Bot API error answer: HTTP status (== error_code), description, optional parameters."""
+    def __init__(
+        self,
+        bot_username: str = "miglobe_sandbox_bot",
+        bot_name: str = "MiGlobe Sandbox",
+        bot_id: int = 7000000001,
+        first_update_id: int = 1,
+    ) -> None:
+        super().__init__(bot_username, bot_name, bot_id, first_update_id)
+        # Telegram's method names are case-insensitive; handlers are found by their name.
+        self._methods: dict[str, Callable[..., Any]] = {
+            name[5:].lower(): getattr(self, name) for name in dir(self) if name.startswith("_api_")
+        }
 
-    def __init__(self, status: int, description: str, parameters: dict[str, Any] | None = None):
-        super().__init__(description)
-        self.status, self.description, self.parameters = status, description, parameters
+    async def wait_for(self, predicate: Callable[[], T], timeout: float = 5.0, what: str = "condition") -> T:
+        """Wait until ``predicate()`` is truthy (re-checked on every change); return its value."""
+        deadline = time.monotonic() + timeout
+        while True:
+            since = self._version
+            if value := predicate():
+                return value
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"sandbox: timed out after {timeout} s waiting for {what}")
+            await self.wait_change(since, left)
 
-    def body(self) -> dict[str, Any]:
-        """The JSON body Telegram would answer."""
-        out: dict[str, Any] = {"ok": False, "error_code": self.status,
-                               "description": self.description}
-        if self.parameters:
-            out["parameters"] = self.parameters
-        return out
+    async def wait_for_message(
+        self,
+        chat_id: int,
+        predicate: Callable[[ChatMessage], bool] | None = None,
+        timeout: float = 5.0,
+        from_bot: bool = True,
+    ) -> ChatMessage:
+        """Wait for a (bot's, by default) message in ``chat_id`` matching ``predicate``."""
 
-
-def bad(description: str) -> ApiError:
-    """A 400 error whose description gets Telegram's ``Bad Request:`` prefix."""
-    return ApiError(400, f"Bad Request: {description}")
-
-
-def u16len(text: str) -> int:
-    """Length in UTF-16 code units: Telegram's entity offsets and lengths use this unit."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-# ---------------------------------------------------------------------------------------------
-# Text formatting (HTML parse mode, trimming, automatic entities)
-# ---------------------------------------------------------------------------------------------
-
-
-def _decode_entity(src: str, pos: int) -> tuple[str, int] | None:
-    """Decode the HTML entity at ``src[pos]`` (only the ones Telegram knows), else None."""
-    m = _ENTITY_RE.match(src, pos)
-    if not m:
-        return None  # Telegram keeps an unknown '&' literally
-    char = html.unescape(m.group(0))
-    return char, m.end()
-
-
-def parse_html(src: str) -> tuple[str, list[dict[str, Any]]]:
-    """Parse Telegram HTML into plain text and entities; raise ApiError like Telegram does."""
-    out: list[str] = []
-    pos16 = 0
-    stack: list[tuple[str, int, dict[str, str]]] = []
-    entities: list[dict[str, Any]] = []
-    i, n = 0, len(src)
-
-    def fail(message: str) -> ApiError:
-        return bad(f"can't parse entities: {message}")
-
-    def at(p: int) -> int:  # Telegram reports byte offsets in UTF-8
-        return len(src[:p].encode())
-
-    while i < n:
-        c = src[i]
-        decoded = _decode_entity(src, i) if c == "&" else None
-        if decoded or c != "<":
-            char, i = decoded if decoded else (c, i + 1)
-            out.append(char)
-            pos16 += u16len(char)
-            continue
-        begin, i = i, i + 1
-        if i < n and src[i] == "/":
-            if not stack:
-                raise fail(f"Unexpected end tag at byte offset {at(begin)}")
-            j = i + 1
-            while j < n and not src[j].isspace() and src[j] != ">":
-                j += 1
-            name = src[i + 1 : j].lower()
-            while j < n and src[j].isspace():
-                j += 1
-            if j >= n or src[j] != ">":
-                raise fail(f"Unclosed end tag at byte offset {at(begin)}")
-            tag, start, attrs = stack.pop()
-            if name and name != tag:
-                raise fail(f'Unmatched end tag at byte offset {at(begin)}, expected "</{tag}>", '
-                           f'found "</{name}>"')
-            i = j + 1
-            lang = attrs.get("class", "")
-            if tag == "code" and lang.startswith("language-") and stack and stack[-1][0] == "pre":
-                stack[-1][2]["language"] = lang[len("language-") :]  # <pre><code class=…> → pre
-            elif pos16 > start and (entity := _tag_entity(tag, start, pos16 - start, attrs)):
-                entities.append(entity)
-            continue
-        j = i
-        while j < n and not src[j].isspace() and src[j] != ">":
-            j += 1
-        if j >= n:
-            raise fail(f"Unclosed start tag at byte offset {at(begin)}")
-        tag = src[i:j].lower()
-        if tag not in TAG_ENTITY:
-            raise fail(f'Unsupported start tag "{tag}" at byte offset {at(begin)}')
-        attrs, i = _parse_attributes(src, j, tag, at(begin), fail)
-        if tag == "span" and attrs.get("class") != "tg-spoiler":
-            raise fail(f'Tag "span" must have class "tg-spoiler" at byte offset {at(begin)}')
-        stack.append((tag, pos16, attrs))
-    if stack:
-        raise fail(f'Can\'t find end tag corresponding to start tag "{stack[-1][0]}"')
-    return "".join(out), entities
-
-
-def _parse_attributes(
-    src: str, j: int, tag: str, offset: int, fail: Callable[[str], ApiError]
-) -> tuple[dict[str, str], int]:
-    """Parse a start tag's attributes from ``src[j]``; return them and the index after '>'."""
-    attrs: dict[str, str] = {}
-    n = len(src)
-    unclosed = f"Unclosed start tag at byte offset {offset}"
-    while True:
-        while j < n and src[j].isspace():
-            j += 1
-        if j >= n:
-            raise fail(unclosed)
-        if src[j] == ">":
-            return attrs, j + 1
-        k = j
-        while k < n and not src[k].isspace() and src[k] not in "=>":
-            k += 1
-        name = src[j:k].lower()
-        if not name:
-            raise fail(f'Empty attribute name in the tag "{tag}" at byte offset {offset}')
-        while k < n and src[k].isspace():
-            k += 1
-        if k >= n:
-            raise fail(unclosed)
-        if src[k] != "=":  # a value-less attribute such as <blockquote expandable>
-            attrs.setdefault(name, "")
-            j = k
-            continue
-        k += 1
-        while k < n and src[k].isspace():
-            k += 1
-        if k >= n:
-            raise fail(unclosed)
-        if src[k] in "\"'":
-            quote, k, value = src[k], k + 1, []
-            while k < n and src[k] != quote:
-                decoded = _decode_entity(src, k) if src[k] == "&" else None
-                char, k = decoded if decoded else (src[k], k + 1)
-                value.append(char)
-            if k >= n:
-                raise fail(unclosed)
-            attrs.setdefault(name, "".join(value))
-            j = k + 1
-        else:
-            start = k
-            while k < n and (src[k].isalnum() or src[k] in "_-.:/"):
-                k += 1
-            if k == start:
-                raise fail(f'Expected equal sign in declaration of an attribute of the tag "{tag}"'
-                           f" at byte offset {offset}")
-            attrs.setdefault(name, src[start:k])
-            j = k
-
-
-def _tag_entity(tag: str, offset: int, length: int, attrs: dict[str, str]) -> dict | None:
-    """The MessageEntity for a closed tag, or None where Telegram silently drops it."""
-    entity: dict[str, Any] = {"type": TAG_ENTITY[tag], "offset": offset, "length": length}
-    if tag == "a":
-        url = attrs.get("href", "").strip()
-        scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", url)
-        if not url or (scheme and scheme.group(1).lower() not in LINK_SCHEMES):
-            return None  # javascript: and friends never become links
-        entity["url"] = url if scheme else f"http://{url}"
-    elif tag == "pre" and attrs.get("language"):
-        entity["language"] = attrs["language"]
-    elif tag == "blockquote" and "expandable" in attrs:
-        entity["type"] = "expandable_blockquote"
-    elif tag == "tg-emoji":
-        if not attrs.get("emoji-id", "").isdigit():
+        def find() -> ChatMessage | None:
+            for message in reversed(self.messages_in(chat_id)):
+                if message.from_bot == from_bot and (predicate is None or predicate(message)):
+                    return message
             return None
-        entity["custom_emoji_id"] = attrs["emoji-id"]
-    return entity
 
+        return await self.wait_for(find, timeout, f"a message in chat {chat_id}")
 
-def _trim(text: str, entities: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
-    """Strip surrounding whitespace as Telegram does, keeping entities on their characters."""
-    stripped = text.strip()
-    if stripped == text:
-        return text, entities
-    shift, size = u16len(text[: len(text) - len(text.lstrip())]), u16len(stripped)
-    kept = []
-    for entity in entities:
-        start = max(0, entity["offset"] - shift)
-        end = min(size, entity["offset"] + entity["length"] - shift)
-        if end > start:
-            kept.append({**entity, "offset": start, "length": end - start})
-    return stripped, kept
+    async def wait_for_call(
+        self,
+        method: str,
+        predicate: Callable[[CallRecord], bool] | None = None,
+        timeout: float = 5.0,
+        after: int = 0,
+    ) -> CallRecord:
+        """Wait for a finished call of ``method`` (index >= ``after``) matching ``predicate``."""
 
+        def find() -> CallRecord | None:
+            for record in self.calls[after:]:
+                if record.method.lower() == method.lower() and (not predicate or predicate(record)):
+                    return record
+            return None
 
-def auto_entities(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Add the entities Telegram detects by itself (bot commands and URLs), sorted like Telegram."""
-    taken = [(e["offset"], e["offset"] + e["length"]) for e in entities
-             if e["type"] in {"code", "pre", "text_link", "url", "bot_command"}]
-    found = []
-    for kind, regex in (("bot_command", _COMMAND_RE), ("url", _URL_RE)):
-        for m in regex.finditer(text):
-            start, length = u16len(text[: m.start()]), u16len(m.group(0))
-            if all(start + length <= a or start >= b for a, b in taken):
-                found.append({"type": kind, "offset": start, "length": length})
-                taken.append((start, start + length))
-    return sorted(entities + found, key=lambda e: (e["offset"], -e["length"]))
+        return await self.wait_for(find, timeout, f"a {method} call")
 
+    # -- observability ---------------------------------------------------------------------
 
-def format_text(
-    raw: Any, parse_mode: Any, entities: Any, *, caption: bool = False
-) -> tuple[str, list[dict[str, Any]]]:
-    """Turn a text/caption parameter into (text, entities), enforcing Telegram's limits."""
-    text = "" if raw is None else str(raw)
-    mode = str(parse_mode or "").lower()
-    if mode == "html":
-        text, found = parse_html(text)
-    elif mode in {"", "markdown", "markdownv2"}:
-        found = list(entities) if isinstance(entities, list) else []
-    else:
-        raise bad("unsupported parse_mode")
-    text, found = _trim(text, found)
-    if caption and len(text) > MAX_CAPTION:
-        raise bad("message caption is too long")
-    if not caption and not text:
-        raise bad("message text is empty")
-    if not caption and len(text) > MAX_TEXT:
-        raise bad("message is too long")
-    return text, auto_entities(text, found)
+    def calls_to(self, method: str) -> list[CallRecord]:
+        """Finished calls of ``method`` (case-insensitive), oldest first."""
+        return [c for c in self.calls if c.method.lower() == method.lower()]
 
+    def messages_in(self, chat_id: int, include_deleted: bool = False) -> list[ChatMessage]:
+        """Snapshots of the chat's messages in order, edits applied (``history`` holds the past).
 
-# ---------------------------------------------------------------------------------------------
-# Reply markup
-# ---------------------------------------------------------------------------------------------
+        Cheap enough for ``wait_for`` predicates that run on every change: an edit replaces a
+        message's ``data`` dict instead of mutating it, so snapshots share those (read-only) dicts.
+        """
+        chat = self._chats.get(int(chat_id))
+        if chat is None:
+            return []
+        return [
+            ChatMessage(m.data, m.from_bot, list(m.history), m.deleted)
+            for m in chat.messages.values()
+            if include_deleted or not m.deleted
+        ]
 
+    def chat_state(self, chat_id: int) -> ChatState:
+        """The live state of a chat (reply keyboard, typing status, menu button)."""
+        return self._chats[int(chat_id)]
 
-def _check_button(button: Any) -> dict[str, Any]:
-    """Validate one inline keyboard button and return it without null fields."""
-    if not isinstance(button, dict):
-        raise bad("can't parse inline keyboard button: InlineKeyboardButton must be an Object")
-    button = {k: v for k, v in button.items() if v is not None}
-    if not isinstance(button.get("text"), str) or not button["text"].strip():
-        raise bad("BUTTON_TEXT_INVALID")
-    if "callback_data" in button:
-        data = button["callback_data"]
-        if not isinstance(data, str) or not 1 <= len(data.encode()) <= 64:
-            raise bad("BUTTON_DATA_INVALID")
-    elif "url" in button:
-        url = str(button["url"])
-        if not re.match(r"(https?|tg)://\S+$", url):
-            raise bad(f"inline keyboard button URL '{url}' is invalid: Wrong HTTP URL")
-    elif not OTHER_BUTTON_KINDS & button.keys():
-        raise bad("can't parse inline keyboard button: Text buttons are unallowed in the inline"
-                  " keyboard")
-    return button
+    @property
+    def users(self) -> list[SandboxUser]:
+        """All users, in the order they were added."""
+        return [chat.user for chat in self._chats.values()]
 
+    @property
+    def pending_updates(self) -> list[dict[str, Any]]:
+        """Updates not yet confirmed by the bot."""
+        return copy.deepcopy(self._updates)
 
-def parse_markup(raw: Any) -> dict[str, Any] | None:
-    """Validate a reply_markup parameter; return it normalised (null fields dropped) or None."""
-    if raw in (None, ""):
-        return None
-    if isinstance(raw, str):
+    def next_update(self) -> dict[str, Any] | None:
+        """The oldest unconfirmed update (what a webhook gets next), or None."""
+        return copy.deepcopy(self._updates[0]) if self._updates else None
+
+    def file(self, file_id: str) -> StoredFile | None:
+        """A stored file by file_id or by its download path."""
+        return self._files.get(file_id) or next((f for f in self._files.values() if f.path == file_id), None)
+
+    def commands_for(self, chat_id: int, language_code: str = "") -> list[dict[str, str]]:
+        """The command menu a user sees, resolved through scopes as Telegram does."""
+        chat = json.dumps({"chat_id": int(chat_id), "type": "chat"}, sort_keys=True)
+        scopes = [chat, json.dumps({"type": "all_private_chats"}), json.dumps({"type": "default"})]
+        for scope in scopes:
+            for lang in (language_code, ""):
+                if (scope, lang) in self.commands:
+                    return self.commands[(scope, lang)]
+        return []
+
+    # -- faults (wrappers so the page sees each change) --------------------------------------
+
+    def block_chat(self, chat_id: int, blocked: bool = True) -> None:
+        """Make every send to ``chat_id`` fail with 403 "bot was blocked by the user" (or undo)."""
+        self.faults.block(chat_id, blocked)
+        self._changed()
+
+    def rate_limit(
+        self,
+        retry_after: int = 3,
+        calls: int | None = None,
+        seconds: float | None = None,
+        chat_id: int | None = None,
+    ) -> None:
+        """Answer 429 for the next ``calls`` sends or for ``seconds`` (see Faults.rate_limit)."""
+        self.faults.rate_limit(retry_after, calls, seconds, chat_id)
+        self._changed()
+
+    def server_error(self, calls: int = 1, status: int = 502) -> None:
+        """Answer 502 "Bad Gateway" (or ``status``) for the next ``calls`` sends."""
+        self.faults.server_error(calls, status)
+        self._changed()
+
+    def set_delay(self, seconds: float) -> None:
+        """Delay every Bot API call by ``seconds``."""
+        self.faults.set_delay(seconds)
+        self._changed()
+
+    def clear_faults(self) -> None:
+        """Remove every fault."""
+        self.faults.clear()
+        self._changed()
+
+    # -- webhook delivery hooks (the server's deliverer uses these) ---------------------------
+
+    def confirm_update(self, update_id: int) -> None:
+        """Forget an update that a webhook answered with 2xx."""
+        self._updates = [u for u in self._updates if u["update_id"] != update_id]
+        self._changed()
+
+    def webhook_failed(self, message: str) -> None:
+        """Record a failed webhook delivery as getWebhookInfo reports it."""
+        self.webhook.update(last_error_date=int(time.time()), last_error_message=message)
+        self._changed()
+
+    # -- Bot API entry point ----------------------------------------------------------------
+
+    async def call(
+        self, method: str, params: dict[str, Any], files: dict[str, Upload] | None = None
+    ) -> tuple[int, dict[str, Any]]:
+        """Execute a Bot API method; return (HTTP status, JSON body) as Telegram would."""
+        files = files or {}
+        shown = {**params, **{k: f"<file {u.filename!r}, {len(u.data)} bytes>" for k, u in files.items()}}
+        record = CallRecord(method, shown, time.monotonic())
         try:
-            raw = json.loads(raw)
-        except ValueError:
-            raise bad("can't parse reply keyboard markup JSON object") from None
-    if not isinstance(raw, dict):
-        raise bad("can't parse reply keyboard markup JSON object")
-    if "inline_keyboard" in raw:
-        rows = raw["inline_keyboard"]
-        if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-            raise bad('field "inline_keyboard" of the InlineKeyboardMarkup must be an Array')
-        return {"inline_keyboard": [[_check_button(b) for b in row] for row in rows]}
-    if "keyboard" in raw:
-        rows = raw["keyboard"]
-        if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-            raise bad('field "keyboard" of the ReplyKeyboardMarkup must be an Array')
-        norm = [[b if isinstance(b, dict) else {"text": str(b)} for b in row] for row in rows]
-        if any(not str(b.get("text", "")).strip() for row in norm for b in row):
-            raise bad("BUTTON_TEXT_INVALID")
-        return {**{k: v for k, v in raw.items() if v is not None}, "keyboard": norm}
-    if raw.get("remove_keyboard") or raw.get("force_reply"):
-        return {k: v for k, v in raw.items() if v is not None}
-    raise bad("can't parse reply keyboard markup JSON object")
+            if self.faults.delay_seconds:
+                await asyncio.sleep(self.faults.delay_seconds)
+            params = coerce_params(params)
+            record.params = {**params, **{k: shown[k] for k in files}}
+            handler = self._methods.get(method.lower())
+            if handler is None and (method.lower().startswith("set") or method.lower() in HARMLESS):
+                handler = self._harmless
+            if handler is None:
+                raise bad(f'unknown method "{method}"')  # never 404: PTB reads it as InvalidToken
+            fault = self.faults.check(method, self._target_chat(method, params))
+            if fault:
+                raise ApiError(fault.status, fault.description, fault.parameters)
+            result = handler(params, files)
+            if asyncio.iscoroutine(result):
+                result = await result
+            status, body = 200, {"ok": True, "result": result}
+            record.result = result
+        except ApiError as exc:
+            status, body = exc.status, exc.body()
+            record.error = body
+        record.finished = time.monotonic()
+        self.calls.append(record)
+        self._changed()
+        return status, body
 
+    # -- the page's view ----------------------------------------------------------------------
 
-def coerce_params(raw: dict[str, Any]) -> dict[str, Any]:
-    """Give form-encoded values their JSON types (PTB JSON-encodes every non-string value)."""
-    out: dict[str, Any] = {}
-    for key, value in raw.items():
-        if isinstance(value, str) and key in _JSON_FIELDS:
-            try:
-                value = json.loads(value)
-            except ValueError:
-                if key == "reply_markup":
-                    raise bad("can't parse reply keyboard markup JSON object") from None
-                raise bad(f"can't parse {key} JSON object") from None
-        elif isinstance(value, str) and key in _INT_FIELDS:
-            value = int(value) if re.fullmatch(r"-?\d+", value.strip()) else value
-        elif isinstance(value, str) and key in _BOOL_FIELDS:
-            value = value.strip().lower() in {"true", "1"}
-        out[key] = value
-    return out
-
-
-# ---------------------------------------------------------------------------------------------
-# State
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class SandboxUser:
-    """A person using the bot in a private chat (the chat id equals the user id)."""
-
-    id: int
-    first_name: str
-    language_code: str = "de"
-    last_name: str | None = None
-    username: str | None = None
-
-    def to_api(self) -> dict[str, Any]:
-        """The Telegram ``User`` object."""
-        out: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
-        for key in ("last_name", "username", "language_code"):
-            if value := getattr(self, key):
-                out[key] = value
-        return out
-
-    def chat(self) -> dict[str, Any]:
-        """The Telegram ``Chat`` object of the private chat with this user."""
-        out: dict[str, Any] = {"id": self.id, "type": "private", "first_name": self.first_name}
-        for key in ("last_name", "username"):
-            if value := getattr(self, key):
-                out[key] = value
-        return out
-
-
-@dataclass
-class ChatMessage:
-    """A message as a client shows it now (``data`` is Telegram's Message), plus its history."""
-
-    data: dict[str, Any]
-    from_bot: bool
-    history: list[dict[str, Any]] = field(default_factory=list)
-    deleted: bool = False
-
-    @property
-    def message_id(self) -> int:
-        """Telegram's message_id (unique within the chat)."""
-        return int(self.data["message_id"])
-
-    @property
-    def text(self) -> str | None:
-        """The text, or the caption of a media message."""
-        return self.data.get("text", self.data.get("caption"))
-
-    @property
-    def reply_markup(self) -> dict[str, Any] | None:
-        """The inline keyboard currently attached, if any."""
-        return self.data.get("reply_markup")
-
-    @property
-    def edit_count(self) -> int:
-        """How many times the bot edited this message."""
-        return len(self.history)
-
-    def buttons(self) -> list[dict[str, Any]]:
-        """All inline buttons, row by row."""
-        rows = (self.reply_markup or {}).get("inline_keyboard", [])
-        return [button for row in rows for button in row]
-
-
-@dataclass
-class ChatState:
-    """Per-chat state a client keeps: messages, the shown reply keyboard, the typing status."""
-
-    user: SandboxUser
-    messages: dict[int, ChatMessage] = field(default_factory=dict)
-    next_id: int = 1
-    reply_keyboard: dict[str, Any] | None = None
-    action: tuple[str, float] | None = None
-    menu_button: dict[str, Any] | None = None
-
-
-@dataclass
-class CallRecord:
-    """One Bot API call: what the bot sent and what the sandbox answered."""
-
-    method: str
-    params: dict[str, Any]
-    time: float  # time.monotonic() when the request arrived
-    finished: float = 0.0
-    result: Any = None
-    error: dict[str, Any] | None = None
-
-    @property
-    def ok(self) -> bool:
-        """True when the call succeeded."""
-        return self.error is None
-
-
-@dataclass
-class CallbackQuery:
-    """A button press and the bot's answer to it (None until answerCallbackQuery)."""
-
-    id: str
-    user_id: int
-    message_id: int
-    data: str | None
-    time: float
-    answer: dict[str, Any] | None = None
-
-
-@dataclass
-class StoredFile:
-    """File contents known to the sandbox (uploaded by the bot or sent by a user)."""
-
-    file_id: str
-    unique_id: str
-    kind: str  # document, photo, sticker, voice
-    data: bytes
-    file_name: str
-    mime_type: str
-    path: str
-
-
-@dataclass
-class Upload:
-    """A file part of a multipart request."""
-
-    filename: str
-    content_type: str
-    data: bytes
-
-
-def image_size(data: bytes) -> tuple[int, int] | None:
-    """Width and height of a PNG, GIF or JPEG image; None when it is not one of those."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24:
-        return struct.unpack(">II", data[16:24])
-    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
-        return struct.unpack("<HH", data[6:10])
-    if data.startswith(b"\xff\xd8"):
-        i = 2
-        while i + 9 < len(data) and data[i] == 0xFF:
-            marker, size = data[i + 1], struct.unpack(">H", data[i + 2 : i + 4])[0]
-            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-                height, width = struct.unpack(">HH", data[i + 5 : i + 9])
-                return width, height
-            i += 2 + size
-        return (0, 0)
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return (0, 0)
-    return None
+    def snapshot(self) -> dict[str, Any]:
+        """Everything the page shows, JSON-ready."""
+        now = time.monotonic()
+        users = []
+        for chat in self._chats.values():
+            user = chat.user
+            action = chat.action if chat.action and chat.action[1] > now else None
+            users.append({
+                **user.to_api(), "language_code": user.language_code,
+                "blocked": user.id in self.faults.blocked_chats,
+                "messages": [{**m.data, "outgoing": not m.from_bot, "edit_count": m.edit_count}
+                             for m in chat.messages.values() if not m.deleted],
+                "reply_keyboard": chat.reply_keyboard,
+                "action": {"name": action[0], "seconds": round(action[1] - now, 1)}
+                if action else None,
+                "commands": self.commands_for(user.id, user.language_code),
+                "callbacks": [{"id": q.id, "message_id": q.message_id, "data": q.data,
+                               "answer": q.answer}
+                              for q in self.callback_queries.values() if q.user_id == user.id][-30:],
+            })  # fmt: skip
+        return {
+            "version": self._version,
+            "bot": dict(self.bot_user),
+            "users": users,
+            "faults": self.faults.snapshot(),
+            "webhook": self.webhook.get("url", ""),
+            "pending_updates": len(self._updates),
+            "calls": len(self.calls),
+        }

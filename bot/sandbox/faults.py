@@ -15,18 +15,16 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+# Besides every send* and edit* method; names in lower case (Telegram ignores the case).
 FAULTED_EXTRA = frozenset(
-    {"deleteMessage", "deleteMessages", "answerCallbackQuery", "copyMessage", "forwardMessage"}
+    {"deletemessage", "deletemessages", "answercallbackquery", "copymessage", "forwardmessage"}
 )
 
 
 def is_faultable(method: str) -> bool:
     """Whether ``method`` (case-insensitive, as Telegram) is subject to 403/429/5xx faults."""
     lower = method.lower()
-    return (
-        lower.startswith(("send", "edit"))
-        or lower in {name.lower() for name in FAULTED_EXTRA}
-    )
+    return lower.startswith(("send", "edit")) or lower in FAULTED_EXTRA
 
 
 @dataclass
@@ -142,5 +140,9 @@ class Faults:
 
 def _status_phrase(status: int) -> str:
     """Telegram's description for a gateway error (its front end answers these, not the API)."""
-    return {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
-            504: "Gateway Timeout"}.get(status, "Internal Server Error")
+    return {
+        500: "Internal Server Error",
+        502: "Bad Gateway",
+        503: "Service Unavailable",
+        504: "Gateway Timeout",
+    }.get(status, "Internal Server Error")

@@ -1,0 +1,188 @@
+"""The users' side of the sandbox: what a person can do in a Telegram client."""
+
+from __future__ import annotations
+
+import copy
+import time
+from typing import Any
+
+from bot.sandbox.formatting import auto_entities
+from bot.sandbox.models import (
+    TINY_PNG,
+    CallbackQuery,
+    ChatMessage,
+    ChatState,
+    SandboxState,
+    SandboxUser,
+    image_size,
+)
+
+
+class UserSide(SandboxState):
+    """Users' actions; each creates the update Telegram would deliver to the bot."""
+
+    def add_user(
+        self,
+        first_name: str,
+        language_code: str = "de",
+        user_id: int | None = None,
+        last_name: str | None = None,
+        username: str | None = None,
+    ) -> SandboxUser:
+        """Add a user with a private chat (chat id == user id); ids are assigned if omitted."""
+        uid = int(user_id) if user_id is not None else next(self._user_ids)
+        while user_id is None and uid in self._chats:
+            uid = next(self._user_ids)
+        if uid in self._chats:
+            raise ValueError(f"sandbox user {uid} exists already")
+        user = SandboxUser(uid, first_name, language_code, last_name, username)
+        self._chats[uid] = ChatState(user)
+        self._changed()
+        return user
+
+    def _user_chat(self, user_id: int) -> ChatState:
+        try:
+            return self._chats[int(user_id)]
+        except (KeyError, ValueError):
+            raise ValueError(f"unknown sandbox user {user_id}") from None
+
+    def _user_message(self, user_id: int, content: dict[str, Any]) -> dict[str, Any]:
+        chat = self._user_chat(user_id)
+        data = {
+            "message_id": chat.next_id,
+            "from": chat.user.to_api(),
+            "chat": chat.user.chat(),
+            "date": int(time.time()),
+            **content,
+        }
+        chat.next_id += 1
+        chat.messages[data["message_id"]] = ChatMessage(data, from_bot=False)
+        self._push_update("message", data)
+        return copy.deepcopy(data)
+
+    def send_text(self, user_id: int, text: str) -> dict[str, Any]:
+        """The user sends ``text``; commands get ``bot_command`` entities. Returns the Message."""
+        if not text.strip():
+            raise ValueError("a Telegram client does not send empty messages")
+        chat = self._user_chat(user_id)
+        keyboard = chat.reply_keyboard
+        if (
+            keyboard
+            and keyboard.get("one_time_keyboard")
+            and any(b.get("text") == text for row in keyboard["keyboard"] for b in row)
+        ):
+            chat.reply_keyboard = None  # a one-time keyboard hides after its button is used
+        entities = auto_entities(text, [])
+        return self._user_message(user_id, {"text": text, **({"entities": entities} if entities else {})})
+
+    def start(self, user_id: int, payload: str | None = None) -> dict[str, Any]:
+        """The user opens the bot, optionally through a deep link ``t.me/bot?start=payload``."""
+        return self.send_text(user_id, f"/start {payload}" if payload else "/start")
+
+    def _user_file(self, kind: str, data: bytes, name: str, mime: str) -> dict[str, Any]:
+        stored = self._store(kind, data, name, mime)
+        return {"file_id": stored.file_id, "file_unique_id": stored.unique_id, "file_size": len(data)}
+
+    def send_sticker(self, user_id: int, emoji: str = "👍") -> dict[str, Any]:
+        """The user sends a sticker."""
+        sticker = {
+            **self._user_file("sticker", b"RIFF\x00\x00\x00\x00WEBP", "sticker.webp", "image/webp"),
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": emoji,
+        }
+        return self._user_message(user_id, {"sticker": sticker})
+
+    def send_photo(
+        self, user_id: int, caption: str | None = None, data: bytes | None = None
+    ) -> dict[str, Any]:
+        """The user sends a photo (a tiny PNG unless ``data`` is given)."""
+        data = data or TINY_PNG
+        width, height = image_size(data) or (1, 1)
+        photo = {**self._user_file("photo", data, "photo.png", "image/png"), "width": width, "height": height}
+        return self._user_message(user_id, {"photo": [photo], **({"caption": caption} if caption else {})})
+
+    def send_voice(self, user_id: int, duration: int = 2) -> dict[str, Any]:
+        """The user sends a voice message."""
+        voice = {
+            **self._user_file("voice", b"OggS\x00sandbox", "voice.ogg", "audio/ogg"),
+            "duration": duration,
+            "mime_type": "audio/ogg",
+        }
+        return self._user_message(user_id, {"voice": voice})
+
+    def send_location(
+        self, user_id: int, latitude: float = 48.7758, longitude: float = 9.1829
+    ) -> dict[str, Any]:
+        """The user shares a location (Stuttgart by default)."""
+        return self._user_message(user_id, {"location": {"latitude": latitude, "longitude": longitude}})
+
+    def send_document(
+        self,
+        user_id: int,
+        file_name: str = "notes.txt",
+        data: bytes = b"sandbox document\n",
+        mime_type: str = "text/plain",
+        caption: str | None = None,
+    ) -> dict[str, Any]:
+        """The user sends a file."""
+        document = {
+            **self._user_file("document", data, file_name, mime_type),
+            "file_name": file_name,
+            "mime_type": mime_type,
+        }
+        return self._user_message(
+            user_id, {"document": document, **({"caption": caption} if caption else {})}
+        )
+
+    def press_button(
+        self,
+        user_id: int,
+        message_id: int,
+        data: str | None = None,
+        forge: bool = False,
+        text: str | None = None,
+    ) -> str:
+        """The user presses the inline button with ``data`` (or ``text``); returns the query id.
+
+        Without ``forge`` the button must exist on the message as it is now, as in a real
+        client; ``forge=True`` sends any ``data`` (a modified client) to test authorisation.
+        """
+        chat = self._user_chat(user_id)
+        message = chat.messages.get(int(message_id))
+        if message is None or message.deleted:
+            raise ValueError(f"message {message_id} not found in chat {user_id}")
+        if not forge:
+            button = next(
+                (
+                    b
+                    for b in message.buttons()
+                    if "callback_data" in b
+                    and (
+                        (data is not None and b["callback_data"] == data)
+                        or (data is None and b["text"] == text)
+                    )
+                ),
+                None,
+            )
+            if button is None:
+                raise ValueError(f"message {message_id} has no button {data or text!r}")
+            data = button["callback_data"]
+        query_id = f"{user_id}{next(self._ids):09d}"
+        self.callback_queries[query_id] = CallbackQuery(
+            query_id, int(user_id), int(message_id), data, time.monotonic()
+        )
+        self._push_update(
+            "callback_query",
+            {
+                "id": query_id,
+                "from": chat.user.to_api(),
+                "message": copy.deepcopy(message.data),
+                "chat_instance": str(7_000_000_000_000 + int(user_id)),
+                "data": data,
+            },
+        )
+        return query_id
