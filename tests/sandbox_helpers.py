@@ -125,10 +125,16 @@ class RoundTrip:
 
 
 def browser_round_trip(
-    driver: Any, page_url: str, column: int = 0, command: str = "/start", timeout: float = 15
+    driver: Any,
+    page_url: str,
+    column: int = 0,
+    command: str = "/start",
+    timeout: float = 15,
+    button_data: str | None = None,
 ) -> RoundTrip:
     """Open the page, send ``command`` as the ``column``-th user, wait for a bot reply with an
-    inline button, press its first button and wait until the page shows that message edited.
+    inline button, press its first button (or the one carrying ``button_data``) and wait until
+    the page shows that message edited.
 
     Works with any bot that answers ``command`` with an inline keyboard and edits that message
     when a button is pressed (the fake bot above, later the real bot).
@@ -165,7 +171,8 @@ def browser_round_trip(
     message_id = wait.until(reply_with_button)
     msg_sel = f'{sel} .msg[data-message-id="{message_id}"]'
     reply_text = driver.find_element(By.CSS_SELECTOR, f"{msg_sel} .bubble .text").text
-    driver.find_element(By.CSS_SELECTOR, f"{msg_sel} button[data-callback-data]").click()
+    wanted = f'[data-callback-data="{button_data}"]' if button_data else "[data-callback-data]"
+    driver.find_element(By.CSS_SELECTOR, f"{msg_sel} button{wanted}").click()
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, f"{msg_sel} .edited"))
     edited_text = driver.find_element(By.CSS_SELECTOR, f"{msg_sel} .bubble .text").text
     toasts = [t.text for t in driver.find_elements(By.CSS_SELECTOR, f"{sel} .toast")]

@@ -78,7 +78,9 @@ async def test_kill_9_mid_burst_then_restart_handles_every_update_exactly_once(
                 for user in users:
                     emulator.send_text(user, command)
             await emulator.wait_for(
-                lambda: sum(len(_bot_messages(server, u)) for u in users) >= 15, timeout=60, what="first replies"
+                lambda: sum(len(_bot_messages(server, u)) for u in users) >= 15,
+                timeout=60,
+                what="first replies",
             )
             await bot.kill()
         delivered_before = sum(len(_bot_messages(server, u)) for u in users)
@@ -128,7 +130,9 @@ def _update(update_id: int, user_id: int, text: str) -> dict[str, object]:
     }
 
 
-async def test_webhook_checks_the_secret_and_ignores_repeated_updates(database_url: str, tmp_path: Path) -> None:
+async def test_webhook_checks_the_secret_and_ignores_repeated_updates(
+    database_url: str, tmp_path: Path
+) -> None:
     port = _free_port()
     secret = "webhook-secret-for-tests"
     async with sandbox() as server:
@@ -208,17 +212,26 @@ async def test_sender_honours_429_marks_403_and_never_retries_400(database_url: 
             [bad_id] = await _enqueue(database_url, [(bad_user, "<b>unclosed", OutboxLane.INTERACTIVE)])
             await emulator.wait_for_call("sendMessage", lambda c: c.params.get("chat_id") == bad_user)
             await asyncio.sleep(3.0)  # time for any (wrong) retry
-        blocked_calls = [c for c in emulator.calls_to("sendMessage") if c.params.get("chat_id") == blocked_user]
+        blocked_calls = [
+            c for c in emulator.calls_to("sendMessage") if c.params.get("chat_id") == blocked_user
+        ]
         assert [c.error["error_code"] for c in blocked_calls if c.error] == [403]
         bad_calls = [c for c in emulator.calls_to("sendMessage") if c.params.get("chat_id") == bad_user]
         assert len(bad_calls) == 1 and bad_calls[0].error["error_code"] == 400
         row = await _outbox_row(database_url, bad_id)
         assert row.status == "failed" and "parse" in (row.error or "")
-        assert await _count(database_url, User, User.telegram_id == blocked_user, User.unreachable_since.is_not(None)) == 1
+        assert (
+            await _count(
+                database_url, User, User.telegram_id == blocked_user, User.unreachable_since.is_not(None)
+            )
+            == 1
+        )
         assert await _count(database_url, OutboxMessage, OutboxMessage.status == "blocked") == 1
 
 
-async def test_send_rate_stays_within_the_limit_and_replies_overtake_bulk(database_url: str, tmp_path: Path) -> None:
+async def test_send_rate_stays_within_the_limit_and_replies_overtake_bulk(
+    database_url: str, tmp_path: Path
+) -> None:
     async with sandbox() as server:
         emulator = server.emulator
         recipients = [emulator.add_user(f"R{n}", "de").id for n in range(120)]
@@ -236,7 +249,9 @@ async def test_send_rate_stays_within_the_limit_and_replies_overtake_bulk(databa
             await emulator.wait_for(lambda: all(_bot_messages(server, r) for r in recipients), timeout=60)
         stamps = sorted(c.time for c in emulator.calls_to("sendMessage"))
         busiest = max(sum(1 for t in stamps[i:] if t - start < 1.0) for i, start in enumerate(stamps))
-        print(f"\nrate: {len(stamps)} sends, busiest one-second window {busiest}, reply after {reply_delay:.2f} s")
+        print(
+            f"\nrate: {len(stamps)} sends, busiest one-second window {busiest}, reply after {reply_delay:.2f} s"
+        )
         assert reply is not None and reply_delay < 1.0
         assert busiest <= 30  # Telegram's limit; the bot aims for 25
         assert stamps[-1] - stamps[0] >= len(stamps) / 30 - 1

@@ -65,7 +65,12 @@ class OutboxSender:
     """Background task that sends what the outbox holds."""
 
     def __init__(
-        self, db: Database, bot: Bot, limiter: SendRateLimiter, max_in_flight: int = 32, max_bulk_in_flight: int = 8
+        self,
+        db: Database,
+        bot: Bot,
+        limiter: SendRateLimiter,
+        max_in_flight: int = 32,
+        max_bulk_in_flight: int = 8,
     ) -> None:
         self._db = db
         self._bot = bot
@@ -92,7 +97,10 @@ class OutboxSender:
             async with self._db.transaction(urgent=True) as session:
                 await session.execute(
                     update(OutboxMessage)
-                    .where(OutboxMessage.status == OutboxStatus.PENDING.value, OutboxMessage.next_attempt_at > utcnow())
+                    .where(
+                        OutboxMessage.status == OutboxStatus.PENDING.value,
+                        OutboxMessage.next_attempt_at > utcnow(),
+                    )
                     .values(next_attempt_at=utcnow())
                 )
         self._loop_task = asyncio.create_task(self._run(), name="outbox-sender")
