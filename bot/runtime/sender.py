@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import aliased
 from telegram import Bot, InputFile
-from telegram.warnings import PTBUserWarning
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+from telegram.warnings import PTBUserWarning
 
 from bot.db import Database
 from bot.runtime.rate_limit import SendRateLimiter
