@@ -27,6 +27,7 @@ from bot.runtime.sender import OutboxSender
 from bot.runtime.sender import prune as prune_outbox
 from bot.runtime.sweeper import Sweep, schedule
 from bot.services import users
+from bot.services.draft_sweep import sweep_drafts
 from bot.services.users import TelegramIdentity
 
 log = logging.getLogger(__name__)
@@ -116,6 +117,11 @@ class BotRuntime:
                 3600.0,
                 lambda: prune_outbox(self.db, timedelta(days=retention.outbox_retention_days)),
             ),
+            Sweep(
+                "remind-and-expire-intake-drafts",
+                self.settings.sweep_interval_seconds,
+                lambda: sweep_drafts(self.db, self.settings),
+            ),
         ]
 
     async def _wake_sender(self) -> None:
@@ -144,12 +150,9 @@ class BotRuntime:
                 identity = identity_of(update)
                 user = None
                 if identity is not None:
-                    user = await users.touch(
-                        session,
-                        identity,
-                        self.settings.default_locale,
-                        self.settings.coordinator_ids,
-                    )
+                    user = await users.touch(session, identity, self.settings.default_locale)
+                    if users.grant_if_configured(user, self.settings.coordinator_ids):
+                        commands.enqueue_menu(session, user)
                 locale = user.locale if user else self.settings.default_locale
                 scope = UpdateScope(session, self.settings, user, locale, item.inbox_id)
                 register(update.update_id, scope)

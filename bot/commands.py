@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.db import Database
 from bot.i18n import N_, translate
+from bot.runtime import outbox
 from bot.services import users
-from models import Role
+from models import Role, User
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,8 @@ class Command:
     en: str
     description: str
     role: Role = Role.CONTACT
+    # Commands that only make sense inside a flow (/back, /cancel) stay out of Telegram's menu.
+    in_menu: bool = True
 
     @property
     def names(self) -> list[str]:
@@ -39,9 +43,13 @@ class Command:
 
 COMMANDS: tuple[Command, ...] = (
     Command("start", "start", "start", N_("Main menu")),
+    Command("request", "anfrage", "request", N_("Request a kickoff talk")),
+    Command("status", "meineanfragen", "status", N_("Your requests and where they stand")),
     Command("help", "hilfe", "help", N_("What this bot can do")),
     Command("privacy", "datenschutz", "privacy", N_("How your data is handled")),
     Command("language", "sprache", "language", N_("Change the language")),
+    Command("back", "zurueck", "back", N_("One step back in a request"), in_menu=False),
+    Command("cancel", "abbrechen", "cancel", N_("Pause a request (your answers are kept)"), in_menu=False),
 )
 _BY_KEY = {command.key: command for command in COMMANDS}
 
@@ -53,7 +61,11 @@ def command(key: str) -> Command:
 
 def menu(roles: frozenset[Role], locale: str) -> list[BotCommand]:
     """The command menu for someone with ``roles`` who reads ``locale``."""
-    return [BotCommand(c.name(locale), translate(locale, c.description)) for c in COMMANDS if c.role in roles]
+    return [
+        BotCommand(c.name(locale), translate(locale, c.description))
+        for c in COMMANDS
+        if c.role in roles and c.in_menu
+    ]
 
 
 async def publish(bot: Bot, db: Database, settings: Settings) -> None:
@@ -71,3 +83,17 @@ async def publish(bot: Bot, db: Database, settings: Settings) -> None:
         }
     for user in staff.values():
         await bot.set_my_commands(menu(user.roles, user.locale), scope=BotCommandScopeChat(user.telegram_id))
+
+
+def enqueue_menu(session: AsyncSession, user: User) -> None:
+    """Queue the menu of a staff member's chat, e.g. after a role or language change."""
+    outbox.enqueue(
+        session,
+        user.telegram_id,
+        "setMyCommands",
+        {
+            "commands": [c.to_dict() for c in menu(user.roles, user.locale)],
+            "scope": BotCommandScopeChat(user.telegram_id).to_dict(),
+        },
+        include_chat_id=False,
+    )

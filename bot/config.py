@@ -40,9 +40,13 @@ class Settings(BaseSettings):
     privacy_url: str = "https://bw.miglobe.de/datenschutz"
     inbox_retention_days: int = Field(default=14, ge=1)
     outbox_retention_days: int = Field(default=14, ge=1)
+    draft_reminder_hours: float = Field(default=24.0, gt=0)
+    draft_retention_days: int = Field(default=14, ge=1)
     sweep_interval_seconds: float = Field(default=30.0, gt=0)
     max_concurrent_updates: int = Field(default=32, ge=1, le=1024)
     send_rate_per_second: float = Field(default=25.0, gt=0, le=30)
+    offer_response_hours: float = Field(default=48.0, gt=0)
+    kickoff_reminder_hours: float = Field(default=24.0, gt=0)
 
     @field_validator("bot_token", mode="before")
     @classmethod

@@ -10,6 +10,7 @@ import asyncio
 import logging
 import signal
 
+from bot import commands
 from bot.app import BotRuntime
 from bot.config import Settings
 from bot.runtime.polling import poll_forever
@@ -40,7 +41,9 @@ async def run_sandbox(settings: Settings, port: int = 8081, coordinator: bool = 
                 sandbox_user.language_code if sandbox_user else None,
             )
             user = await users.touch(session, identity, settings.default_locale)
-            users.grant_role(user, Role.COORDINATOR)
+            if users.grant_role(user, Role.COORDINATOR):
+                commands.enqueue_menu(session, user)
+        runtime.sender.wake()
 
     server = SandboxServer(port=port, on_make_coordinator=make_coordinator)
     await server.start()

@@ -6,13 +6,14 @@ from typing import Any
 
 from telegram.ext import Application
 
-from handlers import fallback, language, privacy, start
+from handlers import fallback, intake, language, privacy, start, status
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Register every handler. Order matters: the first matching handler in a group wins,
     so specific flows come before the fallbacks that catch whatever is left.
     """
-    for module in (start, privacy, language):
+    # The intake first: its deep link ``/start anfrage`` must win over the plain /start.
+    for module in (intake, status, start, privacy, language):
         application.add_handlers(module.handlers())
     application.add_handlers(fallback.handlers())

@@ -1,6 +1,7 @@
 """Last resort: unknown commands, messages the bot cannot read, free text, stale buttons.
 
-Registered after every other handler, so it only sees what nothing else took.
+Registered after every other handler, so it only sees what nothing else took. PTB's filters cannot
+ask the database, so while a user has an intake in progress these hand over to the intake first.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import BotContext
+from handlers import intake
 from handlers.menus import command_list, contact_line, main_menu
 
 MAX_ECHOED_COMMAND = 40
@@ -18,6 +20,8 @@ MAX_ECHOED_COMMAND = 40
 
 async def unknown_command(update: Update, context: BotContext) -> None:
     """Say the command is unknown and list the ones that exist."""
+    if await intake.handle_unknown_command(update, context):
+        return
     assert update.effective_message is not None
     word = (update.effective_message.text or "").split()[0][:MAX_ECHOED_COMMAND]
     _ = context.gettext
@@ -33,6 +37,8 @@ async def unknown_command(update: Update, context: BotContext) -> None:
 
 async def unsupported_message(update: Update, context: BotContext) -> None:
     """Stickers, photos, voice and the like: say politely that only text works here."""
+    if await intake.handle_other_message(update, context):
+        return
     context.reply(
         context.gettext(
             "I can only read text messages. Please write your message as text or use the buttons."
@@ -43,6 +49,8 @@ async def unsupported_message(update: Update, context: BotContext) -> None:
 
 async def free_text(update: Update, context: BotContext) -> None:
     """Text outside any flow: point to what the bot can do and to a human."""
+    if await intake.handle_text(update, context):
+        return
     _ = context.gettext
     text = "\n\n".join(
         [

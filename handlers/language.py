@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from telegram import BotCommandScopeChat, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import commands
 from bot.config import SUPPORTED_LOCALES
 from bot.context import BotContext
 from bot.i18n import native_language_name
-from bot.runtime import outbox
 from bot.services import users
 from handlers.menus import LANGUAGE, main_menu
 from models import Role
@@ -51,16 +50,7 @@ async def choose_language(update: Update, context: BotContext) -> None:
     context.set_locale(locale)
     if context.user.roles & {Role.ADVISOR, Role.COORDINATOR}:
         # Staff have a menu of their own in their chat; it follows their language.
-        outbox.enqueue(
-            context.db,
-            context.user.telegram_id,
-            "setMyCommands",
-            {
-                "commands": [c.to_dict() for c in commands.menu(context.user.roles, locale)],
-                "scope": BotCommandScopeChat(context.user.telegram_id).to_dict(),
-            },
-            include_chat_id=False,
-        )
+        commands.enqueue_menu(context.db, context.user)
     context.answer(context.gettext("Language changed."))
     text = context.gettext("I will speak {language} with you from now on.").format(
         language=native_language_name(locale)

@@ -8,6 +8,7 @@ from bot.commands import COMMANDS
 from bot.context import BotContext
 
 HELP, PRIVACY, LANGUAGE = "menu:help", "menu:privacy", "menu:language"
+REQUEST, STATUS = "menu:request", "menu:status"
 
 
 def main_menu(context: BotContext) -> InlineKeyboardMarkup:
@@ -15,6 +16,8 @@ def main_menu(context: BotContext) -> InlineKeyboardMarkup:
     _ = context.gettext
     return InlineKeyboardMarkup(
         [
+            [InlineKeyboardButton(_("📝 Request a kickoff talk"), callback_data=REQUEST)],
+            [InlineKeyboardButton(_("📋 My requests"), callback_data=STATUS)],
             [
                 InlineKeyboardButton(_("ℹ️ Help"), callback_data=HELP),
                 InlineKeyboardButton(_("🔒 Privacy"), callback_data=PRIVACY),

@@ -104,6 +104,7 @@ class Harness:
         self.api = api
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
+        self.last_payload: dict[str, Any] | None = None
 
     def _message(self, user: TelegramUser, **content: Any) -> dict[str, Any]:
         return {
@@ -117,6 +118,15 @@ class Harness:
     async def feed(self, payload: dict[str, Any]) -> list[Sent]:
         """Handle one raw update completely; return the calls it enqueued."""
         payload = {"update_id": next(self._update_ids), **payload}
+        self.last_payload = payload
+        return await self._handle(payload)
+
+    async def repeat_last(self) -> list[Sent]:
+        """Deliver the last update again, with the same update_id (as Telegram does after a lost ack)."""
+        assert self.last_payload is not None
+        return await self._handle(self.last_payload)
+
+    async def _handle(self, payload: dict[str, Any]) -> list[Sent]:
         items = await self.runtime.accept([payload])
         await self.runtime.dispatcher.join()
         if not items:
@@ -177,6 +187,52 @@ class Harness:
         }
         return await self.feed({"callback_query": query})
 
+    async def location(self, user: TelegramUser) -> list[Sent]:
+        """The user shares a location."""
+        location = {"latitude": 48.52, "longitude": 9.05}
+        return await self.feed({"message": self._message(user, location=location)})
+
+    async def document(self, user: TelegramUser) -> list[Sent]:
+        """The user sends a file."""
+        document = {"file_id": "d1", "file_unique_id": "du1", "file_name": "brief.pdf"}
+        return await self.feed({"message": self._message(user, document=document)})
+
+    async def edited_text(self, user: TelegramUser, text: str) -> list[Sent]:
+        """The user edits a text message sent earlier."""
+        message = {**self._message(user, text=text), "edit_date": int(time.time())}
+        return await self.feed({"edited_message": message})
+
+    def _group_chat(self, chat_id: int) -> dict[str, Any]:
+        return {"id": chat_id, "type": "group", "title": "Rathaus-Team"}
+
+    async def text_in_group(self, user: TelegramUser, text: str, chat_id: int = -1001) -> list[Sent]:
+        """The user writes ``text`` in a group the bot is in."""
+        content: dict[str, Any] = {"text": text}
+        if text.startswith("/"):
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        message = {**self._message(user, **content), "chat": self._group_chat(chat_id)}
+        return await self.feed({"message": message})
+
+    async def press_in_group(
+        self, user: TelegramUser, data: str, chat_id: int = -1001, message_id: int = 1
+    ) -> list[Sent]:
+        """The user presses a button on a bot message in a group (possibly meant for someone else)."""
+        message = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": self._group_chat(chat_id),
+            "from": BOT_USER,
+            "text": "…",
+        }
+        query = {
+            "id": str(next(self._update_ids) * 7),
+            "from": user.as_dict(),
+            "chat_instance": "group",
+            "message": message,
+            "data": data,
+        }
+        return await self.feed({"callback_query": query})
+
     def answered_callbacks(self) -> list[dict[str, Any]]:
         """Every answerCallbackQuery made so far."""
         return [params for method, params in self.api.calls if method == "answerCallbackQuery"]
@@ -196,6 +252,16 @@ async def bot_harness(database_url: str, **settings: Any) -> AsyncIterator[Harne
     finally:
         await runtime.application.shutdown()
         await runtime.db.dispose()
+
+
+@asynccontextmanager
+async def restarted(old: Harness, **settings: Any) -> AsyncIterator[Harness]:
+    """A new runtime (a restarted bot) on ``old``'s database; update and message ids continue."""
+    config = old.runtime.settings
+    async with bot_harness(config.database_url, coordinator_ids=config.coordinator_ids, **settings) as new:
+        new._update_ids = old._update_ids
+        new._message_ids = old._message_ids
+        yield new
 
 
 def decode(params: dict[str, Any], key: str) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy import func, select
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
@@ -11,7 +12,7 @@ from bot import commands
 from bot.authz import requires
 from bot.context import BotContext
 from bot.services import users
-from models import Role
+from models import OutboxMessage, Role
 from tests.harness import Harness, TelegramUser
 
 
@@ -31,12 +32,20 @@ async def test_menus_per_scope_and_language(harness: Harness) -> None:
         scope = json.loads(params["scope"])
         key = (scope["type"], scope.get("chat_id"), params.get("language_code"))
         menus[key] = [c["command"] for c in json.loads(params["commands"])]
-    assert menus[("all_private_chats", None, "de")] == ["start", "hilfe", "datenschutz", "sprache"]
-    assert menus[("all_private_chats", None, "en")] == ["start", "help", "privacy", "language"]
-    assert menus[("all_private_chats", None, None)] == ["start", "hilfe", "datenschutz", "sprache"]
+    german = ["start", "anfrage", "meineanfragen", "hilfe", "datenschutz", "sprache"]
+    assert menus[("all_private_chats", None, "de")] == german
+    assert menus[("all_private_chats", None, "en")] == [
+        "start",
+        "request",
+        "status",
+        "help",
+        "privacy",
+        "language",
+    ]
+    assert menus[("all_private_chats", None, None)] == german
     # Staff get a menu in their own chat, in their language; plain contacts do not.
-    assert menus[("chat", 900, None)][:2] == ["start", "help"]
-    assert menus[("chat", 300, None)][:2] == ["start", "hilfe"]
+    assert menus[("chat", 900, None)][:2] == ["start", "request"]
+    assert menus[("chat", 300, None)][:2] == ["start", "anfrage"]
     assert ("chat", 301, None) not in menus
 
 
@@ -56,3 +65,30 @@ async def test_role_check_refuses_commands_and_buttons_whatever_the_data_says(ha
 
     [allowed] = await harness.text(TelegramUser(900, "Coord", "en"), "/geheim")
     assert allowed.text == "the secret"
+
+
+async def test_a_configured_coordinator_gets_the_staff_menu_on_first_contact(harness: Harness) -> None:
+    sent = await harness.feed(
+        {
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": 900, "type": "private"},
+                "from": {"id": 900, "is_bot": False, "first_name": "Coord", "language_code": "en"},
+                "text": "hello",
+            }
+        }
+    )
+    assert [s.method for s in sent] == ["sendMessage"]  # the reply; the menu is not the update's
+    async with harness.runtime.db.transaction() as session:
+        rows = await session.scalars(select(OutboxMessage).where(OutboxMessage.method == "setMyCommands"))
+        [menu] = list(rows)
+    assert menu.payload["scope"] == {"type": "chat", "chat_id": 900}
+    assert [c["command"] for c in menu.payload["commands"]][:2] == ["start", "request"]
+    # A second message changes nothing: the role is granted once.
+    await harness.text(TelegramUser(900, "Coord", "en"), "/help")
+    async with harness.runtime.db.transaction() as session:
+        count = await session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.method == "setMyCommands")
+        )
+    assert count == 1

@@ -49,7 +49,13 @@ async def test_start_greets_by_role_with_privacy_notice_and_menu(
     for other_role in (Role.ADVISOR, Role.COORDINATOR):
         line = ROLE_LINE[(language, other_role)]
         assert (line in reply.text) == (other_role is role)
-    assert [data for _label, data in reply.buttons] == ["menu:help", "menu:privacy", "menu:language"]
+    assert [data for _label, data in reply.buttons] == [
+        "menu:request",
+        "menu:status",
+        "menu:help",
+        "menu:privacy",
+        "menu:language",
+    ]
     assert reply.payload["parse_mode"] == "HTML"
 
 

@@ -27,12 +27,7 @@ async def get_by_telegram_id(session: AsyncSession, telegram_id: int) -> User | 
     return await session.scalar(select(User).where(User.telegram_id == telegram_id))
 
 
-async def touch(
-    session: AsyncSession,
-    identity: TelegramIdentity,
-    default_locale: str,
-    coordinator_ids: Iterable[int] = (),
-) -> User:
+async def touch(session: AsyncSession, identity: TelegramIdentity, default_locale: str) -> User:
     """Find or create the user behind ``identity`` and note that they are reachable again.
 
     A new user's locale comes from Telegram's ``language_code`` (the default when unknown);
@@ -55,10 +50,13 @@ async def touch(
         user.username = (identity.username or None) and identity.username[:64]
     user.last_seen_at = now
     user.unreachable_since = None
-    if identity.telegram_id in set(coordinator_ids) and not user.has_role(Role.COORDINATOR):
-        grant_role(user, Role.COORDINATOR)
     await session.flush()
     return user
+
+
+def grant_if_configured(user: User, coordinator_ids: Iterable[int]) -> bool:
+    """Make the user a coordinator if the settings name them; True if that changed anything."""
+    return user.telegram_id in set(coordinator_ids) and grant_role(user, Role.COORDINATOR)
 
 
 def grant_role(user: User, role: Role) -> bool:

@@ -1,0 +1,71 @@
+"""Where a request or an advisor's home lies, in the terms matching compares: Kreis, Region,
+Regierungsbezirk and a point for distances. Thin, cached views over :mod:`bot.regions`.
+
+Regierungsbezirke are keyed by the first three digits of the AGS ("081" Stuttgart, "082"
+Karlsruhe, "083" Freiburg, "084" Tübingen): every Kreis AGS starts with its Regierungsbezirk's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from bot.regions import get_registry
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A Gemeinde or Kreis reduced to what matching needs."""
+
+    kreis_ags: str
+    region_key: str
+    regierungsbezirk_key: str
+    # (lat, lon); a Kreis stands for the population-weighted centre of its Gemeinden.
+    point: tuple[float, float]
+
+
+def regierungsbezirk_key(kreis_ags: str) -> str:
+    """The Regierungsbezirk key of a Kreis AGS ("08416" → "084")."""
+    return kreis_ags[:3]
+
+
+@cache
+def regierungsbezirk_names() -> dict[str, str]:
+    """Regierungsbezirk key → name ("081" → "Stuttgart")."""
+    return {regierungsbezirk_key(k.ags): k.regierungsbezirk for k in get_registry().kreise}
+
+
+@cache
+def _region_keys() -> dict[str, str]:
+    return {region.name: region.key for region in get_registry().regionen}
+
+
+@cache
+def _kreis_centre(kreis_ags: str) -> tuple[float, float] | None:
+    gemeinden = get_registry().gemeinden_in_kreis(kreis_ags)
+    people = sum(g.population for g in gemeinden)
+    if not gemeinden or people <= 0:
+        return None
+    lat = sum(g.lat * g.population for g in gemeinden) / people
+    lon = sum(g.lon * g.population for g in gemeinden) / people
+    return (lat, lon)
+
+
+@cache
+def locate(ags: str | None) -> Location | None:
+    """The location of a Gemeinde (8-digit AGS) or Kreis (5-digit AGS); None when unknown."""
+    if not ags:
+        return None
+    registry = get_registry()
+    gemeinde = registry.gemeinde(ags)
+    if gemeinde is not None:
+        kreis = registry.kreis_of(gemeinde)
+        point: tuple[float, float] | None = (gemeinde.lat, gemeinde.lon)
+    else:
+        found = registry.kreis(ags)
+        if found is None:
+            return None
+        kreis, point = found, _kreis_centre(found.ags)
+    if point is None:
+        return None
+    return Location(kreis.ags, _region_keys().get(kreis.region, ""), regierungsbezirk_key(kreis.ags), point)

@@ -1,0 +1,225 @@
+"""The knowledge base: municipal questions answered from content files, with sources and as-of dates.
+
+Telegram-free. Handlers call :func:`answer` with the user's text and locale and get an
+:class:`AnswerResult`: the entries ranked best first with scores, whether the best one is sure
+enough to present as the answer, and whether the message asks to start a request. Content lives in
+``bot/knowledge/`` (format: its README.md); it is loaded and validated once per process.
+
+Typical use in a handler::
+
+    result = knowledge.answer(text, locale)
+    if result.intent is Intent.INTAKE: offer the intake (/anfrage)
+    if result.confident: show render_answer(result.best.entry, locale, placeholder_values(settings)),
+        its sources (source_links_html) and entry.as_of.format(locale)
+    else: say plainly that the bot is not sure; offer result.suggestions() as buttons and a handover
+    "another answer": result.after(shown_entry_id)
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from bot.config import Settings
+from bot.services.intent import Intent, IntentDetector
+from bot.services.knowledge_checks import PLACEHOLDERS, URL_PLACEHOLDERS
+from bot.services.knowledge_loader import load_entries, load_lexicon
+from bot.services.knowledge_model import LANGUAGES, Entry, Lexicon, Source
+from bot.services.knowledge_yaml import KnowledgeError
+from bot.services.retrieval import LanguageIndex, Scored
+from bot.services.text_analysis import Analyzer, words
+
+__all__ = [
+    "CONFIDENCE_THRESHOLD",
+    "CONTENT_DIR",
+    "PLACEHOLDERS",
+    "SUGGESTION_FLOOR",
+    "AnswerResult",
+    "Intent",
+    "KnowledgeBase",
+    "KnowledgeError",
+    "Match",
+    "answer",
+    "fill",
+    "knowledge_base",
+    "load_knowledge",
+    "placeholder_values",
+    "render_answer",
+    "source_links_html",
+    "source_url",
+]
+
+CONTENT_DIR = Path(__file__).resolve().parent.parent / "knowledge"
+# Below this score the bot must not present an entry as the answer (tuned on tests/test_knowledge.py).
+CONFIDENCE_THRESHOLD = 0.4
+# Entries scoring less than this are not even offered as "closest entries".
+SUGGESTION_FLOOR = 0.15
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+@dataclass(frozen=True)
+class Match:
+    """An entry ranked for a question: its score in [0, 1] and the phrasing that fitted best."""
+
+    entry: Entry
+    score: float
+    language: str  # the language whose phrasings matched (the user's, or the other as fallback)
+    phrasing: str | None
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    """What the knowledge base says about one question."""
+
+    question: str
+    locale: str
+    matches: tuple[Match, ...]  # best first; ties broken by the entries' order in the content
+    confident: bool  # matches[0] may be presented as the answer
+    intent: Intent
+    threshold: float
+
+    @property
+    def best(self) -> Match | None:
+        """The answer to present, or None when the bot is not sure (then use :meth:`suggestions`)."""
+        return self.matches[0] if self.confident and self.matches else None
+
+    def suggestions(self, limit: int = 3) -> tuple[Match, ...]:
+        """The closest entries worth offering as buttons (also when not confident)."""
+        return tuple(m for m in self.matches if m.score >= SUGGESTION_FLOOR)[:limit]
+
+    def after(self, entry_id: str) -> Match | None:
+        """The next-best match after ``entry_id`` (for "another answer"), or None when none is left.
+
+        An id that is not ranked (e.g. the content changed since) gives the best match.
+        """
+        ids = [m.entry.id for m in self.matches]
+        if entry_id not in ids:
+            return self.matches[0] if self.matches else None
+        rest = self.matches[ids.index(entry_id) + 1 :]
+        return rest[0] if rest and rest[0].score >= SUGGESTION_FLOOR else None
+
+
+class KnowledgeBase:
+    """Validated entries plus one search index and intent detector per language."""
+
+    def __init__(self, entries: tuple[Entry, ...], lexicon: Lexicon, places: Iterable[str] = ()) -> None:
+        self.entries = entries
+        self._by_id = {entry.id: entry for entry in entries}
+        place_words = frozenset(places)
+        self._indexes: dict[str, LanguageIndex] = {}
+        self._intents: dict[str, IntentDetector] = {}
+        for language in LANGUAGES:
+            analyzer = Analyzer(
+                language,
+                lexicon.stopwords.get(language, ()),
+                lexicon.synonyms.get(language, ()),
+                place_words,
+                wordforms=lexicon.wordforms.get(language),
+                weak=lexicon.weak.get(language, ()),
+            )
+            self._indexes[language] = LanguageIndex(analyzer, entries)
+            self._intents[language] = IntentDetector(analyzer, lexicon)
+
+    def get(self, entry_id: str) -> Entry | None:
+        """The entry with this id, or None (e.g. an id stored before the entry was removed)."""
+        return self._by_id.get(entry_id)
+
+    def answer(
+        self, question: str, locale: str, threshold: float = CONFIDENCE_THRESHOLD, limit: int = 5
+    ) -> AnswerResult:
+        """Rank the entries for ``question``: the user's language first, the other one as fallback."""
+        primary = locale if locale in LANGUAGES else LANGUAGES[0]
+        ranked = self._rank(self._indexes[primary].score(question), primary)
+        intent = self._intents[primary].detect(question)
+        if not ranked or ranked[0].score < threshold:
+            # People write German in an English chat and the other way round: try the other language.
+            for other in (lang for lang in LANGUAGES if lang != primary):
+                ranked = self._merge(ranked, self._rank(self._indexes[other].score(question), other))
+                if intent is Intent.NONE:
+                    intent = self._intents[other].detect(question)
+        matches = tuple(ranked[:limit])
+        confident = bool(matches) and matches[0].score >= threshold
+        return AnswerResult(question, primary, matches, confident, intent, threshold)
+
+    def _rank(self, scored: list[Scored], language: str) -> list[Match]:
+        ordered = sorted(scored, key=lambda s: (-s.score, s.index))
+        return [Match(self.entries[s.index], s.score, language, s.phrasing) for s in ordered if s.score > 0]
+
+    def _merge(self, first: list[Match], second: list[Match]) -> list[Match]:
+        best: dict[str, Match] = {}
+        for match in (*first, *second):
+            kept = best.get(match.entry.id)
+            if kept is None or match.score > kept.score:
+                best[match.entry.id] = match
+        order = {entry.id: i for i, entry in enumerate(self.entries)}
+        return sorted(best.values(), key=lambda m: (-m.score, order[m.entry.id]))
+
+
+def load_knowledge(entries_dir: Path | None = None, lexicon_dir: Path | None = None) -> KnowledgeBase:
+    """Load and validate a knowledge base (default: the shipped content); raises KnowledgeError."""
+    entries = load_entries(entries_dir or CONTENT_DIR / "entries")
+    lexicon = load_lexicon(lexicon_dir or CONTENT_DIR / "lexicon")
+    return KnowledgeBase(entries, lexicon, _place_words())
+
+
+@cache
+def knowledge_base() -> KnowledgeBase:
+    """The shipped knowledge base, loaded once per process (call it at start-up to fail early)."""
+    return load_knowledge()
+
+
+def answer(question: str, locale: str) -> AnswerResult:
+    """Answer ``question`` from the shipped knowledge base in ``locale`` ("de" or "en")."""
+    return knowledge_base().answer(question, locale)
+
+
+def placeholder_values(settings: Settings) -> dict[str, str]:
+    """The value of every placeholder in :data:`PLACEHOLDERS`, from the deployment's settings."""
+    return {
+        "contact_email": settings.contact_email,
+        "contact_phone": settings.contact_phone,
+        "privacy_url": settings.privacy_url,
+        "draft_retention_days": str(settings.draft_retention_days),
+    }
+
+
+def fill(text: str, values: Mapping[str, str]) -> str:
+    """Replace ``{placeholders}`` in Telegram HTML with HTML-escaped values (KeyError if one is missing)."""
+    return _PLACEHOLDER.sub(lambda m: html.escape(values[m.group(1)], quote=True), text)
+
+
+def render_answer(entry: Entry, locale: str, values: Mapping[str, str]) -> str:
+    """The entry's answer in ``locale`` as Telegram HTML, placeholders filled."""
+    return fill(entry.text(locale).answer, values)
+
+
+def source_url(source: Source, values: Mapping[str, str]) -> str:
+    """The source's URL with a URL placeholder (``{privacy_url}``) filled in, not escaped."""
+    match = _PLACEHOLDER.fullmatch(source.url)
+    if match and match.group(1) in URL_PLACEHOLDERS:
+        return values[match.group(1)]
+    return source.url
+
+
+def source_links_html(entry: Entry, values: Mapping[str, str], separator: str = " · ") -> str:
+    """The entry's sources as Telegram HTML links, e.g. for "Quelle: …" under an answer."""
+    links = (
+        f'<a href="{html.escape(source_url(s, values), quote=True)}">{html.escape(s.label)}</a>'
+        for s in entry.sources
+    )
+    return separator.join(links)
+
+
+@cache
+def _place_words() -> frozenset[str]:
+    """Words of Baden-Württemberg's place names (Gemeinden, Kreise, Regionen), at least 3 letters."""
+    from bot.regions.registry import get_registry
+
+    registry = get_registry()
+    names = [g.name for g in registry.gemeinden] + [k.name for k in registry.kreise]
+    names += [r.name for r in registry.regionen]
+    return frozenset(word for name in names for word in words(name) if len(word) >= 3)

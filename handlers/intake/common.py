@@ -1,0 +1,93 @@
+"""Small helpers shared by the intake's modules: timing, today's date, escaping that fits a message."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from datetime import date
+
+from telegram import InlineKeyboardButton, Update
+from telegram.constants import ChatType
+
+from bot.context import BotContext
+from bot.runtime.outbox import TELEGRAM_TEXT_LIMIT
+from bot.services.intake import DraftTiming
+from bot.services.intake_answers import TOTAL_STEPS, previous_step, step_number
+from handlers.intake import callbacks
+from models import IntakeDraft, IntakeStep, utcnow
+
+
+def timing(context: BotContext) -> DraftTiming:
+    """Reminder and retention of drafts as configured."""
+    return DraftTiming.from_settings(context.settings)
+
+
+def today(context: BotContext) -> date:
+    """Today in the programme's time zone (dates are picked in Berlin time)."""
+    return utcnow().astimezone(context.settings.tz).date()
+
+
+def is_private(update: Update) -> bool:
+    """Whether the update comes from the user's private chat with the bot."""
+    chat = update.effective_chat
+    return chat is not None and chat.type == ChatType.PRIVATE
+
+
+def pressed_by_owner(update: Update) -> bool:
+    """Whether the pressed button sits in the presser's own private chat (not a group, not inline)."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return False
+    chat = query.message.chat
+    return chat.type == ChatType.PRIVATE and chat.id == query.from_user.id
+
+
+def preview(value: str, limit: int = 200) -> str:
+    """``value`` cut to ``limit`` characters (with "…"), then escaped for HTML."""
+    text = value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
+    return html.escape(text)
+
+
+def fit(build: Callable[[dict[str, str]], str], values: dict[str, str]) -> str:
+    """The message ``build`` makes from user-given ``values``, shortening the longest until it fits.
+
+    ``build`` receives the raw values and must escape them itself; escaping can make a text
+    up to five times longer, so the limit is checked on the finished message.
+    """
+    current = dict(values)
+    text = build(current)
+    while len(text) > TELEGRAM_TEXT_LIMIT:
+        key = max(current, key=lambda k: len(current[k]))
+        if len(current[key]) <= 1:
+            raise ValueError("message cannot be shortened to fit")
+        current[key] = current[key][: int(len(current[key]) * 0.8)].rstrip() + "…"
+        text = build(current)
+    return text
+
+
+def header(context: BotContext, step: IntakeStep) -> str:
+    """Where the user is: "Step 5 of 10", or the summary's title."""
+    _ = context.gettext
+    number = step_number(step)
+    if number is None:
+        return _("<b>Last step: check and send</b>")
+    return _("<b>Step {number} of {total}</b>").format(number=number, total=TOTAL_STEPS)
+
+
+def footer(context: BotContext) -> str:
+    """How to go back or pause, on every question."""
+    return context.gettext("<i>/back: one step back · /cancel: pause</i>")
+
+
+def nav_row(context: BotContext, draft: IntakeDraft, *, keep: bool = False) -> list[InlineKeyboardButton]:
+    """Back (or back to the summary while editing) and, when the step has an answer, keep it."""
+    _ = context.gettext
+    step = IntakeStep(draft.step)
+    row = []
+    if draft.editing:
+        row.append(InlineKeyboardButton(_("↩️ Back to summary"), callback_data=callbacks.data(step, "back")))
+    elif previous_step(step) is not None:
+        row.append(InlineKeyboardButton(_("⬅️ Back"), callback_data=callbacks.data(step, "back")))
+    if keep:
+        row.append(InlineKeyboardButton(_("Keep ➡️"), callback_data=callbacks.data(step, "keep")))
+    return row

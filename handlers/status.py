@@ -1,0 +1,190 @@
+"""/status and /meineanfragen: a contact's requests in plain words, one opened, withdrawal confirmed.
+
+Buttons carry the request's id only; every press is checked against the presser's own requests,
+so another contact's id shows nothing (not even that it exists).
+"""
+
+from __future__ import annotations
+
+import html
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot.commands import command
+from bot.context import BotContext
+from bot.i18n import N_, format_date
+from bot.services import intake, requests
+from handlers.intake import callbacks, summary
+from handlers.intake.common import is_private, pressed_by_owner
+from handlers.intake.entry import private_only, where
+from handlers.menus import REQUEST, STATUS
+from models import KickoffRequest, RequestStatus, utcnow
+
+PREFIX = "st"
+SHOWN = 10
+
+STATUS_WORDS = {
+    RequestStatus.SUBMITTED: N_("received"),
+    RequestStatus.OFFERED: N_("an advisor is being asked"),
+    RequestStatus.ACCEPTED: N_("advisor found"),
+    RequestStatus.SCHEDULED: N_("kickoff talk agreed"),
+    RequestStatus.KICKOFF_HELD: N_("kickoff talk held"),
+    RequestStatus.CONSULTATION: N_("consultation under way"),
+    RequestStatus.CLOSED: N_("closed"),
+    RequestStatus.WITHDRAWN: N_("withdrawn by you"),
+    RequestStatus.CANCELLED: N_("cancelled"),
+    RequestStatus.NO_MATCH: N_("with the coordination team"),
+}
+NEXT_STEPS = {
+    RequestStatus.SUBMITTED: N_("We are looking for an advisor who fits your languages and your region."),
+    RequestStatus.OFFERED: N_("An advisor is considering your request; you will hear from us soon."),
+    RequestStatus.ACCEPTED: N_("Your advisor will propose a date for the kickoff talk."),
+    RequestStatus.SCHEDULED: N_("The kickoff talk takes place as agreed."),
+    RequestStatus.KICKOFF_HELD: N_("You and your advisor decide whether a consultation follows."),
+    RequestStatus.CONSULTATION: N_("Your advisor accompanies you over the coming months."),
+    RequestStatus.CLOSED: N_("Nothing more to do. Thank you!"),
+    RequestStatus.WITHDRAWN: N_("Nothing more to do. You can send a new request at any time."),
+    RequestStatus.CANCELLED: N_("Nothing more to do. You can send a new request at any time."),
+    RequestStatus.NO_MATCH: N_("The coordination team is looking for a suitable advisor personally."),
+}
+
+
+def _button(label: str, action: str, request_id: int | None = None) -> InlineKeyboardButton:
+    data = f"{PREFIX}:{action}" + (f":{request_id}" if request_id is not None else "")
+    return InlineKeyboardButton(label, callback_data=data)
+
+
+def _state(context: BotContext, request: KickoffRequest) -> str:
+    _ = context.gettext
+    status = RequestStatus(request.status)
+    return "\n".join(
+        [
+            _("Status: {status}").format(status=_(STATUS_WORDS[status])),
+            _("Next: {step}").format(step=_(NEXT_STEPS[status])),
+        ]
+    )
+
+
+async def _overview(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
+    _ = context.gettext
+    user_id = context.user.id
+    shown = await requests.list_for_contact(context.db, user_id, SHOWN)
+    total = await requests.count_for_contact(context.db, user_id)
+    draft = await intake.get_draft(context.db, user_id)
+    parts, rows = [_("<b>Your requests</b>")], []
+    if draft is not None:
+        parts.append("📝 " + where(context, draft))
+        rows.append(
+            [InlineKeyboardButton(_("▶️ Continue"), callback_data=callbacks.data(callbacks.GENERAL, "cont"))]
+        )
+    for request in shown:
+        when = format_date(request.created_at, context.locale, context.settings.tz, "medium")
+        title = _("<b>{reference}</b> · {place}, sent on {date}").format(
+            reference=html.escape(request.reference), place=html.escape(request.place_name), date=when
+        )
+        parts.append(title + "\n" + _state(context, request))
+        rows.append([_button(_("🔎 Open {reference}").format(reference=request.reference), "o", request.id)])
+    if total > len(shown):
+        parts.append(
+            _("Showing the latest {shown} of {total} requests.").format(shown=len(shown), total=total)
+        )
+    if not shown and draft is None:
+        parts.append(_("You have not sent a request yet."))
+        rows.append([InlineKeyboardButton(_("📝 Request a kickoff talk"), callback_data=REQUEST)])
+    return "\n\n".join(parts), InlineKeyboardMarkup(rows)
+
+
+def _detail(
+    context: BotContext, request: KickoffRequest, notice: str | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
+    _ = context.gettext
+    head = [notice] if notice else []
+    head += [f"<b>{html.escape(request.reference)}</b>", _state(context, request)]
+    text = summary.render(context, summary.fields_of_request(request), head, [])
+    rows = []
+    if request.status in requests.WITHDRAWABLE:
+        rows.append([_button(_("↩️ Withdraw request"), "w", request.id)])
+    rows.append([_button(_("⬅️ All my requests"), "l")])
+    return text, InlineKeyboardMarkup(rows)
+
+
+async def show_status(update: Update, context: BotContext) -> None:
+    """Answer /status and /meineanfragen with the list of the contact's requests."""
+    if not is_private(update):
+        private_only(context)
+        return
+    context.reply(*await _overview(context))
+
+
+async def status_menu_button(update: Update, context: BotContext) -> None:
+    """The menu's "My requests" button: the list in place of the menu."""
+    context.answer()
+    context.edit(*await _overview(context))
+
+
+def _parse(data: str | None) -> tuple[str, int | None] | None:
+    parts = (data or "").split(":")
+    if len(parts) == 2 and parts[1] == "l":
+        return "l", None
+    if len(parts) == 3 and parts[1] in ("o", "w", "y") and parts[2].isdigit() and len(parts[2]) <= 12:
+        return parts[1], int(parts[2])
+    return None
+
+
+async def status_button(update: Update, context: BotContext) -> None:
+    """Open a request, ask to confirm a withdrawal, withdraw, or go back to the list."""
+    assert update.callback_query is not None
+    _ = context.gettext
+    parsed = _parse(update.callback_query.data)
+    if parsed is None or not pressed_by_owner(update):
+        context.answer(
+            _("This button is not for you.") if parsed else _("This button is no longer valid."), alert=True
+        )
+        return
+    action, request_id = parsed
+    if action == "l":
+        context.answer()
+        context.edit(*await _overview(context))
+        return
+    assert request_id is not None
+    request = await requests.get_for_contact(context.db, request_id, context.user.id)
+    if request is None:
+        context.answer(_("This request was not found."), alert=True)
+        return
+    context.answer()
+    if action == "o":
+        context.edit(*_detail(context, request))
+    elif action == "w":
+        _confirm_withdrawal(context, request)
+    elif await requests.withdraw(context.db, request.id, context.user.id, utcnow()):
+        notice = _("↩️ Your request {reference} has been withdrawn.").format(
+            reference=html.escape(request.reference)
+        )
+        context.edit(*_detail(context, request, notice))
+    else:
+        notice = "⚠️ " + _("This request can no longer be withdrawn.")
+        context.edit(*_detail(context, request, notice))
+
+
+def _confirm_withdrawal(context: BotContext, request: KickoffRequest) -> None:
+    _ = context.gettext
+    if request.status not in requests.WITHDRAWABLE:
+        context.edit(*_detail(context, request, "⚠️ " + _("This request can no longer be withdrawn.")))
+        return
+    text = _("Do you really want to withdraw your request {reference}? This cannot be undone.").format(
+        reference=html.escape(request.reference)
+    )
+    markup = InlineKeyboardMarkup(
+        [[_button(_("Yes, withdraw"), "y", request.id), _button(_("No, keep it"), "o", request.id)]]
+    )
+    context.edit(text, markup)
+
+
+def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+    """This module's handlers."""
+    return [
+        CommandHandler(command("status").names, show_status),
+        CallbackQueryHandler(status_menu_button, pattern=f"^{STATUS}$"),
+        CallbackQueryHandler(status_button, pattern=f"^{PREFIX}:"),
+    ]
