@@ -39,6 +39,7 @@ __all__ = [
     "PLACEHOLDERS",
     "SUGGESTION_FLOOR",
     "AnswerResult",
+    "Entry",
     "Intent",
     "KnowledgeBase",
     "KnowledgeError",
