@@ -160,3 +160,14 @@ def test_configure_logging_quiets_httpx_and_attaches_the_filter() -> None:
     root = logging.getLogger()
     assert all(any(isinstance(f, SecretRedactingFilter) for f in h.filters) for h in root.handlers)
     assert logging.getLogger("httpx").level >= logging.WARNING
+
+
+def test_an_empty_inline_keyboard_is_left_out_of_the_payload() -> None:
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+    from bot.runtime.outbox import markup_payload
+
+    assert markup_payload(InlineKeyboardMarkup([])) == {}
+    assert markup_payload(InlineKeyboardMarkup([[]])) == {}
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("A", callback_data="a")]])
+    assert markup_payload(keyboard)["reply_markup"]["inline_keyboard"][0][0]["text"] == "A"

@@ -14,8 +14,16 @@ TELEGRAM_TEXT_LIMIT = 4096
 
 
 def markup_payload(markup: Markup | None) -> dict[str, Any]:
-    """The ``reply_markup`` field of a payload, or nothing."""
-    return {"reply_markup": markup.to_dict()} if markup is not None else {}
+    """The ``reply_markup`` field of a payload, or nothing.
+
+    An inline keyboard without buttons serialises to ``{}``, which Telegram rejects ("can't
+    parse reply keyboard markup"); leaving the field out means the same: no keyboard.
+    """
+    if markup is None:
+        return {}
+    if isinstance(markup, InlineKeyboardMarkup) and not any(markup.inline_keyboard):
+        return {}
+    return {"reply_markup": markup.to_dict()}
 
 
 def enqueue(

@@ -302,7 +302,8 @@ def _check_button(button: Any) -> dict[str, Any]:
     if not isinstance(button, dict):
         raise bad("can't parse inline keyboard button: InlineKeyboardButton must be an Object")
     button = {k: v for k, v in button.items() if v is not None}
-    if not isinstance(button.get("text"), str) or not button["text"].strip():
+    # Telegram refuses an empty label but accepts a blank one (calendars pad with " ").
+    if not isinstance(button.get("text"), str) or not button["text"]:
         raise bad("BUTTON_TEXT_INVALID")
     if "callback_data" in button:
         data = button["callback_data"]
