@@ -74,7 +74,7 @@ class Person:
                 data = button.get("callback_data", "")
                 if match in data or match in button["text"]:
                     return await self._after(
-                        lambda: self.emulator.press_button(self.user_id, message.message_id, data)
+                        lambda m=message.message_id, d=data: self.emulator.press_button(self.user_id, m, d)
                     )
         raise AssertionError(f"no button {match!r}; the bot said: {self.latest()!r}")
 
