@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -28,7 +29,9 @@ from bot.runtime.sender import prune as prune_outbox
 from bot.runtime.sweeper import Sweep, schedule
 from bot.services import users
 from bot.services.draft_sweep import sweep_drafts
+from bot.services.knowledge import knowledge_base
 from bot.services.users import TelegramIdentity
+from handlers import deadlines
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +91,7 @@ class BotRuntime:
 
     async def start(self) -> None:
         """Migrate, connect, publish menus, replay unfinished updates and start sending."""
+        knowledge_base()  # broken content stops the bot here, naming its file and line
         await migrate.upgrade(self.settings.database_url)
         await self.application.initialize()
         await self.application.start()
@@ -122,10 +126,28 @@ class BotRuntime:
                 self.settings.sweep_interval_seconds,
                 lambda: sweep_drafts(self.db, self.settings),
             ),
+            # Matching and booking (issue 6): offers passed on, escalations, reminders, outcome questions.
+            Sweep(
+                "offer-cascade",
+                self.settings.sweep_interval_seconds,
+                lambda: self._sweep_and_send(deadlines.sweep_offers),
+            ),
+            Sweep(
+                "kickoff-bookings",
+                self.settings.sweep_interval_seconds,
+                lambda: self._sweep_and_send(deadlines.sweep_bookings),
+            ),
         ]
 
     async def _wake_sender(self) -> None:
         self.sender.wake()
+
+    async def _sweep_and_send(self, sweep: Callable[[Database, Settings], Awaitable[str]]) -> str:
+        """Run a sweep (its own transaction) and send what it queued right away."""
+        summary = await sweep(self.db, self.settings)
+        if summary:
+            self.sender.wake()
+        return summary
 
     async def _prune_inbox(self) -> int:
         async with self.db.transaction() as session:

@@ -14,6 +14,7 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.logging_setup import configure_logging
+from bot.services.knowledge_yaml import KnowledgeError
 
 log = logging.getLogger("bot")
 
@@ -37,6 +38,10 @@ def _parser() -> argparse.ArgumentParser:
         "--coordinator", action="store_true", help="make the first sandbox user a coordinator"
     )
     sub.add_parser("migrate", help="bring the database to the current schema and exit")
+    importer = sub.add_parser(
+        "import-advisors", help="create advisor profiles and invitation links from a CSV file"
+    )
+    importer.add_argument("file", help="CSV: name, languages, area, home, topics, capacity")
     sub.add_parser("start", help="run with BOT_TOKEN if one is set, otherwise the sandbox")
     return parser
 
@@ -58,6 +63,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if command == "migrate":
             return _migrate(settings)
+        if command == "import-advisors":
+            from pathlib import Path
+
+            from bot.advisor_import_command import import_advisors
+
+            return import_advisors(settings, Path(args.file))
         if command == "sandbox":
             from bot.sandbox_command import run_sandbox
 
@@ -70,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(serve_polling(settings, settings.token))
     except InvalidToken:
         print("Telegram rejected BOT_TOKEN; check it with @BotFather.", file=sys.stderr)
+        return 2
+    except KnowledgeError as exc:  # broken content files: the message names each file and line
+        print(exc, file=sys.stderr)
         return 2
     except NetworkError as exc:
         print(f"Cannot reach the Telegram Bot API ({exc}); check TELEGRAM_BASE_URL.", file=sys.stderr)

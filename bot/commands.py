@@ -50,6 +50,15 @@ COMMANDS: tuple[Command, ...] = (
     Command("language", "sprache", "language", N_("Change the language")),
     Command("back", "zurueck", "back", N_("One step back in a request"), in_menu=False),
     Command("cancel", "abbrechen", "cancel", N_("Pause a request (your answers are kept)"), in_menu=False),
+    # Advisors (issue 6): profile, pause, what they were offered and what they hold.
+    Command("profile", "profil", "profile", N_("Your advisor profile"), Role.ADVISOR),
+    Command("pause", "pause", "pause", N_("Pause new offers until a date"), Role.ADVISOR),
+    Command("assignments", "auftraege", "assignments", N_("Your offers and requests"), Role.ADVISOR),
+    # Coordinators (issue 6): invite advisors, assign a request by hand.
+    Command("invite", "einladen", "invite", N_("Invite a new advisor"), Role.COORDINATOR),
+    Command("assign", "zuweisen", "assign", N_("Assign a request by hand"), Role.COORDINATOR),
+    # Coordinators (issue 8): questions the bot passed on, waiting for a person's answer.
+    Command("questions", "fragen", "questions", N_("Open questions from contacts"), Role.COORDINATOR),
 )
 _BY_KEY = {command.key: command for command in COMMANDS}
 

@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     send_rate_per_second: float = Field(default=25.0, gt=0, le=30)
     offer_response_hours: float = Field(default=48.0, gt=0)
     kickoff_reminder_hours: float = Field(default=24.0, gt=0)
+    # The bot's @username, for invitation links printed by the CLI (which does not ask Telegram).
+    bot_username: str | None = None
+    # A Telegram group of the coordinators: handed-over questions go there instead of to each of them.
+    coordinator_group_id: int | None = None
+    knowledge_drafts_dir: Path = Path("./data/knowledge-drafts")
 
     @field_validator("bot_token", mode="before")
     @classmethod
@@ -87,6 +92,17 @@ class Settings(BaseSettings):
                 raise ValueError("expected Telegram user ids separated by commas, e.g. 12345,67890")
             return tuple(int(p) for p in parts)
         return value
+
+    @field_validator("coordinator_group_id", mode="before")
+    @classmethod
+    def _check_group_id(cls, value: Any) -> Any:
+        if value in (None, ""):
+            return None
+        text = str(value).strip()
+        # Group and supergroup chat ids are negative; a positive id would be a person's private chat.
+        if not re.fullmatch(r"-\d+", text):
+            raise ValueError("expected a Telegram group chat id, a negative number such as -1001234567890")
+        return int(text)
 
     @field_validator("default_locale")
     @classmethod

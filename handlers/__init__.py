@@ -6,7 +6,23 @@ from typing import Any
 
 from telegram.ext import Application
 
-from handlers import fallback, intake, language, privacy, start, status
+from handlers import (
+    advisor_invite,
+    advisor_pause,
+    advisor_profile,
+    assignments,
+    booking,
+    coordinator_assign,
+    fallback,
+    faq,
+    intake,
+    language,
+    offers,
+    outcome,
+    privacy,
+    start,
+    status,
+)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -14,6 +30,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     so specific flows come before the fallbacks that catch whatever is left.
     """
     # The intake first: its deep link ``/start anfrage`` must win over the plain /start.
-    for module in (intake, status, start, privacy, language):
+    # Matching and booking (issue 6): the invitation deep link ``/start inv_…`` also precedes /start.
+    matching = (advisor_invite, advisor_profile, advisor_pause, assignments, offers, booking, outcome)
+    for module in (intake, *matching, coordinator_assign, status, start, privacy, language, faq):
         application.add_handlers(module.handlers())
     application.add_handlers(fallback.handlers())

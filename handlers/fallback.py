@@ -12,8 +12,8 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import BotContext
-from handlers import intake
-from handlers.menus import command_list, contact_line, main_menu
+from handlers import awaiting, faq, intake
+from handlers.menus import command_list, main_menu
 
 MAX_ECHOED_COMMAND = 40
 
@@ -48,17 +48,16 @@ async def unsupported_message(update: Update, context: BotContext) -> None:
 
 
 async def free_text(update: Update, context: BotContext) -> None:
-    """Text outside any flow: point to what the bot can do and to a human."""
+    """Text outside any flow: the intake's current step, a coordinator's pending answer, else a question."""
+    # A text the bot asked for a moment ago by a button (outcome note, profile field) comes first:
+    # such a question is open only briefly (see bot.services.chat_inputs) and is explicit.
+    if await awaiting.handle_text(update, context):
+        return
     if await intake.handle_text(update, context):
         return
-    _ = context.gettext
-    text = "\n\n".join(
-        [
-            _("Thank you for your message. I cannot answer free-text questions yet."),
-            contact_line(context),
-        ]
-    )
-    context.reply(text, main_menu(context))
+    if await faq.handle_reply_text(update, context):
+        return
+    await faq.answer_question(update, context)
 
 
 async def stale_button(update: Update, context: BotContext) -> None:

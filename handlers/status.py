@@ -158,6 +158,10 @@ async def status_button(update: Update, context: BotContext) -> None:
     elif action == "w":
         _confirm_withdrawal(context, request)
     elif await requests.withdraw(context.db, request.id, context.user.id, utcnow()):
+        # Issue 6: take back a pending offer or an open kickoff date, and tell the advisor.
+        from handlers.withdrawal import after_withdrawal
+
+        await after_withdrawal(context, request)
         notice = _("↩️ Your request {reference} has been withdrawn.").format(
             reference=html.escape(request.reference)
         )

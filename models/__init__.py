@@ -3,8 +3,20 @@
 from models.advisor import Advisor, AdvisorInvitation
 from models.base import Base, UTCDateTime, utcnow
 from models.booking import Booking, BookingStatus
+from models.broadcast import (
+    Broadcast,
+    BroadcastAudience,
+    BroadcastRecipient,
+    BroadcastStatus,
+    MediaKind,
+    NewsConsent,
+    RecipientStatus,
+)
+from models.chat_input import ChatInput
+from models.coordination import AuditAction, CoordinatorAction
 from models.intake import IntakeDraft, IntakeStep
 from models.offer import HOLDING_STATUSES, Offer, OfferStatus
+from models.question import Feedback, Question, QuestionStatus
 from models.request import (
     KickoffRequest,
     MeetingFormat,
@@ -20,21 +32,34 @@ __all__ = [
     "HOLDING_STATUSES",
     "Advisor",
     "AdvisorInvitation",
+    "AuditAction",
     "Base",
     "Booking",
     "BookingStatus",
+    "Broadcast",
+    "BroadcastAudience",
+    "BroadcastRecipient",
+    "BroadcastStatus",
+    "ChatInput",
+    "CoordinatorAction",
+    "Feedback",
     "InboxStatus",
     "InboxUpdate",
     "IntakeDraft",
     "IntakeStep",
     "KickoffRequest",
+    "MediaKind",
     "MeetingFormat",
+    "NewsConsent",
     "Offer",
     "OfferStatus",
     "OutboxLane",
     "OutboxMessage",
     "OutboxStatus",
     "PlaceKind",
+    "Question",
+    "QuestionStatus",
+    "RecipientStatus",
     "ReferenceCounter",
     "RequestEvent",
     "RequestStatus",

@@ -51,6 +51,8 @@ class OutboxStatus(enum.StrEnum):
     SENT = "sent"
     BLOCKED = "blocked"
     FAILED = "failed"
+    # Taken back before it was sent (a cancelled broadcast); the sender only claims pending rows.
+    CANCELLED = "cancelled"
 
 
 class OutboxMessage(Base):

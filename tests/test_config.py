@@ -76,6 +76,7 @@ def test_reads_environment_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path:
         ("DEFAULT_LOCALE", "fr"),
         ("TIMEZONE", "Mars/Olympus"),
         ("DATABASE_URL", "mysql://x"),
+        ("COORDINATOR_GROUP_ID", "12345"),  # a person's chat, not a group
     ],
 )
 def test_invalid_setting_names_itself(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:

@@ -73,9 +73,10 @@ async def test_whole_intake_ends_in_one_request_equal_to_what_was_entered(
     assert request.goals == entry.goals
     assert request.time_windows == [{"date": d.isoformat(), "part": p} for d, p in entry.windows]
     assert request.flexible is False and request.meeting_format == entry.format
-    assert request.locale == language and request.status == "submitted"
+    # Matching (issue 6) starts on submit; with no advisor registered the request is escalated at once.
+    assert request.locale == language and request.status == "no_match"
     assert request.consent_version and request.consented_at is not None
-    assert await events_of(harness, request.id) == [(None, "submitted")]
+    assert await events_of(harness, request.id) == [(None, "submitted"), ("submitted", "no_match")]
     assert await draft_of(harness, user.id) is None
 
 
@@ -182,9 +183,9 @@ async def test_cancel_keeps_the_draft_and_resume_continues_where_it_stopped(harn
     assert "pausiert" in paused.text and "14 Tage" in paused.text
     draft = await draft_of(harness, user.id)
     assert draft is not None and draft.active is False and draft.step == "email"
-    # Paused: free text is not taken as the e-mail address.
+    # Paused: free text is not taken as the e-mail address but as a question (with "Ask a person").
     [fallback] = await harness.text(user, "ana@tuebingen.de")
-    assert "Freie Fragen" in fallback.text
+    assert "Schritt" not in fallback.text and any(d.startswith("faq:h:") for _l, d in fallback.buttons)
     [offer] = await harness.text(user, "/anfrage")
     assert "Schritt 4 von 10" in offer.text
     [email_step] = await tap(harness, user, offer, "Weitermachen")

@@ -13,6 +13,7 @@ from bot.context import BotContext
 from bot.i18n import N_
 from bot.services import intake
 from bot.services.intake_answers import TOTAL_STEPS, step_number
+from handlers import faq_coordination
 from handlers.intake import callbacks, flow
 from handlers.intake.callbacks import CONSENT, GENERAL, Pressed
 from handlers.intake.common import is_private, timing
@@ -180,6 +181,9 @@ async def cancel_command(update: Update, context: BotContext) -> None:
         private_only(context)
         return
     draft = await intake.get_draft(context.db, context.user.id)
+    # Outside an active intake, /cancel also gives back a question a coordinator pressed "reply" on.
+    if (draft is None or not draft.active) and await faq_coordination.cancel_pending_reply(update, context):
+        return
     if draft is None:
         context.reply(_("There is no request in progress. Send /request to start one."), main_menu(context))
         return

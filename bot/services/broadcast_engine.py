@@ -1,0 +1,323 @@
+"""The broadcast sweep: start due broadcasts, feed their recipients to the outbox, read outcomes back.
+
+One call of :func:`advance` is one transaction and one step forward, so a crash loses nothing and
+repeats nothing:
+
+- a due broadcast moves ``scheduled → sending`` by compare-and-set, and only the call that moved
+  it picks the recipients (one row each; ``UNIQUE (broadcast_id, user_id)`` backs this up);
+- a recipient is enqueued by adding its outbox row and linking it (``pending → queued``) in the
+  same transaction; after a restart only rows still ``pending`` are enqueued;
+- outbox outcomes come back as recipient statuses (sent → delivered, blocked, failed, cancelled);
+- a broadcast with nobody left pending or queued is ``done``.
+
+Rows go to the outbox's bulk lane, which the sender paces within Telegram's limits and behind every
+interactive reply. At most ``max_queued`` rows per broadcast wait in the outbox at a time, so that
+cancelling stops the rest at once and the outbox never holds a whole broadcast.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.broadcast_audience import AudienceFilter, select_recipients
+from models import (
+    Broadcast,
+    BroadcastRecipient,
+    BroadcastStatus,
+    MediaKind,
+    OutboxLane,
+    OutboxMessage,
+    OutboxStatus,
+    RecipientStatus,
+)
+
+BATCH = 200
+MAX_QUEUED = 400
+# Every row of a broadcast whose file Telegram does not know yet carries the whole file.
+MAX_QUEUED_INLINE_MEDIA = 20
+OUTCOMES = {
+    OutboxStatus.SENT: RecipientStatus.DELIVERED,
+    OutboxStatus.BLOCKED: RecipientStatus.BLOCKED,
+    OutboxStatus.FAILED: RecipientStatus.FAILED,
+    OutboxStatus.CANCELLED: RecipientStatus.CANCELLED,
+}
+# Broadcasts whose outbox rows may still change: the sender may finish a row of a cancelled one.
+LIVE = (BroadcastStatus.SENDING, BroadcastStatus.CANCELLED)
+
+
+@dataclass(frozen=True)
+class AdvanceResult:
+    """What one step did: broadcasts started and finished (send the final report), how many
+    recipients were enqueued, and which broadcasts' counts changed (update their progress message)."""
+
+    started: tuple[int, ...] = ()
+    finished: tuple[int, ...] = ()
+    enqueued: int = 0
+    changed: tuple[int, ...] = ()
+
+
+def outbox_call(broadcast: Broadcast) -> tuple[str, dict[str, Any]]:
+    """The Bot API method and payload (without ``chat_id``) that deliver the broadcast."""
+    if broadcast.media_kind is None:
+        return "sendMessage", {
+            "text": broadcast.text,
+            "parse_mode": "HTML",
+            "link_preview_options": {"is_disabled": True},
+        }
+    kind = MediaKind(broadcast.media_kind)
+    media: str | dict[str, str] = broadcast.media_file_id or {
+        # The sender turns this back into an upload.
+        "content_b64": base64.b64encode(broadcast.media_bytes or b"").decode("ascii"),
+        "filename": broadcast.media_filename or ("photo.jpg" if kind == MediaKind.PHOTO else "document"),
+    }
+    payload: dict[str, Any] = {kind.value: media}
+    if broadcast.text:
+        payload |= {"caption": broadcast.text, "parse_mode": "HTML"}
+    return ("sendPhoto" if kind == MediaKind.PHOTO else "sendDocument"), payload
+
+
+def _inline_media(broadcast: Broadcast) -> bool:
+    return broadcast.media_kind is not None and not broadcast.media_file_id
+
+
+async def start_due(session: AsyncSession, now: datetime) -> list[int]:
+    """Move scheduled broadcasts whose time has come to ``sending`` and pick their recipients."""
+    due = list(
+        await session.scalars(
+            select(Broadcast)
+            .where(Broadcast.status == BroadcastStatus.SCHEDULED, Broadcast.send_at <= now)
+            .order_by(Broadcast.send_at, Broadcast.id)
+        )
+    )
+    started = []
+    for broadcast in due:
+        moved = await session.execute(
+            update(Broadcast)
+            .where(Broadcast.id == broadcast.id, Broadcast.status == BroadcastStatus.SCHEDULED)
+            .values(status=BroadcastStatus.SENDING, started_at=now, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if moved.rowcount != 1:  # type: ignore[attr-defined]
+            continue
+        # Picked now, not when scheduled: whoever withdrew consent or blocked the bot meanwhile is left out.
+        recipients = await select_recipients(
+            session, broadcast.audience, AudienceFilter.from_json(broadcast.filters)
+        )
+        if recipients:
+            await session.execute(
+                insert(BroadcastRecipient),
+                [
+                    {
+                        "broadcast_id": broadcast.id,
+                        "user_id": r.user_id,
+                        "chat_id": r.chat_id,
+                        "status": RecipientStatus.PENDING.value,
+                        "attempts": 0,
+                        "updated_at": now,
+                    }
+                    for r in recipients
+                ],
+            )
+        started.append(broadcast.id)
+    return started
+
+
+async def collect_outcomes(session: AsyncSession, now: datetime, broadcast_id: int | None = None) -> set[int]:
+    """Turn finished outbox rows into recipient outcomes; returns the broadcasts that changed."""
+    live = select(Broadcast.id).where(Broadcast.status.in_(list(LIVE)))
+    if broadcast_id is not None:
+        live = live.where(Broadcast.id == broadcast_id)
+    changed: set[int] = set()
+    for outbox_status, outcome in OUTCOMES.items():
+        finished = select(OutboxMessage.id).where(OutboxMessage.status == outbox_status.value)
+        # Cancelled recipients are looked at again: the sender may have been sending that very
+        # row when it was cancelled, and then records what really happened.
+        watched = [RecipientStatus.QUEUED.value]
+        if outcome != RecipientStatus.CANCELLED:
+            watched.append(RecipientStatus.CANCELLED.value)
+        rows = await session.execute(
+            update(BroadcastRecipient)
+            .where(
+                BroadcastRecipient.broadcast_id.in_(live.scalar_subquery()),
+                BroadcastRecipient.status.in_(watched),
+                BroadcastRecipient.outbox_id.in_(finished.scalar_subquery()),
+            )
+            .values(status=outcome.value, updated_at=now)
+            .returning(BroadcastRecipient.broadcast_id)
+            .execution_options(synchronize_session=False)
+        )
+        changed.update(rows.scalars().all())
+    # An outbox row pruned before its outcome was read: nobody knows, report it as failed.
+    lost = await session.execute(
+        update(BroadcastRecipient)
+        .where(
+            BroadcastRecipient.broadcast_id.in_(live.scalar_subquery()),
+            BroadcastRecipient.status == RecipientStatus.QUEUED.value,
+            BroadcastRecipient.outbox_id.is_(None),
+        )
+        .values(status=RecipientStatus.FAILED.value, updated_at=now)
+        .returning(BroadcastRecipient.broadcast_id)
+        .execution_options(synchronize_session=False)
+    )
+    changed.update(lost.scalars().all())
+    await _strip_sent_media(session, changed)
+    return changed
+
+
+async def _strip_sent_media(session: AsyncSession, broadcast_ids: Iterable[int]) -> None:
+    """Drop the inline file from outbox rows that are finished: a sent row is never sent again,
+    and a thousand copies of a photo would otherwise wait for the outbox's pruning."""
+    inline = [
+        b.id
+        for b in await session.scalars(select(Broadcast).where(Broadcast.id.in_(list(broadcast_ids))))
+        if _inline_media(b)
+    ]
+    if not inline:
+        return
+    linked = select(BroadcastRecipient.outbox_id).where(
+        BroadcastRecipient.broadcast_id.in_(inline),
+        BroadcastRecipient.status.not_in([RecipientStatus.PENDING.value, RecipientStatus.QUEUED.value]),
+    )
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(linked.scalar_subquery()), OutboxMessage.status != OutboxStatus.PENDING.value
+        )
+        .values(payload={"stripped": "broadcast file"})
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def _count(session: AsyncSession, broadcast_id: int, status: RecipientStatus) -> int:
+    count = await session.scalar(
+        select(func.count())
+        .select_from(BroadcastRecipient)
+        .where(BroadcastRecipient.broadcast_id == broadcast_id, BroadcastRecipient.status == status.value)
+    )
+    return int(count or 0)
+
+
+async def enqueue_due(
+    session: AsyncSession, now: datetime, batch: int = BATCH, max_queued: int = MAX_QUEUED
+) -> dict[int, int]:
+    """Put up to ``batch`` pending recipients (over all sending broadcasts, oldest broadcast first)
+    into the outbox; returns broadcast id → how many were enqueued."""
+    sending = list(
+        await session.scalars(
+            select(Broadcast)
+            .where(Broadcast.status == BroadcastStatus.SENDING)
+            .order_by(Broadcast.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+    enqueued: dict[int, int] = {}
+    room = batch
+    for broadcast in sending:
+        limit = min(MAX_QUEUED_INLINE_MEDIA, max_queued) if _inline_media(broadcast) else max_queued
+        take = min(room, limit - await _count(session, broadcast.id, RecipientStatus.QUEUED))
+        if take <= 0:
+            continue
+        query = (
+            select(BroadcastRecipient)
+            .where(
+                BroadcastRecipient.broadcast_id == broadcast.id,
+                BroadcastRecipient.status == RecipientStatus.PENDING,
+            )
+            .order_by(BroadcastRecipient.id)
+            .limit(take)
+            .execution_options(populate_existing=True)
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            # Two workers sweeping at once never take the same recipient (SQLite has one writer).
+            query = query.with_for_update(skip_locked=True)
+        recipients = list(await session.scalars(query))
+        if not recipients:
+            continue
+        method, payload = outbox_call(broadcast)
+        rows = [
+            OutboxMessage(
+                chat_id=r.chat_id,
+                method=method,
+                payload={"chat_id": r.chat_id, **payload},
+                lane=int(OutboxLane.BULK),
+                status=OutboxStatus.PENDING.value,
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+            for r in recipients
+        ]
+        session.add_all(rows)
+        await session.flush()
+        for recipient, row in zip(recipients, rows, strict=True):
+            recipient.status = RecipientStatus.QUEUED.value
+            recipient.outbox_id = row.id
+            recipient.attempts += 1
+            recipient.updated_at = now
+        await session.flush()
+        enqueued[broadcast.id] = len(recipients)
+        room -= len(recipients)
+        if room <= 0:
+            break
+    return enqueued
+
+
+async def finish_complete(session: AsyncSession, now: datetime) -> list[int]:
+    """Mark sending broadcasts with nobody pending or queued as done."""
+    open_statuses = [RecipientStatus.PENDING.value, RecipientStatus.QUEUED.value]
+    still_open = (
+        select(BroadcastRecipient.id)
+        .where(BroadcastRecipient.broadcast_id == Broadcast.id, BroadcastRecipient.status.in_(open_statuses))
+        .exists()
+    )
+    done = await session.execute(
+        update(Broadcast)
+        .where(Broadcast.status == BroadcastStatus.SENDING, ~still_open)
+        .values(status=BroadcastStatus.DONE, finished_at=now, updated_at=now)
+        .returning(Broadcast.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(done.scalars().all())
+
+
+async def refresh_counters(session: AsyncSession, broadcast_ids: Iterable[int]) -> None:
+    """Store the recipient counts on the broadcasts (the report survives erased recipients)."""
+    for broadcast_id in sorted(set(broadcast_ids)):
+        rows = await session.execute(
+            select(BroadcastRecipient.status, func.count())
+            .where(BroadcastRecipient.broadcast_id == broadcast_id)
+            .group_by(BroadcastRecipient.status)
+        )
+        counts = {status: int(n) for status, n in rows.tuples().all()}
+        await session.execute(
+            update(Broadcast)
+            .where(Broadcast.id == broadcast_id)
+            .values(
+                recipients_total=sum(counts.values()),
+                delivered_count=counts.get(RecipientStatus.DELIVERED.value, 0),
+                blocked_count=counts.get(RecipientStatus.BLOCKED.value, 0),
+                failed_count=counts.get(RecipientStatus.FAILED.value, 0),
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def advance(
+    session: AsyncSession, now: datetime, batch: int = BATCH, *, max_queued: int = MAX_QUEUED
+) -> AdvanceResult:
+    """One step of every broadcast: start the due ones, read outcomes, enqueue the next batch,
+    finish the complete ones. Call it from a repeating job, a few seconds apart while one runs."""
+    started = await start_due(session, now)
+    changed = await collect_outcomes(session, now)
+    enqueued = await enqueue_due(session, now, batch, max_queued)
+    finished = await finish_complete(session, now)
+    touched = set(started) | changed | set(enqueued) | set(finished)
+    await refresh_counters(session, touched)
+    return AdvanceResult(tuple(started), tuple(finished), sum(enqueued.values()), tuple(sorted(touched)))

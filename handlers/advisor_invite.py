@@ -1,0 +1,101 @@
+"""Advisor onboarding: a coordinator creates a one-time link (/einladen, /invite); opening it
+(``/start inv_<token>``) makes that Telegram user an advisor.
+
+Redeeming is a compare-and-set in :mod:`bot.services.invitations`: of two people with the same
+link exactly one becomes the advisor; the other is told the link is used.
+"""
+
+from __future__ import annotations
+
+import html
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler, filters
+
+from bot import commands
+from bot.authz import requires
+from bot.commands import command
+from bot.context import BotContext
+from bot.i18n import N_
+from bot.services import invitations
+from bot.services.invitations import RedeemOutcome
+from handlers.advisor_profile import profile_message
+from handlers.intake.common import is_private
+from handlers.notify import me
+from models import Role, utcnow
+
+START_PATTERN = rf"^/start(@\w+)?\s+{invitations.START_PREFIX}[A-Za-z0-9_-]{{1,60}}\s*$"
+INVALID = {
+    RedeemOutcome.EXPIRED: N_(
+        "This invitation link has expired. Please ask the coordination team for a new one."
+    ),
+    RedeemOutcome.USED: N_(
+        "This invitation link has already been used. Please ask the coordination team for a new one."
+    ),
+    RedeemOutcome.UNKNOWN: N_(
+        "This invitation link is not valid. Please check it or ask the coordination team for a new one."
+    ),
+    RedeemOutcome.PROFILE_TAKEN: N_(
+        "This invitation belongs to a profile that is already linked to someone else. Please ask the "
+        "coordination team."
+    ),
+}
+
+
+@requires(Role.COORDINATOR)
+async def invite(update: Update, context: BotContext) -> None:
+    """Answer /einladen and /invite: a new one-time link, valid for 7 days, to forward to the advisor."""
+    _ = context.gettext
+    invitation = await invitations.create(context.db, context.user.id, utcnow())
+    username = context.bot.username or (context.settings.bot_username or "").lstrip("@")
+    command = f"<code>/start {invitations.START_PREFIX}{html.escape(invitation.token)}</code>"
+    lines = [
+        _("🔗 <b>Invitation for a new advisor</b>"),
+        _("Forward this link to the person. It works once and until {date}:").format(
+            date=me(context).when(invitation.expires_at)
+        ),
+    ]
+    if username:
+        lines.append(html.escape(invitations.deep_link(username, invitation.token)))
+    lines += [
+        _("Or they send me this message: {command}").format(command=command),
+        _("Whoever opens it becomes an advisor and is asked to complete their profile."),
+    ]
+    text = "\n\n".join(lines)
+    context.reply(text)
+
+
+async def redeem(update: Update, context: BotContext) -> None:
+    """``/start inv_<token>``: make the user an advisor and show their profile."""
+    _ = context.gettext
+    if not is_private(update):
+        context.reply(_("Please open the invitation link in a private chat with me."))
+        return
+    assert update.effective_message is not None
+    payload = (update.effective_message.text or "").split(maxsplit=1)[-1].strip()
+    token = invitations.token_from_start(payload)
+    result = await invitations.redeem(context.db, token or "", context.user.id, utcnow())
+    if result.kind == RedeemOutcome.REDEEMED and result.advisor is not None:
+        commands.enqueue_menu(context.db, context.user)
+        welcome = _(
+            "🎉 <b>Welcome to MiGlobe!</b> You are now registered as an advisor. Please check your "
+            "profile: matching uses your languages, the area you serve, your home and your topics."
+        )
+        text, markup = await profile_message(context, result.advisor, notice=welcome)
+        context.reply(text, markup)
+    elif result.kind == RedeemOutcome.ALREADY_REDEEMED:
+        context.reply(
+            _("You have already used this invitation. Your profile: /{command}").format(
+                command=command("profile").name(context.locale)
+            )
+        )
+    else:
+        context.reply(_(INVALID.get(result.kind, INVALID[RedeemOutcome.UNKNOWN])))
+
+
+def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+    """This module's handlers; the deep link must come before /start's own handler."""
+    return [
+        CommandHandler("start", redeem, filters=filters.Regex(START_PATTERN)),
+        CommandHandler(command("invite").names, invite),
+    ]

@@ -1,0 +1,225 @@
+"""The kickoff date in the chat: the advisor proposes, the contact confirms or asks for another,
+either side cancels (the advisor stays). Every change is :mod:`bot.services.booking`'s
+compare-and-set; a button of an older proposal (its ``sequence``) changes nothing.
+"""
+
+from __future__ import annotations
+
+import html
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler
+
+from bot.context import BotContext
+from bot.i18n import N_
+from bot.services import booking, offers
+from bot.services.booking import BookingOutcome, BookingResult
+from handlers import booking_notices, booking_picker
+from handlers.callback_data import BOOK, Pressed, data, parse, pattern
+from handlers.notify import Outbox, me
+from models import Advisor, Booking, BookingStatus, KickoffRequest, RequestStatus, utcnow
+
+NOT_AVAILABLE = N_("This is not available (any more).")
+PROPOSABLE = (RequestStatus.ACCEPTED, RequestStatus.SCHEDULED)
+
+
+async def _held_request(context: BotContext, request_id: int) -> KickoffRequest | None:
+    """The request if the presser is its advisor and a date can be proposed; else answer why not."""
+    request = await context.db.get(KickoffRequest, request_id, populate_existing=True)
+    holder = await offers.holder(context.db, request_id)
+    if request is None or holder is None or holder.user_id != context.user.id:
+        context.answer(context.gettext(NOT_AVAILABLE), alert=True)
+        return None
+    if request.status not in PROPOSABLE:
+        context.answer(context.gettext("No date can be proposed for this request now."), alert=True)
+        return None
+    return request
+
+
+async def _picker(context: BotContext, pressed: Pressed, request_id: int) -> None:
+    """Options, a month or a day's times: screens only."""
+    request = await _held_request(context, request_id)
+    if request is None:
+        return
+    now, r = utcnow(), me(context)
+    today = now.astimezone(context.settings.tz).date()
+    day = booking_picker.parse_day(pressed.arg(1)) if pressed.action in ("m", "d") else None
+    if pressed.action == "p":
+        screen = booking_picker.options(r, request, now)
+    elif pressed.action == "m" and day is not None:
+        screen = booking_picker.month(r, request, day, today)
+    elif pressed.action == "d" and day is not None and today < day <= today + booking_picker.HORIZON:
+        screen = booking_picker.times(r, request, day, now)
+    else:
+        context.answer(context.gettext("This button is no longer valid."), alert=True)
+        return
+    context.answer()
+    context.edit(*screen)
+
+
+async def _propose(context: BotContext, request_id: int, code: str) -> None:
+    _ = context.gettext
+    start = booking_picker.parse_start(code, context.settings.tz)
+    if start is None:
+        context.answer(_("This button is no longer valid."), alert=True)
+        return
+    now = utcnow()
+    result = await booking.propose(context.db, request_id, context.user.id, start, now)
+    if result.kind in (BookingOutcome.PROPOSED, BookingOutcome.RESCHEDULED):
+        assert result.booking and result.request and result.advisor
+        context.answer(_("Proposed."))
+        context.edit(booking_notices.proposed_for_advisor(me(context), result.booking, result.request))
+        out = Outbox.of(context)
+        contact = await out.reader(result.request.contact_user_id)
+        if contact is not None:
+            previous = result.previous_start if result.kind == BookingOutcome.RESCHEDULED else None
+            out.send(
+                contact,
+                *booking_notices.proposal_for_contact(
+                    contact, result.booking, result.request, result.advisor, previous
+                ),
+            )
+    elif result.kind == BookingOutcome.IN_PAST and result.request is not None:
+        context.answer(_("This time has passed. Please choose another."), alert=True)
+        context.edit(*booking_picker.options(me(context), result.request, now))
+    elif result.kind == BookingOutcome.REQUEST_CLOSED:
+        context.answer(_("No date can be proposed for this request now."), alert=True)
+    else:
+        context.answer(_(NOT_AVAILABLE), alert=True)
+
+
+def _stale(context: BotContext, result: BookingResult) -> None:
+    _ = context.gettext
+    if result.kind == BookingOutcome.STALE:
+        text = _("This date is no longer current; the latest message about it is further down in the chat.")
+        context.answer(text, alert=True)
+        context.edit(text)
+    elif result.kind == BookingOutcome.IN_PAST:
+        context.answer(_("This date has passed. Please ask for another."), alert=True)
+    else:
+        context.answer(_(NOT_AVAILABLE), alert=True)
+
+
+async def _answer_proposal(context: BotContext, pressed: Pressed, booking_id: int) -> None:
+    """The contact confirms the proposal or asks for another date (also for a confirmed talk)."""
+    _ = context.gettext
+    sequence = pressed.id(1)
+    if sequence is None:
+        context.answer(_("This button is no longer valid."), alert=True)
+        return
+    now, out = utcnow(), Outbox.of(context)
+    if pressed.action == "y":
+        timing = booking.BookingTiming.from_settings(context.settings)
+        result = await booking.confirm(context.db, booking_id, context.user.id, sequence, now, timing)
+        talk = result.booking
+        if result.kind == BookingOutcome.STALE and talk and talk.status == BookingStatus.CONFIRMED:
+            if talk.sequence == sequence:  # a double tap: the first one confirmed it
+                context.answer(_("You have already confirmed this date."))
+                return
+        if result.kind != BookingOutcome.CONFIRMED:
+            _stale(context, result)
+            return
+        assert result.booking and result.request and result.advisor
+        context.answer(_("Confirmed."))
+        context.edit(_("✅ You confirmed {when}.").format(when=me(context).when(result.booking.starts_at)))
+        await booking_notices.confirmed(out, result.booking, result.request, result.advisor)
+        return
+    result = await booking.ask_another(context.db, booking_id, context.user.id, sequence, now)
+    if result.kind != BookingOutcome.DECLINED:
+        _stale(context, result)
+        return
+    assert result.booking and result.request and result.advisor
+    context.answer()
+    context.edit(
+        _("🔁 You asked for another date. {name} will propose a new one here in the chat.").format(
+            name=html.escape(result.advisor.display_name)
+        )
+    )
+    await booking_notices.another_date_asked(out, result.booking, result.request, result.advisor)
+
+
+async def _party_booking(
+    context: BotContext, booking_id: int
+) -> tuple[Booking, KickoffRequest, Advisor] | None:
+    """The booking if the presser is its contact or its advisor; else answer that it is not available."""
+    talk = await context.db.get(Booking, booking_id, populate_existing=True)
+    request = await context.db.get(KickoffRequest, talk.request_id) if talk else None
+    advisor = await context.db.get(Advisor, talk.advisor_id) if talk else None
+    if (
+        talk is None
+        or request is None
+        or advisor is None
+        or context.user.id not in (request.contact_user_id, advisor.user_id)
+    ):
+        context.answer(context.gettext(NOT_AVAILABLE), alert=True)
+        return None
+    return talk, request, advisor
+
+
+async def _cancel(context: BotContext, pressed: Pressed, booking_id: int) -> None:
+    """Ask first ("c"), then cancel ("cy") or keep ("ck")."""
+    _ = context.gettext
+    found = await _party_booking(context, booking_id)
+    if found is None:
+        return
+    talk, request, advisor = found
+    if pressed.action == "ck":
+        context.answer()
+        context.edit(_("OK, nothing was changed."))
+        return
+    if pressed.action == "c":
+        if talk.status not in (BookingStatus.PROPOSED, BookingStatus.CONFIRMED):
+            context.answer(_("This talk is not planned any more."), alert=True)
+            return
+        context.answer()
+        question = _("Do you really want to cancel the kickoff talk {reference} on {when}?").format(
+            reference=html.escape(request.reference), when=me(context).when(talk.starts_at)
+        )
+        yes = InlineKeyboardButton(_("Yes, cancel"), callback_data=data(BOOK, "cy", talk.id))
+        no = InlineKeyboardButton(_("No, keep it"), callback_data=data(BOOK, "ck", talk.id))
+        context.edit(question, InlineKeyboardMarkup([[yes, no]]))
+        return
+    result = await booking.cancel(context.db, talk.id, context.user.id, utcnow())
+    if result.kind != BookingOutcome.CANCELLED:
+        _stale(context, result)
+        return
+    context.answer(_("Cancelled."))
+    by_contact = context.user.id == request.contact_user_id and context.user.id != advisor.user_id
+    text = _("✖️ The kickoff talk {reference} is cancelled; the other side has been told.").format(
+        reference=html.escape(request.reference)
+    )
+    markup = (
+        InlineKeyboardMarkup([[booking_notices.propose_button(me(context), request)]])
+        if not by_contact
+        else None
+    )
+    context.edit(text, markup)
+    await booking_notices.cancelled(
+        Outbox.of(context), talk, request, advisor, by_contact=by_contact, was_confirmed=result.was_confirmed
+    )
+
+
+async def booking_button(update: Update, context: BotContext) -> None:
+    """Every booking button, for advisors and contacts alike; the database decides who may press."""
+    assert update.callback_query is not None
+    pressed = parse(update.callback_query.data, BOOK)
+    target = pressed.id(0) if pressed else None
+    if pressed is not None and pressed.action == "noop":
+        context.answer()
+    elif pressed is None or target is None:
+        context.answer(context.gettext("This button is no longer valid."), alert=True)
+    elif pressed.action in ("p", "m", "d"):
+        await _picker(context, pressed, target)
+    elif pressed.action == "s":
+        await _propose(context, target, pressed.arg(1))
+    elif pressed.action in ("y", "n"):
+        await _answer_proposal(context, pressed, target)
+    elif pressed.action in ("c", "cy", "ck"):
+        await _cancel(context, pressed, target)
+    else:
+        context.answer(context.gettext("This button is no longer valid."), alert=True)
+
+
+def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+    """This module's handlers."""
+    return [CallbackQueryHandler(booking_button, pattern=pattern(BOOK))]

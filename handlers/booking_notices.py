@@ -1,0 +1,208 @@
+"""What the two sides of a kickoff talk are told: a proposal, the confirmation with its ``.ics``,
+a request for another date, a cancellation, the reminder. Each in the recipient's language.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.services.kickoff_ics import Person, kickoff_ics
+from handlers import request_view
+from handlers.callback_data import BOOK, data
+from handlers.notify import Outbox, Reader
+from models import Advisor, Booking, KickoffRequest, OutboxLane, utcnow
+
+ORGANIZER_NAME = "MiGlobe Baden-Württemberg"
+
+
+def _ref(request: KickoffRequest) -> str:
+    return html.escape(request.reference)
+
+
+def _how(r: Reader, request: KickoffRequest) -> str:
+    return html.escape(request_view.meeting_format(r, request))
+
+
+def propose_button(r: Reader, request: KickoffRequest, label: str | None = None) -> InlineKeyboardButton:
+    """The advisor's button to (re)propose a date."""
+    return InlineKeyboardButton(label or r._("📅 Propose a date"), callback_data=data(BOOK, "p", request.id))
+
+
+def contact_buttons(r: Reader, booking: Booking, *, confirmed: bool) -> InlineKeyboardMarkup:
+    """Confirm or ask for another date (a proposal); ask for another or cancel (a confirmed talk)."""
+    another = InlineKeyboardButton(
+        r._("🔁 Ask for another date"), callback_data=data(BOOK, "n", booking.id, booking.sequence)
+    )
+    if confirmed:
+        cancel = InlineKeyboardButton(r._("✖️ Cancel the talk"), callback_data=data(BOOK, "c", booking.id))
+        return InlineKeyboardMarkup([[another], [cancel]])
+    confirm = InlineKeyboardButton(
+        r._("✅ Confirm"), callback_data=data(BOOK, "y", booking.id, booking.sequence)
+    )
+    return InlineKeyboardMarkup([[confirm, another]])
+
+
+def advisor_buttons(r: Reader, booking: Booking, request: KickoffRequest) -> InlineKeyboardMarkup:
+    """Move or cancel a date."""
+    cancel = InlineKeyboardButton(r._("✖️ Cancel the talk"), callback_data=data(BOOK, "c", booking.id))
+    return InlineKeyboardMarkup([[propose_button(r, request, r._("🔁 Propose a new date"))], [cancel]])
+
+
+def proposal_for_contact(
+    r: Reader, booking: Booking, request: KickoffRequest, advisor: Advisor, previous: datetime | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The proposal as the contact sees it, with Confirm and Ask for another date."""
+    head = r._("📅 <b>A date for your kickoff talk {reference}</b>").format(reference=_ref(request))
+    if previous is not None:
+        head = r._("📅 <b>New date for your kickoff talk {reference}</b> (instead of {old})").format(
+            reference=_ref(request), old=r.when(previous)
+        )
+    body = r._("{name} proposes <b>{when}</b> ({format}, about {minutes} minutes). Does it suit you?").format(
+        name=html.escape(advisor.display_name),
+        when=r.when(booking.starts_at),
+        format=_how(r, request),
+        minutes=booking.duration_minutes,
+    )
+    return f"{head}\n\n{body}", contact_buttons(r, booking, confirmed=False)
+
+
+def proposed_for_advisor(r: Reader, booking: Booking, request: KickoffRequest) -> str:
+    """What the advisor sees after proposing."""
+    return r._("📨 You proposed <b>{when}</b> for {reference}. The contact is asked to confirm it.").format(
+        when=r.when(booking.starts_at), reference=_ref(request)
+    )
+
+
+def calendar_file(
+    out: Outbox, r: Reader, booking: Booking, request: KickoffRequest, advisor: Advisor
+) -> bytes:
+    """The ``.ics`` of the talk in the reader's language (a cancellation for a cancelled booking)."""
+    summary = r._("MiGlobe kickoff talk {reference}").format(reference=request.reference)
+    description = r._("Kickoff talk of {place} with {advisor} (MiGlobe Baden-Württemberg).").format(
+        place=request.place_name, advisor=advisor.display_name
+    )
+    return kickoff_ics(
+        booking,
+        summary=summary,
+        description=description,
+        location=request_view.location(r, request),
+        organizer=Person(out.settings.contact_email, ORGANIZER_NAME),
+        attendees=[Person(request.email, request.contact_name)],
+        tz=out.settings.tz,
+        now=utcnow(),
+    )
+
+
+def send_calendar_file(
+    out: Outbox, r: Reader, booking: Booking, request: KickoffRequest, advisor: Advisor
+) -> None:
+    """Queue the ``.ics`` for ``r``."""
+    name = f"kickoff-{request.reference}.ics"
+    caption = r._("📎 Calendar entry for {reference}").format(reference=_ref(request))
+    out.document(r, name, calendar_file(out, r, booking, request, advisor), caption)
+
+
+async def confirmed(out: Outbox, booking: Booking, request: KickoffRequest, advisor: Advisor) -> None:
+    """Both sides: the confirmation with their buttons, then the ``.ics``."""
+    hours = round(out.settings.kickoff_reminder_hours)
+    contact = await out.reader(request.contact_user_id)
+    if contact is not None:
+        text = contact._(
+            "✅ <b>Your kickoff talk {reference} is confirmed:</b> {when} with {name} ({format})."
+        ).format(
+            reference=_ref(request),
+            when=contact.when(booking.starts_at),
+            name=html.escape(advisor.display_name),
+            format=_how(contact, request),
+        )
+        text += "\n\n" + contact._(
+            "You get a reminder {hours} hours before. The calendar entry follows."
+        ).format(hours=hours)
+        out.send(contact, text, contact_buttons(contact, booking, confirmed=True))
+        send_calendar_file(out, contact, booking, request, advisor)
+    adv = await out.reader(advisor.user_id)
+    if adv is not None:
+        text = adv._(
+            "✅ <b>The contact confirmed the kickoff talk {reference}:</b> {when} ({format}, {place})."
+        ).format(
+            reference=_ref(request),
+            when=adv.when(booking.starts_at),
+            format=_how(adv, request),
+            place=request_view.place(request),
+        )
+        out.send(adv, text, advisor_buttons(adv, booking, request))
+        send_calendar_file(out, adv, booking, request, advisor)
+
+
+async def another_date_asked(
+    out: Outbox, booking: Booking, request: KickoffRequest, advisor: Advisor
+) -> None:
+    """The advisor learns the contact wants another date, with a button to propose one."""
+    r = await out.reader(advisor.user_id)
+    if r is None:
+        return
+    text = r._("🔁 The contact asks for another date for {reference} (instead of {when}).").format(
+        reference=_ref(request), when=r.when(booking.starts_at)
+    )
+    out.send(r, text, InlineKeyboardMarkup([[propose_button(r, request)]]))
+
+
+async def cancelled(
+    out: Outbox,
+    booking: Booking,
+    request: KickoffRequest,
+    advisor: Advisor,
+    *,
+    by_contact: bool,
+    was_confirmed: bool,
+) -> None:
+    """The other side learns the talk is off; calendars get a cancellation if it had been confirmed."""
+    contact = await out.reader(request.contact_user_id)
+    adv = await out.reader(advisor.user_id)
+    if by_contact and adv is not None:
+        text = adv._(
+            "✖️ The contact cancelled the kickoff talk {reference} on {when}. "
+            "You remain their advisor and can propose a new date."
+        ).format(reference=_ref(request), when=adv.when(booking.starts_at))
+        out.send(adv, text, InlineKeyboardMarkup([[propose_button(adv, request)]]))
+    if not by_contact and contact is not None:
+        text = contact._(
+            "✖️ {name} cancelled the kickoff talk {reference} on {when}. "
+            "They remain your advisor and will propose a new date."
+        ).format(
+            name=html.escape(advisor.display_name),
+            reference=_ref(request),
+            when=contact.when(booking.starts_at),
+        )
+        out.send(contact, text)
+    if was_confirmed:
+        for r in (contact, adv):
+            if r is not None:
+                send_calendar_file(out, r, booking, request, advisor)
+
+
+async def reminder(out: Outbox, booking: Booking, request: KickoffRequest, advisor: Advisor) -> None:
+    """Both sides, once: the talk is coming up."""
+    contact = await out.reader(request.contact_user_id)
+    if contact is not None:
+        text = contact._(
+            "⏰ <b>Reminder:</b> your kickoff talk {reference} with {name} is on {when} ({format})."
+        ).format(
+            reference=_ref(request),
+            name=html.escape(advisor.display_name),
+            when=contact.when(booking.starts_at),
+            format=_how(contact, request),
+        )
+        out.send(contact, text, lane=OutboxLane.BULK)
+    adv = await out.reader(advisor.user_id)
+    if adv is not None:
+        text = adv._("⏰ <b>Reminder:</b> kickoff talk {reference} in {place} on {when} ({format}).").format(
+            reference=_ref(request),
+            place=request_view.place(request),
+            when=adv.when(booking.starts_at),
+            format=_how(adv, request),
+        )
+        out.send(adv, text, lane=OutboxLane.BULK)

@@ -1,0 +1,100 @@
+"""Coordinators assign a request by hand: from an escalation's buttons, or with ``/zuweisen MG-2026-0001``.
+
+The ranked list shows every advisor with the reasons for and against them; the assignment itself is
+:func:`bot.services.assignment.assign_manually` (a compare-and-set on the request), so two
+coordinators pressing at once assign it once, and a stale button says who has it.
+"""
+
+from __future__ import annotations
+
+import html
+
+from sqlalchemy import func, select
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot.authz import requires
+from bot.commands import command
+from bot.context import BotContext
+from bot.services import assignment
+from bot.services.matching_data import rank_request
+from bot.services.offers import OfferOutcome
+from handlers import cascade
+from handlers.callback_data import ASSIGN, parse, pattern
+from handlers.notify import Outbox, me
+from models import KickoffRequest, Role, utcnow
+
+REFERENCE_MAX = 20
+
+
+async def _request_by_reference(context: BotContext, reference: str) -> KickoffRequest | None:
+    if not reference or len(reference) > REFERENCE_MAX:
+        return None
+    return await context.db.scalar(
+        select(KickoffRequest).where(func.upper(KickoffRequest.reference) == reference.upper())
+    )
+
+
+@requires(Role.COORDINATOR)
+async def assign_command(update: Update, context: BotContext) -> None:
+    """Answer /zuweisen and /assign with a reference: the ranked advisors and buttons to assign."""
+    _ = context.gettext
+    words = (update.effective_message.text or "").split() if update.effective_message else []
+    request = await _request_by_reference(context, words[1] if len(words) > 1 else "")
+    if request is None:
+        context.reply(
+            _("Please add the reference of a request, e.g. /{command} MG-2026-0001.").format(
+                command=command("assign").name(context.locale)
+            )
+        )
+        return
+    ranking = await rank_request(context.db, request.id, utcnow())
+    heading = _("👥 <b>Assign {reference} by hand</b>").format(reference=html.escape(request.reference))
+    context.reply(
+        *cascade.ranking_message(me(context), request, ranking.to_json() if ranking else [], heading)
+    )
+
+
+@requires(Role.COORDINATOR)
+async def assign_button(update: Update, context: BotContext) -> None:
+    """Assign the request to the chosen advisor; tell the advisor, the contact and withdrawn offers."""
+    assert update.callback_query is not None
+    _ = context.gettext
+    pressed = parse(update.callback_query.data, ASSIGN)
+    request_id = pressed.id(0) if pressed else None
+    advisor_id = pressed.id(1) if pressed else None
+    if pressed is None or pressed.action != "a" or request_id is None or advisor_id is None:
+        context.answer(_("This button is no longer valid."), alert=True)
+        return
+    result = await assignment.assign_manually(context.db, request_id, advisor_id, context.user.id, utcnow())
+    reference = html.escape(result.request.reference) if result.request else ""
+    if result.kind == OfferOutcome.ASSIGNED and result.advisor is not None:
+        context.answer(_("Assigned."))
+        context.edit(
+            _("✅ {reference} is assigned to {name}. They and the contact have been told.").format(
+                reference=reference, name=html.escape(result.advisor.display_name)
+            )
+        )
+        await cascade.announce(Outbox.of(context), result)
+    elif result.kind == OfferOutcome.ALREADY_ASSIGNED:
+        name = html.escape(result.advisor.display_name) if result.advisor else "–"
+        text = _("{reference} already has an advisor: {name}.").format(reference=reference, name=name)
+        context.answer(_("Already assigned."), alert=True)
+        context.edit(text)
+    elif result.kind == OfferOutcome.ADVISOR_UNAVAILABLE:
+        context.answer(
+            _("This advisor is inactive or not linked to Telegram; please choose another."), alert=True
+        )
+    elif result.kind == OfferOutcome.REQUEST_CLOSED:
+        context.answer(_("This request is closed."), alert=True)
+        context.edit(_("{reference} is closed; nothing to assign.").format(reference=reference))
+    else:
+        context.answer(_("This request was not found."), alert=True)
+
+
+def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+    """This module's handlers."""
+    return [
+        CommandHandler(command("assign").names, assign_command),
+        CallbackQueryHandler(assign_button, pattern=pattern(ASSIGN)),
+    ]

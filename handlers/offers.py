@@ -1,0 +1,160 @@
+"""An advisor answers an offer: view it, accept it (then sees the contact's details) or decline with a reason.
+
+Every press goes to :mod:`bot.services.offers`, which compare-and-sets the offer for the presser;
+double taps, stale or forged buttons change nothing. Whether the offer exists or is someone else's
+gets the same answer, so a forged id reveals nothing.
+"""
+
+from __future__ import annotations
+
+import html
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler
+
+from bot.authz import requires
+from bot.context import BotContext
+from bot.i18n import N_
+from bot.services import advisors, offers
+from bot.services.offers import OfferOutcome, OfferResult, OfferTiming
+from handlers import cascade
+from handlers.callback_data import OFFER, Pressed, data, parse, pattern
+from handlers.notify import Outbox, me
+from models import KickoffRequest, Offer, OfferStatus, Role, utcnow
+
+DECLINE_REASONS = {
+    "time": N_("No time at the moment"),
+    "language": N_("The languages do not fit"),
+    "region": N_("Too far away"),
+    "topic": N_("The topics do not fit"),
+    "other": N_("Another reason"),
+}
+NOT_AVAILABLE = N_("This offer is not available.")
+DECIDED = {
+    OfferStatus.ACCEPTED: N_("You have already accepted this offer."),
+    OfferStatus.ASSIGNED: N_("This request has been assigned to you."),
+    OfferStatus.DECLINED: N_("You have already declined this offer."),
+    OfferStatus.EXPIRED: N_("The time to answer this offer has passed; it went to someone else."),
+    OfferStatus.WITHDRAWN: N_("This offer was withdrawn."),
+}
+
+
+def _timing(context: BotContext) -> OfferTiming:
+    return OfferTiming.from_settings(context.settings)
+
+
+def _refuse(context: BotContext, result: OfferResult) -> None:
+    """Explain why a press changed nothing (the same words for unknown and foreign offers)."""
+    _ = context.gettext
+    if result.kind == OfferOutcome.ALREADY_DECIDED and result.offer is not None:
+        status = OfferStatus(result.offer.status)
+        context.answer(_(DECIDED.get(status, NOT_AVAILABLE)), alert=True)
+        if status in (OfferStatus.EXPIRED, OfferStatus.WITHDRAWN, OfferStatus.DECLINED):
+            context.edit(_(DECIDED[status]))
+    elif result.kind == OfferOutcome.REQUEST_CLOSED:
+        text = _("This request is no longer looking for an advisor.")
+        context.answer(text, alert=True)
+        context.edit(text)
+    else:
+        context.answer(_(NOT_AVAILABLE), alert=True)
+
+
+async def _view(context: BotContext, offer_id: int) -> None:
+    """Show a pending offer again (from /assignments or after "back")."""
+    offer = await context.db.get(Offer, offer_id)
+    advisor = await advisors.by_user(context.db, context.user.id)
+    if offer is None or advisor is None or offer.advisor_id != advisor.id:
+        context.answer(context.gettext(NOT_AVAILABLE), alert=True)
+        return
+    if offer.status != OfferStatus.PENDING:
+        _refuse(context, OfferResult(OfferOutcome.ALREADY_DECIDED, offer))
+        return
+    request = await context.db.get(KickoffRequest, offer.request_id)
+    assert request is not None
+    context.answer()
+    context.edit(*cascade.offer_message(me(context), offer, request))
+
+
+async def _accept(context: BotContext, offer_id: int) -> None:
+    result = await offers.accept(context.db, offer_id, context.user.id, utcnow(), _timing(context))
+    out = Outbox.of(context)
+    if result.kind == OfferOutcome.ACCEPTED and result.request is not None:
+        context.answer(context.gettext("Accepted. Thank you!"))
+        r = me(context)
+        context.edit(*cascade.held_message(r, result.request, cascade.accepted_heading(r, result.request)))
+        await cascade.announce(out, result)
+        return
+    if result.kind == OfferOutcome.TOO_LATE:
+        text = context.gettext(DECIDED[OfferStatus.EXPIRED])
+        context.answer(text, alert=True)
+        context.edit(text)
+        await cascade.announce(out, result.next)
+        return
+    _refuse(context, result)
+
+
+async def _ask_reason(context: BotContext, offer_id: int) -> None:
+    """Decline's first step: which reason (changes nothing yet)."""
+    offer = await context.db.get(Offer, offer_id)
+    advisor = await advisors.by_user(context.db, context.user.id)
+    if offer is None or advisor is None or offer.advisor_id != advisor.id:
+        context.answer(context.gettext(NOT_AVAILABLE), alert=True)
+        return
+    if offer.status != OfferStatus.PENDING:
+        _refuse(context, OfferResult(OfferOutcome.ALREADY_DECIDED, offer))
+        return
+    _ = context.gettext
+    rows = [
+        [InlineKeyboardButton(_(label), callback_data=data(OFFER, "r", offer.id, code))]
+        for code, label in DECLINE_REASONS.items()
+    ]
+    rows.append([InlineKeyboardButton(_("↩️ Back to the offer"), callback_data=data(OFFER, "v", offer.id))])
+    context.answer()
+    context.edit(
+        _("Why are you declining? The coordination team uses this to improve matching."),
+        InlineKeyboardMarkup(rows),
+    )
+
+
+async def _decline(context: BotContext, offer_id: int, reason: str) -> None:
+    if reason not in DECLINE_REASONS:
+        context.answer(context.gettext("This button is no longer valid."), alert=True)
+        return
+    result = await offers.decline(context.db, offer_id, context.user.id, reason, utcnow(), _timing(context))
+    if result.kind != OfferOutcome.DECLINED or result.request is None:
+        _refuse(context, result)
+        return
+    _ = context.gettext
+    context.answer(_("Declined."))
+    context.edit(
+        _("You declined the request {reference} ({reason}). Thank you for answering quickly.").format(
+            reference=html.escape(result.request.reference), reason=html.escape(_(DECLINE_REASONS[reason]))
+        )
+    )
+    await cascade.announce(Outbox.of(context), result.next)
+
+
+@requires(Role.ADVISOR)
+async def offer_button(update: Update, context: BotContext) -> None:
+    """Every offer button: view, accept, decline (ask the reason), decline with a reason."""
+    assert update.callback_query is not None
+    pressed: Pressed | None = parse(update.callback_query.data, OFFER)
+    offer_id = pressed.id(0) if pressed else None
+    if pressed is None or offer_id is None:
+        context.answer(context.gettext("This button is no longer valid."), alert=True)
+        return
+    if pressed.action == "v":
+        await _view(context, offer_id)
+    elif pressed.action == "a":
+        await _accept(context, offer_id)
+    elif pressed.action == "d":
+        await _ask_reason(context, offer_id)
+    elif pressed.action == "r":
+        await _decline(context, offer_id, pressed.arg(1))
+    else:
+        context.answer(context.gettext("This button is no longer valid."), alert=True)
+
+
+def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+    """This module's handlers."""
+    return [CallbackQueryHandler(offer_button, pattern=pattern(OFFER))]

@@ -1,0 +1,49 @@
+"""What coordinators did: one audit row per action, shown in the request's (or advisor's) history."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, UTCDateTime, utcnow
+
+
+class AuditAction(enum.StrEnum):
+    """The coordinator actions that are recorded."""
+
+    NOTE = "note"
+    CLOSE = "close"
+    REOFFER = "reoffer"
+    ASSIGN = "assign"
+    ADVISOR_PAUSE = "advisor_pause"
+    ADVISOR_REACTIVATE = "advisor_reactivate"
+    ADVISOR_DEACTIVATE = "advisor_deactivate"
+    BROADCAST_CREATE = "broadcast_create"
+    BROADCAST_SCHEDULE = "broadcast_schedule"
+    BROADCAST_CANCEL = "broadcast_cancel"
+    BROADCAST_RETRY = "broadcast_retry"
+    EXPORT = "export"
+
+
+class CoordinatorAction(Base):
+    """One coordinator action: who did what to which request or advisor, when, with details.
+
+    A request's audit rows go with the request (notes may hold personal data, so erasing the
+    request erases them); an advisor's survive the profile with an empty target.
+    """
+
+    __tablename__ = "coordinator_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(32))
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("kickoff_requests.id", ondelete="CASCADE"), index=True
+    )
+    advisor_id: Mapped[int | None] = mapped_column(ForeignKey("advisors.id", ondelete="SET NULL"), index=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
