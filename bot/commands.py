@@ -59,6 +59,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("assign", "zuweisen", "assign", N_("Assign a request by hand"), Role.COORDINATOR),
     # Coordinators (issue 8): questions the bot passed on, waiting for a person's answer.
     Command("questions", "fragen", "questions", N_("Open questions from contacts"), Role.COORDINATOR),
+    Command("statistics", "statistik", "stats", N_("The programme's numbers"), Role.COORDINATOR),
 )
 _BY_KEY = {command.key: command for command in COMMANDS}
 

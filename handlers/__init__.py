@@ -21,6 +21,7 @@ from handlers import (
     outcome,
     privacy,
     start,
+    statistics,
     status,
 )
 
@@ -30,8 +31,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     so specific flows come before the fallbacks that catch whatever is left.
     """
     # The intake first: its deep link ``/start anfrage`` must win over the plain /start.
-    # Matching and booking (issue 6): the invitation deep link ``/start inv_…`` also precedes /start.
+    # The invitation deep link ``/start inv_…`` also precedes /start.
     matching = (advisor_invite, advisor_profile, advisor_pause, assignments, offers, booking, outcome)
-    for module in (intake, *matching, coordinator_assign, status, start, privacy, language, faq):
+    for module in (intake, *matching, coordinator_assign, statistics, status, start, privacy, language, faq):
         application.add_handlers(module.handlers())
     application.add_handlers(fallback.handlers())

@@ -68,7 +68,9 @@ async def _propose(context: BotContext, request_id: int, code: str) -> None:
     if result.kind in (BookingOutcome.PROPOSED, BookingOutcome.RESCHEDULED):
         assert result.booking and result.request and result.advisor
         context.answer(_("Proposed."))
-        context.edit(booking_notices.proposed_for_advisor(me(context), result.booking, result.request))
+        r = me(context)
+        markup = booking_notices.advisor_buttons(r, result.booking, result.request)
+        context.edit(booking_notices.proposed_for_advisor(r, result.booking, result.request), markup)
         out = Outbox.of(context)
         contact = await out.reader(result.request.contact_user_id)
         if contact is not None:
@@ -156,6 +158,23 @@ async def _party_booking(
     return talk, request, advisor
 
 
+def _keep(context: BotContext, talk: Booking, request: KickoffRequest, advisor: Advisor) -> None:
+    """ "No, keep it": the talk's message again, with its buttons, as it was before "cancel"."""
+    r = me(context)
+    is_contact = context.user.id == request.contact_user_id
+    if talk.status == BookingStatus.CONFIRMED and is_contact:
+        context.edit(*booking_notices.confirmed_for_contact(r, talk, request, advisor))
+    elif talk.status == BookingStatus.CONFIRMED:
+        context.edit(*booking_notices.confirmed_for_advisor(r, talk, request))
+    elif talk.status == BookingStatus.PROPOSED and is_contact:
+        context.edit(*booking_notices.proposal_for_contact(r, talk, request, advisor))
+    elif talk.status == BookingStatus.PROPOSED:
+        markup = booking_notices.advisor_buttons(r, talk, request)
+        context.edit(booking_notices.proposed_for_advisor(r, talk, request), markup)
+    else:
+        context.edit(context.gettext("OK, nothing was changed."))
+
+
 async def _cancel(context: BotContext, pressed: Pressed, booking_id: int) -> None:
     """Ask first ("c"), then cancel ("cy") or keep ("ck")."""
     _ = context.gettext
@@ -165,7 +184,7 @@ async def _cancel(context: BotContext, pressed: Pressed, booking_id: int) -> Non
     talk, request, advisor = found
     if pressed.action == "ck":
         context.answer()
-        context.edit(_("OK, nothing was changed."))
+        _keep(context, talk, request, advisor)
         return
     if pressed.action == "c":
         if talk.status not in (BookingStatus.PROPOSED, BookingStatus.CONFIRMED):

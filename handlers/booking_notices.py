@@ -105,35 +105,48 @@ def send_calendar_file(
     out.document(r, name, calendar_file(out, r, booking, request, advisor), caption)
 
 
+def confirmed_for_contact(
+    r: Reader, booking: Booking, request: KickoffRequest, advisor: Advisor
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A confirmed talk as the contact sees it, with "another date" and "cancel"."""
+    text = r._("✅ <b>Your kickoff talk {reference} is confirmed:</b> {when} with {name} ({format}).").format(
+        reference=_ref(request),
+        when=r.when(booking.starts_at),
+        name=html.escape(advisor.display_name),
+        format=_how(r, request),
+    )
+    return text, contact_buttons(r, booking, confirmed=True)
+
+
+def confirmed_for_advisor(
+    r: Reader, booking: Booking, request: KickoffRequest
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A confirmed talk as the advisor sees it, with "new date" and "cancel"."""
+    text = r._(
+        "✅ <b>The contact confirmed the kickoff talk {reference}:</b> {when} ({format}, {place})."
+    ).format(
+        reference=_ref(request),
+        when=r.when(booking.starts_at),
+        format=_how(r, request),
+        place=request_view.place(request),
+    )
+    return text, advisor_buttons(r, booking, request)
+
+
 async def confirmed(out: Outbox, booking: Booking, request: KickoffRequest, advisor: Advisor) -> None:
     """Both sides: the confirmation with their buttons, then the ``.ics``."""
     hours = round(out.settings.kickoff_reminder_hours)
     contact = await out.reader(request.contact_user_id)
     if contact is not None:
-        text = contact._(
-            "✅ <b>Your kickoff talk {reference} is confirmed:</b> {when} with {name} ({format})."
-        ).format(
-            reference=_ref(request),
-            when=contact.when(booking.starts_at),
-            name=html.escape(advisor.display_name),
-            format=_how(contact, request),
-        )
+        text, markup = confirmed_for_contact(contact, booking, request, advisor)
         text += "\n\n" + contact._(
             "You get a reminder {hours} hours before. The calendar entry follows."
         ).format(hours=hours)
-        out.send(contact, text, contact_buttons(contact, booking, confirmed=True))
+        out.send(contact, text, markup)
         send_calendar_file(out, contact, booking, request, advisor)
     adv = await out.reader(advisor.user_id)
     if adv is not None:
-        text = adv._(
-            "✅ <b>The contact confirmed the kickoff talk {reference}:</b> {when} ({format}, {place})."
-        ).format(
-            reference=_ref(request),
-            when=adv.when(booking.starts_at),
-            format=_how(adv, request),
-            place=request_view.place(request),
-        )
-        out.send(adv, text, advisor_buttons(adv, booking, request))
+        out.send(adv, *confirmed_for_advisor(adv, booking, request))
         send_calendar_file(out, adv, booking, request, advisor)
 
 

@@ -65,7 +65,8 @@ def meeting_format(r: Reader, request: KickoffRequest) -> str:
 
 
 def _line(label: str, value: str) -> str:
-    return f"<b>{html.escape(label)}:</b> {value}"
+    separator = "" if value.startswith("\n") else " "
+    return f"<b>{html.escape(label)}:</b>{separator}{value}"
 
 
 def _bullets(items: list[str]) -> str:

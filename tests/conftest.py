@@ -63,7 +63,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     name = f"miglobe_test_{uuid.uuid4().hex[:12]}"
     try:
         asyncio.run(_create_pg_database(admin, name))
-    except (OSError, Exception) as exc:  # noqa: BLE001 - any failure means "not reachable"
+    except (OSError, Exception) as exc:
         message = f"PostgreSQL at {POSTGRES_ENV} is not reachable ({exc}); skipping the PostgreSQL run"
         warnings.warn(message, stacklevel=1)
         pytest.skip(message)

@@ -109,8 +109,14 @@ async def test_move_a_confirmed_date_then_cancel_it_and_list_the_assignments(har
     proposal = one_to(proposed, CONTACT)
     confirmed = await h.press(CONTACT, button(proposal, "bk:y:"))
     assert await request_status(h, request.id) == "scheduled"
-    # The contact asks to move the confirmed date; an old proposal's button is stale afterwards.
+    # "Cancel?" – "No, keep it" brings the message back as it was.
     contact_message = new_to(confirmed, CONTACT)
+    question = last(await h.press(CONTACT, button(contact_message, "bk:c:")))
+    kept = last(await h.press(CONTACT, button(question, "bk:ck:")))
+    assert "bestätigt" in kept.text and [d for _t, d in kept.buttons] == [
+        d for _t, d in contact_message.buttons
+    ]
+    # The contact asks to move the confirmed date; an old proposal's button is stale afterwards.
     moved = await h.press(CONTACT, button(contact_message, "bk:n:"))
     assert "anderen Termin" in one_to(moved, CONTACT).text and "another date" in one_to(moved, SARA).text
     assert await request_status(h, request.id) == "accepted"
