@@ -6,6 +6,7 @@ question_stats.py); this module only words them and draws them as images.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from datetime import timedelta
 
@@ -121,8 +122,11 @@ async def _report(context: BotContext, key: str) -> None:
             )
         )
     context.reply("\n".join(lines)[:4000], _period_buttons(context))
-    _send_chart(context, "funnel.png", charts.funnel_chart(stats.total, _funnel_labels(context)))
-    _send_chart(context, "map.png", charts.municipality_map(stats.places, _map_labels(context)))
+    # Drawing takes a few tenths of a second: off the event loop, so sending and polling go on.
+    funnel = await asyncio.to_thread(charts.funnel_chart, stats.total, _funnel_labels(context))
+    places = await asyncio.to_thread(charts.municipality_map, stats.places, _map_labels(context))
+    _send_chart(context, "funnel.png", funnel)
+    _send_chart(context, "map.png", places)
 
 
 def _funnel_labels(context: BotContext) -> charts.FunnelLabels:
