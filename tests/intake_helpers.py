@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from bot.services.intake import NOTICE_VERSION
+from bot.services.intake_answers import NUMBERED_STEPS
 from models import IntakeDraft, IntakeStep, KickoffRequest, RequestEvent, User
 from tests.harness import Harness, Sent, TelegramUser
 
@@ -129,18 +130,7 @@ async def answer_step(h: Harness, user: TelegramUser, step: IntakeStep, prompt: 
     raise AssertionError(f"no answer for {step}")
 
 
-STEPS = (
-    IntakeStep.MUNICIPALITY,
-    IntakeStep.NAME,
-    IntakeStep.ROLE,
-    IntakeStep.EMAIL,
-    IntakeStep.PHONE,
-    IntakeStep.TOPICS,
-    IntakeStep.LANGUAGES,
-    IntakeStep.GOALS,
-    IntakeStep.TIMES,
-    IntakeStep.FORMAT,
-)
+STEPS = NUMBERED_STEPS  # the order the bot asks in
 
 
 async def walk_to(h: Harness, user: TelegramUser, target: IntakeStep, entry: Entry | None = None) -> Sent:
