@@ -24,7 +24,7 @@ from bot.services.question_stats import question_stats
 from models import Role, utcnow
 
 PERIOD_DAYS = {"30": 30, "365": 365, "all": 365 * 20}
-PREFIX = "st:"
+PREFIX = "stats:"
 
 
 def _percent(share: float | None) -> str:
