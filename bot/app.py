@@ -31,7 +31,7 @@ from bot.services import users
 from bot.services.draft_sweep import sweep_drafts
 from bot.services.knowledge import knowledge_base
 from bot.services.users import TelegramIdentity
-from handlers import deadlines
+from handlers import broadcast_sweep, deadlines
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +136,12 @@ class BotRuntime:
                 "kickoff-bookings",
                 self.settings.sweep_interval_seconds,
                 lambda: self._sweep_and_send(deadlines.sweep_bookings),
+            ),
+            # Broadcasts (issue 7): start due ones, feed the bulk lane, update progress, report the end.
+            Sweep(
+                "broadcasts",
+                self.settings.broadcast_sweep_seconds,
+                lambda: self._sweep_and_send(broadcast_sweep.sweep_broadcasts),
             ),
         ]
 

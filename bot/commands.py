@@ -48,6 +48,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("help", "hilfe", "help", N_("What this bot can do")),
     Command("privacy", "datenschutz", "privacy", N_("How your data is handled")),
     Command("language", "sprache", "language", N_("Change the language")),
+    Command("news", "neuigkeiten", "news", N_("Programme news: on or off")),
     Command("back", "zurueck", "back", N_("One step back in a request"), in_menu=False),
     Command("cancel", "abbrechen", "cancel", N_("Pause a request (your answers are kept)"), in_menu=False),
     # Advisors (issue 6): profile, pause, what they were offered and what they hold.
@@ -60,6 +61,10 @@ COMMANDS: tuple[Command, ...] = (
     # Coordinators (issue 8): questions the bot passed on, waiting for a person's answer.
     Command("questions", "fragen", "questions", N_("Open questions from contacts"), Role.COORDINATOR),
     Command("statistics", "statistik", "stats", N_("The programme's numbers"), Role.COORDINATOR),
+    Command("requests", "anfragen", "requests", N_("Requests: filter, open, act"), Role.COORDINATOR),
+    Command("advisors", "berater", "advisors", N_("Advisors: load, pause, invite"), Role.COORDINATOR),
+    Command("broadcast", "rundruf", "broadcast", N_("Send a message to many people"), Role.COORDINATOR),
+    Command("export", "export", "export", N_("Requests and advisors as a spreadsheet"), Role.COORDINATOR),
 )
 _BY_KEY = {command.key: command for command in COMMANDS}
 

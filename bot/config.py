@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     bot_username: str | None = None
     # A Telegram group of the coordinators: handed-over questions go there instead of to each of them.
     coordinator_group_id: int | None = None
+    # A request in a step the programme owes (submitted, offered, no match, accepted) that has not
+    # changed for this many days is marked as waiting too long in /anfragen.
+    request_waiting_days: float = Field(default=3.0, gt=0)
+    # How often a running broadcast is fed to the outbox and its progress message updated.
+    broadcast_sweep_seconds: float = Field(default=3.0, gt=0)
     knowledge_drafts_dir: Path = Path("./data/knowledge-drafts")
 
     @field_validator("bot_token", mode="before")

@@ -12,11 +12,16 @@ from handlers import (
     advisor_profile,
     assignments,
     booking,
+    broadcast_wizard,
+    coordinator_advisors,
     coordinator_assign,
+    coordinator_requests,
+    export,
     fallback,
     faq,
     intake,
     language,
+    news,
     offers,
     outcome,
     privacy,
@@ -33,6 +38,14 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # The intake first: its deep link ``/start anfrage`` must win over the plain /start.
     # The invitation deep link ``/start inv_…`` also precedes /start.
     matching = (advisor_invite, advisor_profile, advisor_pause, assignments, offers, booking, outcome)
-    for module in (intake, *matching, coordinator_assign, statistics, status, start, privacy, language, faq):
+    coordination = (
+        coordinator_assign,
+        coordinator_requests,
+        coordinator_advisors,
+        broadcast_wizard,
+        export,
+        statistics,
+    )
+    for module in (intake, *matching, *coordination, status, start, privacy, language, news, faq):
         application.add_handlers(module.handlers())
     application.add_handlers(fallback.handlers())

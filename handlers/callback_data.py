@@ -16,6 +16,11 @@ PROFILE = "pf"  # the advisor's profile
 PAUSE = "pa"  # the advisor's pause
 MINE = "as"  # the advisor's assignments
 INPUT = "in"  # giving up a question asked for free text
+REQUESTS = "rq"  # a coordinator's request list, detail and actions
+ADVISORS = "ad"  # a coordinator's advisor list, detail and actions
+BROADCAST = "bc"  # the broadcast wizard, its progress message and report
+EXPORT = "ex"  # choosing what and which period to export
+NEWS = "nw"  # a contact switching programme news on or off
 MAX_BYTES = 64
 MAX_ID_DIGITS = 12
 

@@ -32,7 +32,7 @@ async def test_menus_per_scope_and_language(harness: Harness) -> None:
         scope = json.loads(params["scope"])
         key = (scope["type"], scope.get("chat_id"), params.get("language_code"))
         menus[key] = [c["command"] for c in json.loads(params["commands"])]
-    german = ["start", "anfrage", "meineanfragen", "hilfe", "datenschutz", "sprache"]
+    german = ["start", "anfrage", "meineanfragen", "hilfe", "datenschutz", "sprache", "neuigkeiten"]
     assert menus[("all_private_chats", None, "de")] == german
     assert menus[("all_private_chats", None, "en")] == [
         "start",
@@ -41,10 +41,12 @@ async def test_menus_per_scope_and_language(harness: Harness) -> None:
         "help",
         "privacy",
         "language",
+        "news",
     ]
     assert menus[("all_private_chats", None, None)] == german
     # Staff get a menu in their own chat, in their language; plain contacts do not.
     assert menus[("chat", 900, None)][:2] == ["start", "request"]
+    assert {"requests", "advisors", "broadcast", "export", "stats"} <= set(menus[("chat", 900, None)])
     assert menus[("chat", 300, None)][:2] == ["start", "anfrage"]
     assert ("chat", 301, None) not in menus
 
