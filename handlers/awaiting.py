@@ -12,14 +12,18 @@ from telegram import Update
 
 from bot.context import BotContext
 from bot.services import chat_inputs
-from handlers import outcome, profile_input
+from handlers import broadcast_wizard, coordinator_advisors, coordinator_requests, outcome, profile_input
 from handlers.intake.common import is_private
 from models import ChatInput, utcnow
 
 Answer = Callable[[BotContext, ChatInput, str], Awaitable[None]]
 _ANSWERS: dict[str, Answer] = {
     outcome.NOTE_INPUT: outcome.on_note,
-    **{kind: profile_input.on_text for kind in profile_input.KINDS},
+    **{
+        kind: module.on_text
+        for module in (profile_input, coordinator_requests, coordinator_advisors, broadcast_wizard)
+        for kind in module.KINDS
+    },
 }
 
 
