@@ -18,7 +18,7 @@ from bot.services import offers
 from bot.services.offer_sweeps import OfferReminder
 from bot.services.offers import OfferOutcome, OfferResult, OfferTiming
 from handlers import reasons, request_view
-from handlers.callback_data import ASSIGN, BOOK, OFFER, data
+from handlers.callback_data import ASSIGN, BOOK, OFFER, REQUESTS, data
 from handlers.notify import Outbox, Reader
 from models import Advisor, KickoffRequest, Offer, OutboxLane, utcnow
 
@@ -98,7 +98,10 @@ def ranking_message(
         text = "\n\n".join([*head, "\n".join(reasons.ranking_lines(r, ranking, shown))])
         if len(text) <= TELEGRAM_TEXT_LIMIT:
             break
-    return text, InlineKeyboardMarkup(assign_buttons(r, request.id, ranking))
+    details = InlineKeyboardButton(
+        r._("📄 Details, close, note"), callback_data=data(REQUESTS, "d", request.id)
+    )
+    return text, InlineKeyboardMarkup([*assign_buttons(r, request.id, ranking), [details]])
 
 
 async def _to_advisor(out: Outbox, advisor: Advisor | None) -> Reader | None:
@@ -137,7 +140,7 @@ async def _escalated(out: Outbox, result: OfferResult) -> None:
     if request is None:
         return
     ranking = result.ranking.to_json() if result.ranking is not None else []
-    for r in await out.coordinators():
+    for r in await out.coordinator_rooms():
         heading = r._("⚠️ <b>No advisor found for {reference}.</b> Please assign it by hand.").format(
             reference=html.escape(request.reference)
         )
@@ -182,7 +185,7 @@ async def _skipped(out: Outbox, result: OfferResult) -> None:
     request, advisor = result.request, result.advisor
     if request is None or advisor is None:
         return
-    for r in await out.coordinators():
+    for r in await out.coordinator_rooms():
         text = r._(
             "⚠️ {name} cannot be reached in Telegram (blocked the bot) and was skipped for {reference}."
         ).format(name=html.escape(advisor.display_name), reference=html.escape(request.reference))

@@ -16,7 +16,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot.authz import requires
 from bot.commands import command
 from bot.context import BotContext
-from bot.services import assignment
+from bot.services import coordination_actions
 from bot.services.matching_data import rank_request
 from bot.services.offers import OfferOutcome
 from handlers import cascade
@@ -66,7 +66,7 @@ async def assign_button(update: Update, context: BotContext) -> None:
     if pressed is None or pressed.action != "a" or request_id is None or advisor_id is None:
         context.answer(_("This button is no longer valid."), alert=True)
         return
-    result = await assignment.assign_manually(context.db, request_id, advisor_id, context.user.id, utcnow())
+    result = await coordination_actions.assign(context.db, request_id, advisor_id, context.user.id, utcnow())
     reference = html.escape(result.request.reference) if result.request else ""
     if result.kind == OfferOutcome.ASSIGNED and result.advisor is not None:
         context.answer(_("Assigned."))

@@ -1,20 +1,335 @@
-"""Placeholder: filled in below."""
+"""/anfragen and /requests: coordinators list, filter and open requests, and act on them (assign,
+offer anew, close with a reason, add an internal note).
+
+The work is done by :mod:`bot.services.coordination_requests` (reading) and
+:mod:`bot.services.coordination_actions` (changing, audited); this module words it. Screens opened
+from the coordinators' group are sent to the presser's private chat: a request holds the contact's
+personal data, and typed notes are read there.
+"""
 
 from __future__ import annotations
 
-from telegram.ext import BaseHandler
+import html
+from datetime import timedelta
 
+from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot.authz import requires
+from bot.commands import command
 from bot.context import BotContext
-from models import ChatInput
+from bot.i18n import N_
+from bot.services import chat_inputs, coordination_actions
+from bot.services.coordination_actions import NOTE_MAX, REASON_MAX, ActionOutcome
+from bot.services.coordination_requests import RequestDetail, list_requests, request_detail
+from bot.services.matching_data import rank_request
+from bot.services.offers import OfferTiming
+from handlers import cascade, withdrawal
+from handlers import coordinator_request_views as views
+from handlers.callback_data import REQUESTS, Pressed, parse, pattern
+from handlers.coordinator_request_views import ListState
+from handlers.notify import Outbox, me
+from models import ChatInput, KickoffRequest, Role, utcnow
 
-# The chat_inputs kinds whose typed answers handlers.awaiting hands to ``on_text``.
-KINDS: tuple[str, ...] = ()
+NOTE_INPUT = "rq_note"
+REASON_INPUT = "rq_close"
+KINDS: tuple[str, ...] = (NOTE_INPUT, REASON_INPUT)
+STALE = N_("This button is no longer valid.")
+NOT_FOUND = N_("This request was not found.")
+CLOSED_FOR_HOLDER = N_("ℹ️ The coordination team closed the request {reference}. Nothing more to do for it.")
+
+
+def _waiting_after(context: BotContext) -> timedelta:
+    return timedelta(days=context.settings.request_waiting_days)
+
+
+def _private(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type == ChatType.PRIVATE
+
+
+def _show(update: Update, context: BotContext, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    """Replace the pressed message in a private chat; from the group, write to the presser privately."""
+    if update.callback_query is not None and _private(update):
+        context.edit(text, markup)
+    elif _private(update):
+        context.reply(text, markup)
+    else:
+        context.send(context.user.telegram_id, text, markup)
+        if update.callback_query is not None:
+            context.answer(context.gettext("I have sent it to you in our private chat."))
+
+
+async def _show_list(update: Update, context: BotContext, state: ListState) -> None:
+    page = await list_requests(
+        context.db, utcnow(), state.filter(), state.page, waiting_after=_waiting_after(context)
+    )
+    _show(update, context, *views.list_message(me(context), page, state))
+
+
+async def _detail(context: BotContext, request_id: int | None) -> RequestDetail | None:
+    if request_id is None:
+        return None
+    return await request_detail(context.db, request_id, utcnow(), _waiting_after(context))
+
+
+async def _show_detail(
+    update: Update, context: BotContext, request_id: int | None, back: ListState | None = None
+) -> None:
+    detail = await _detail(context, request_id)
+    if detail is None:
+        context.answer(context.gettext(NOT_FOUND), alert=True)
+        return
+    _show(update, context, *views.detail_message(me(context), detail, back or ListState()))
+
+
+@requires(Role.COORDINATOR)
+async def list_command(update: Update, context: BotContext) -> None:
+    """Answer /anfragen and /requests: the open requests, newest first."""
+    await chat_inputs.clear(context.db, context.user.id, NOTE_INPUT)
+    await chat_inputs.clear(context.db, context.user.id, REASON_INPUT)
+    await _show_list(update, context, ListState())
+
+
+@requires(Role.COORDINATOR)
+async def button(update: Update, context: BotContext) -> None:
+    """Every button of the request screens; what it may do is decided by the database now."""
+    assert update.callback_query is not None
+    pressed = parse(update.callback_query.data, REQUESTS)
+    action = _ACTIONS.get(pressed.action) if pressed is not None else None
+    if pressed is None or action is None:
+        context.answer(context.gettext(STALE), alert=True)
+        return
+    await action(update, context, pressed)
+
+
+async def _list(update: Update, context: BotContext, pressed: Pressed) -> None:
+    state = ListState.parse(pressed.arg(1), pressed.arg(0))
+    if state is None:
+        context.answer(context.gettext(STALE), alert=True)
+        return
+    context.answer()
+    await _show_list(update, context, state)
+
+
+async def _filter_menu(update: Update, context: BotContext, pressed: Pressed) -> None:
+    state = ListState.parse(pressed.arg(0))
+    if state is None:
+        context.answer(context.gettext(STALE), alert=True)
+        return
+    context.answer()
+    menu = views.status_menu if pressed.action == "fs" else views.region_menu
+    _show(update, context, *menu(me(context), state))
+
+
+async def _open(update: Update, context: BotContext, pressed: Pressed) -> None:
+    back = ListState.parse(pressed.arg(2), pressed.arg(1)) if len(pressed.args) >= 3 else None
+    if len(pressed.args) >= 3 and back is None:
+        context.answer(context.gettext(STALE), alert=True)
+        return
+    await chat_inputs.clear(context.db, context.user.id, NOTE_INPUT)
+    await chat_inputs.clear(context.db, context.user.id, REASON_INPUT)
+    context.answer()
+    await _show_detail(update, context, pressed.id(0), back)
+
+
+async def _history(update: Update, context: BotContext, pressed: Pressed) -> None:
+    detail = await _detail(context, pressed.id(0))
+    if detail is None:
+        context.answer(context.gettext(NOT_FOUND), alert=True)
+        return
+    context.answer()
+    for text in views.full_history(me(context), detail):
+        context.send(context.user.telegram_id, text)
+
+
+async def _assign(update: Update, context: BotContext, pressed: Pressed) -> None:
+    detail = await _detail(context, pressed.id(0))
+    if detail is None:
+        context.answer(context.gettext(NOT_FOUND), alert=True)
+        return
+    context.answer()
+    ranking = await rank_request(context.db, detail.request.id, utcnow())
+    heading = context.gettext("👥 <b>Assign {reference} by hand</b>").format(
+        reference=html.escape(detail.request.reference)
+    )
+    r = me(context)
+    text, markup = cascade.ranking_message(r, detail.request, ranking.to_json() if ranking else [], heading)
+    context.send(context.user.telegram_id, text, markup)
+
+
+async def _reoffer_ask(update: Update, context: BotContext, pressed: Pressed) -> None:
+    detail = await _detail(context, pressed.id(0))
+    if detail is None:
+        context.answer(context.gettext(NOT_FOUND), alert=True)
+        return
+    context.answer()
+    _show(update, context, *views.reoffer_confirmation(me(context), detail))
+
+
+async def _reoffer(update: Update, context: BotContext, pressed: Pressed) -> None:
+    _ = context.gettext
+    request_id = pressed.id(0)
+    if request_id is None:
+        context.answer(_(STALE), alert=True)
+        return
+    timing = OfferTiming.from_settings(context.settings)
+    result = await coordination_actions.reoffer(context.db, request_id, context.user.id, utcnow(), timing)
+    if result.kind == ActionOutcome.NOT_FOUND:
+        context.answer(_(NOT_FOUND), alert=True)
+        return
+    if result.kind != ActionOutcome.DONE:
+        context.answer(_("This request cannot be offered anew in its current state."), alert=True)
+        await _show_detail(update, context, request_id)
+        return
+    out = Outbox.of(context)
+    await cascade.announce(out, result.withdrawn)
+    await cascade.announce(out, result.next)
+    following = result.next
+    if following is not None and following.advisor is not None and following.offer is not None:
+        context.answer(_("Offered to {name}.").format(name=following.advisor.display_name))
+    else:
+        context.answer(_("No advisor is available; the request waits for you to assign it."), alert=True)
+    await _show_detail(update, context, request_id)
+
+
+async def _close_ask(update: Update, context: BotContext, pressed: Pressed) -> None:
+    detail = await _detail(context, pressed.id(0))
+    if detail is None:
+        context.answer(context.gettext(NOT_FOUND), alert=True)
+        return
+    context.answer()
+    _show(update, context, *views.close_menu(me(context), detail.request.id, detail.request.reference))
+
+
+async def _close_with_reason(update: Update, context: BotContext, pressed: Pressed) -> None:
+    label = views.CLOSE_REASONS.get(pressed.arg(1))
+    if label is None or pressed.id(0) is None:
+        context.answer(context.gettext(STALE), alert=True)
+        return
+    # The reason is recorded in the closing coordinator's language, as they chose it.
+    await _close(update, context, pressed.id(0), context.gettext(label))
+
+
+async def _close(update: Update, context: BotContext, request_id: int | None, reason: str) -> None:
+    _ = context.gettext
+    if request_id is None:
+        context.answer(_(STALE), alert=True)
+        return
+    result = await coordination_actions.close_request(
+        context.db, request_id, context.user.id, reason, utcnow()
+    )
+    if result.kind == ActionOutcome.NOT_FOUND or result.request is None:
+        context.answer(_(NOT_FOUND), alert=True)
+        return
+    if result.kind != ActionOutcome.DONE:
+        context.answer(_("This request is already finished."), alert=True)
+        await _show_detail(update, context, request_id)
+        return
+    out = Outbox.of(context)
+    if result.withdrawal is not None:
+        await withdrawal.tell_advisors(
+            out, result.request, result.withdrawal, result.holder, CLOSED_FOR_HOLDER
+        )
+    await _tell_contact_closed(out, result.request)
+    if update.callback_query is not None:
+        context.answer(_("Closed."))
+    else:
+        context.reply(_("🔒 Closed."))
+    await _show_detail(update, context, request_id)
+
+
+async def _tell_contact_closed(out: Outbox, request: KickoffRequest) -> None:
+    r = await out.reader(request.contact_user_id)
+    if r is None:
+        return
+    out.send(
+        r,
+        r._(
+            "ℹ️ The coordination team has closed your request {reference}. If you have questions, "
+            "write to us: {email}."
+        ).format(reference=html.escape(request.reference), email=html.escape(out.settings.contact_email)),
+    )
+
+
+async def _ask_text(update: Update, context: BotContext, pressed: Pressed) -> None:
+    _ = context.gettext
+    detail = await _detail(context, pressed.id(0))
+    if detail is None:
+        context.answer(_(NOT_FOUND), alert=True)
+        return
+    kind = NOTE_INPUT if pressed.action == "n" else REASON_INPUT
+    await chat_inputs.expect(context.db, context.user.id, kind, utcnow(), target_id=detail.request.id)
+    reference = html.escape(detail.request.reference)
+    if kind == NOTE_INPUT:
+        prompt = _(
+            "📝 Please send the note for {reference} (up to {max} characters). Only coordinators see it."
+        ).format(reference=reference, max=NOTE_MAX)
+    else:
+        prompt = _("🔒 Please send the reason for closing {reference} (up to {max} characters).").format(
+            reference=reference, max=REASON_MAX
+        )
+    context.answer()
+    _show(update, context, *views.typing_prompt(me(context), detail.request.id, prompt))
+
+
+async def _stop_typing(update: Update, context: BotContext, pressed: Pressed) -> None:
+    await chat_inputs.clear(context.db, context.user.id, NOTE_INPUT)
+    await chat_inputs.clear(context.db, context.user.id, REASON_INPUT)
+    context.answer()
+    await _show_detail(update, context, pressed.id(0))
 
 
 async def on_text(context: BotContext, row: ChatInput, text: str) -> None:
-    """A typed answer to one of this module's questions (see ``KINDS``)."""
+    """A typed note or closing reason for the request the coordinator chose."""
+    _ = context.gettext
+    if not context.user.has_role(Role.COORDINATOR):
+        await chat_inputs.clear(context.db, context.user.id)
+        context.reply(_("This is only available to coordinators."))
+        return
+    limit = NOTE_MAX if row.kind == NOTE_INPUT else REASON_MAX
+    if not text.strip() or len(text.strip()) > limit:
+        await chat_inputs.expect(context.db, context.user.id, row.kind, utcnow(), target_id=row.target_id)
+        prompt = _("Please send a text of up to {max} characters.").format(max=limit)
+        context.reply(*views.typing_prompt(me(context), row.target_id or 0, prompt))
+        return
+    if not await chat_inputs.take(context.db, row):
+        return
+    assert context._update is not None
+    if row.kind == REASON_INPUT:
+        await _close(context._update, context, row.target_id, text.strip())
+        return
+    result = await coordination_actions.add_note(
+        context.db, row.target_id or 0, context.user.id, text, utcnow()
+    )
+    if result.kind != ActionOutcome.DONE:
+        context.reply(_(NOT_FOUND))
+        return
+    context.reply(_("📝 Note saved."))
+    await _show_detail(context._update, context, row.target_id)
+
+
+_ACTIONS = {
+    "l": _list,
+    "fs": _filter_menu,
+    "fr": _filter_menu,
+    "d": _open,
+    "h": _history,
+    "a": _assign,
+    "o": _reoffer_ask,
+    "oy": _reoffer,
+    "c": _close_ask,
+    "cr": _close_with_reason,
+    "ct": _ask_text,
+    "n": _ask_text,
+    "q": _stop_typing,
+}
 
 
 def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
     """This module's handlers."""
-    return []
+    return [
+        CommandHandler(command("requests").names, list_command),
+        CallbackQueryHandler(button, pattern=pattern(REQUESTS)),
+    ]

@@ -16,12 +16,13 @@ from telegram.constants import ChatType
 from bot.authz import requires
 from bot.context import BotContext
 from bot.i18n import N_
-from bot.services import chat_inputs, questions, users
+from bot.services import chat_inputs, questions
 from bot.services.knowledge import knowledge_base
 from bot.services.knowledge_drafts import write_draft
 from bot.services.questions import Claim
 from handlers import faq_staff_texts as staff
 from handlers.faq_texts import DRAFT, REPLY, data, parse
+from handlers.notify import Outbox
 from models import Question, QuestionStatus, Role, utcnow
 
 log = logging.getLogger(__name__)
@@ -41,17 +42,11 @@ async def send_handover(context: BotContext, question: Question) -> int:
     place = await questions.municipality_of(context.db, question.user_id)
     # What the asker saw helps the coordinator: the answer shown, or the bot's closest guess.
     shown = knowledge_base().get(question.shown_entry_id or question.entry_id or "")
-    settings = context.settings
-    recipients: list[tuple[int, str]]
-    if settings.coordinator_group_id is not None:
-        recipients = [(settings.coordinator_group_id, settings.default_locale)]
-    else:
-        coordinators = await users.users_with_role(context.db, Role.COORDINATOR)
-        recipients = [(c.telegram_id, c.locale) for c in coordinators]
-    for chat_id, locale in recipients:
-        text = staff.handover(locale, settings.tz, question, place, shown)
-        context.send(chat_id, text, staff.reply_markup(locale, question))
-    return len(recipients)
+    rooms = await Outbox.of(context).coordinator_rooms()
+    for room in rooms:
+        text = staff.handover(room.locale, room.tz, question, place, shown)
+        context.send(room.chat_id, text, staff.reply_markup(room.locale, question))
+    return len(rooms)
 
 
 async def _name(context: BotContext, user_id: int | None) -> str:

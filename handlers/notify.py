@@ -40,9 +40,12 @@ class Reader:
         """``message`` translated into the reader's language."""
         return i18n.translate(self.locale, message)
 
-    def plural(self, singular: str, plural: str, count: int) -> str:
-        """A plural message chosen by ``count`` in the reader's language."""
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        """A plural message chosen by ``count`` in the reader's language (named like gettext's, so that
+        the catalog extraction finds it)."""
         return i18n.translate_plural(self.locale, singular, plural, count)
+
+    plural = ngettext
 
     def when(self, moment: datetime) -> str:
         """Weekday, date and time in the programme's time zone ("Di., 10. März 2026, 10:00")."""
@@ -99,6 +102,14 @@ class Outbox:
         return [
             reader_of(u, self.settings) for u in await users.users_with_role(self.session, Role.COORDINATOR)
         ]
+
+    async def coordinator_rooms(self) -> list[Reader]:
+        """Where news for the coordination team go: their group when one is configured (in the
+        default language), otherwise each coordinator's own chat."""
+        group = self.settings.coordinator_group_id
+        if group is not None:
+            return [Reader(0, group, self.settings.default_locale, self.settings.tz)]
+        return await self.coordinators()
 
     def send(
         self,

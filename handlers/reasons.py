@@ -65,7 +65,7 @@ def reason(r: Reader, item: dict[str, Any]) -> str:
         )
     if code == "last_assigned":
         days = int(item.get("days", 0))
-        return r.plural("last assignment {days} day ago", "last assignment {days} days ago", days).format(
+        return r.ngettext("last assignment {days} day ago", "last assignment {days} days ago", days).format(
             days=days
         )
     if code == "paused":
