@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 
 from sqlalchemy import func, select
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.authz import requires
@@ -20,7 +20,7 @@ from bot.services import coordination_actions
 from bot.services.matching_data import rank_request
 from bot.services.offers import OfferOutcome
 from handlers import cascade
-from handlers.callback_data import ASSIGN, parse, pattern
+from handlers.callback_data import ASSIGN, REQUESTS, data, parse, pattern
 from handlers.notify import Outbox, me
 from models import KickoffRequest, Role, utcnow
 
@@ -70,10 +70,12 @@ async def assign_button(update: Update, context: BotContext) -> None:
     reference = html.escape(result.request.reference) if result.request else ""
     if result.kind == OfferOutcome.ASSIGNED and result.advisor is not None:
         context.answer(_("Assigned."))
+        details = InlineKeyboardButton(_("📄 Details"), callback_data=data(REQUESTS, "d", request_id))
         context.edit(
             _("✅ {reference} is assigned to {name}. They and the contact have been told.").format(
                 reference=reference, name=html.escape(result.advisor.display_name)
-            )
+            ),
+            InlineKeyboardMarkup([[details]]),
         )
         await cascade.announce(Outbox.of(context), result)
     elif result.kind == OfferOutcome.ALREADY_ASSIGNED:
