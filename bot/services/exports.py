@@ -127,7 +127,13 @@ async def requests_table(
                 _kreis_name(r.kreis_ags),
                 bezirke.get(regierungsbezirk_key(r.kreis_ags), ""),
                 labels.languages(r.languages),
-                ", ".join(labels.value(t) or "" for t in r.topics or ()),
+                # The contact's own words for "other" follow the chosen topics.
+                ", ".join(
+                    [
+                        *(labels.value(t) or "" for t in r.topics or ()),
+                        *([r.topic_other] if r.topic_other else []),
+                    ]
+                ),
                 r.goals,
                 labels.value(r.meeting_format),
                 holders.get(r.id),
