@@ -26,6 +26,9 @@ def privacy_text(context: BotContext) -> str:
                 "you agree to it."
             ),
             _(
+                "Programme news: only if you agree; you can switch them off at any time with /{command}."
+            ).format(command=command("news").name(context.locale)),
+            _(
                 "How long: messages to the bot are deleted after {days} days; requests some time "
                 "after they are closed, as the privacy statement says."
             ).format(days=context.settings.inbox_retention_days),

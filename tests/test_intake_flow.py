@@ -62,7 +62,9 @@ async def test_whole_intake_ends_in_one_request_equal_to_what_was_entered(
     [request] = await requests_of(harness, user.id)
     year = workday(0).year
     assert request.reference == f"MG-{year}-0001"
-    assert request.reference in confirmation.text and confirmation.buttons == []
+    assert request.reference in confirmation.text
+    # The summary's buttons are gone; only the offer of programme news remains (handlers/news.py).
+    assert [d for _t, d in confirmation.buttons] == ["nw:on:c"]
     assert request.place_kind == "gemeinde" and request.place_ags == "08416041"
     assert request.place_name == "Tübingen, Landkreis Tübingen" and request.kreis_ags == "08416"
     assert request.contact_name == entry.name and request.contact_role == entry.role

@@ -201,7 +201,7 @@ async def _summary(context: BotContext, draft: IntakeDraft, pressed: Pressed) ->
     if request is None:
         await flow.conflict(context, edit=True)
         return True
-    confirm_submitted(context, request)
+    await confirm_submitted(context, request)
     # Issue 6: matching starts in the submit's transaction (offer to the best advisor or escalate);
     # the offer sweep's match_submitted is only the safety net. Imported here to keep the intake's
     # imports free of the matching handlers.

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import html
 
+from telegram import InlineKeyboardMarkup
+
 from bot.context import BotContext
+from bot.services.broadcast_audience import has_news_consent
+from handlers import news
 from handlers.intake import summary
 from models import KickoffRequest
 
 
-def confirm_submitted(context: BotContext, request: KickoffRequest) -> None:
-    """Replace the summary by the confirmation (its buttons go, so it cannot be sent twice)."""
+async def confirm_submitted(context: BotContext, request: KickoffRequest) -> None:
+    """Replace the summary by the confirmation (its buttons go, so it cannot be sent twice); a
+    contact who does not receive programme news yet is offered them with one button."""
     _ = context.gettext
     head = [
         _("✅ <b>Thank you! Your request {reference} has been sent.</b>").format(
@@ -24,4 +29,7 @@ def confirm_submitted(context: BotContext, request: KickoffRequest) -> None:
         ),
         _("You can see where your request stands at any time with /status."),
     ]
-    context.edit(summary.render(context, summary.fields_of_request(request), head, tail))
+    offer = None
+    if not await has_news_consent(context.db, context.user.id):
+        offer = InlineKeyboardMarkup([[news.subscribe_button(context, from_confirmation=True)]])
+    context.edit(summary.render(context, summary.fields_of_request(request), head, tail), offer)
