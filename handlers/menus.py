@@ -6,25 +6,36 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.commands import COMMANDS
 from bot.context import BotContext
+from models import Role
 
 HELP, PRIVACY, LANGUAGE = "menu:help", "menu:privacy", "menu:language"
 REQUEST, STATUS = "menu:request", "menu:status"
+# The coordinator screens' own first buttons: open requests, all advisors, the last 12 months.
+COORDINATOR_REQUESTS, COORDINATOR_ADVISORS, COORDINATOR_STATISTICS = "rq:l:0:o", "ad:l:0:all", "stats:365"
 
 
 def main_menu(context: BotContext) -> InlineKeyboardMarkup:
     """The buttons of what this user can do."""
     _ = context.gettext
-    return InlineKeyboardMarkup(
+    rows = [
+        [InlineKeyboardButton(_("📝 Request a kickoff talk"), callback_data=REQUEST)],
+        [InlineKeyboardButton(_("📋 My requests"), callback_data=STATUS)],
         [
-            [InlineKeyboardButton(_("📝 Request a kickoff talk"), callback_data=REQUEST)],
-            [InlineKeyboardButton(_("📋 My requests"), callback_data=STATUS)],
+            InlineKeyboardButton(_("ℹ️ Help"), callback_data=HELP),
+            InlineKeyboardButton(_("🔒 Privacy"), callback_data=PRIVACY),
+        ],
+        [InlineKeyboardButton(_("🌐 Language"), callback_data=LANGUAGE)],
+    ]
+    if context.user.has_role(Role.COORDINATOR):
+        # The screens coordinators open most; the rest is in their command menu.
+        rows[:0] = [
             [
-                InlineKeyboardButton(_("ℹ️ Help"), callback_data=HELP),
-                InlineKeyboardButton(_("🔒 Privacy"), callback_data=PRIVACY),
-            ],
-            [InlineKeyboardButton(_("🌐 Language"), callback_data=LANGUAGE)],
+                InlineKeyboardButton(_("📂 Requests"), callback_data=COORDINATOR_REQUESTS),
+                InlineKeyboardButton(_("👥 Advisors"), callback_data=COORDINATOR_ADVISORS),
+                InlineKeyboardButton(_("📊 Statistics"), callback_data=COORDINATOR_STATISTICS),
+            ]
         ]
-    )
+    return InlineKeyboardMarkup(rows)
 
 
 def command_list(context: BotContext) -> str:

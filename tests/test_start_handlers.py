@@ -49,7 +49,9 @@ async def test_start_greets_by_role_with_privacy_notice_and_menu(
     for other_role in (Role.ADVISOR, Role.COORDINATOR):
         line = ROLE_LINE[(language, other_role)]
         assert (line in reply.text) == (other_role is role)
+    staff = ["rq:l:0:o", "ad:l:0:all", "stats:365"] if role is Role.COORDINATOR else []
     assert [data for _label, data in reply.buttons] == [
+        *staff,
         "menu:request",
         "menu:status",
         "menu:help",
