@@ -239,3 +239,21 @@ async def test_forged_and_stale_request_buttons_are_answered_politely(harness: H
     assert len(toasts) == 7 and all(
         t in ("This button is no longer valid.", "This request was not found.") for t in toasts
     ), toasts
+
+
+async def test_the_waiting_threshold_is_a_setting(database_url: str) -> None:
+    async with bot_harness(database_url, coordinator_ids="900", request_waiting_days="6") as h:
+        made = await _seed_requests(h, 2)  # the older one has waited five days
+        [listing] = await h.text(COORDINATOR, "/requests")
+        assert made[0].reference in listing.text and "⏰" not in listing.text
+        [menu] = await h.press(COORDINATOR, data(REQUESTS, "fs", "o"))
+        [waiting] = await h.press(COORDINATOR, next(d for label, d in menu.buttons if "waiting" in label))
+        assert "No requests match this filter." in waiting.text
+
+
+async def test_the_coordinator_menu_opens_the_request_list(harness: Harness) -> None:
+    h = harness
+    made = await _seed_requests(h, 1)
+    [start] = await h.text(COORDINATOR, "/start")
+    [listing] = await h.press(COORDINATOR, start.buttons[0][1])
+    assert "Requests" in listing.text and made[0].reference in listing.text
