@@ -14,12 +14,13 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot.commands import command
 from bot.context import BotContext
 from bot.i18n import N_, format_date
-from bot.services import intake, requests
+from bot.services import booking, intake, offers, requests
 from handlers.intake import callbacks, summary
 from handlers.intake.common import is_private, pressed_by_owner
 from handlers.intake.entry import private_only, where
 from handlers.menus import REQUEST, STATUS
-from models import KickoffRequest, RequestStatus, utcnow
+from handlers.notify import me
+from models import BookingStatus, KickoffRequest, RequestStatus, utcnow
 
 PREFIX = "st"
 SHOWN = 10
@@ -55,15 +56,20 @@ def _button(label: str, action: str, request_id: int | None = None) -> InlineKey
     return InlineKeyboardButton(label, callback_data=data)
 
 
-def _state(context: BotContext, request: KickoffRequest) -> str:
+async def _state(context: BotContext, request: KickoffRequest) -> str:
     _ = context.gettext
     status = RequestStatus(request.status)
-    return "\n".join(
-        [
-            _("Status: {status}").format(status=_(STATUS_WORDS[status])),
-            _("Next: {step}").format(step=_(NEXT_STEPS[status])),
-        ]
-    )
+    lines = [_("Status: {status}").format(status=_(STATUS_WORDS[status]))]
+    if status not in (RequestStatus.WITHDRAWN, RequestStatus.CANCELLED):
+        # Who advises them and when they meet is what a contact looks for first.
+        advisor = await offers.holder(context.db, request.id)
+        if advisor is not None:
+            lines.append(_("Your advisor: {name}").format(name=html.escape(advisor.display_name)))
+        talk = await booking.for_request(context.db, request.id)
+        if talk is not None and talk.status == BookingStatus.CONFIRMED:
+            lines.append(_("Kickoff talk: {when}").format(when=me(context).when(talk.starts_at)))
+    lines.append(_("Next: {step}").format(step=_(NEXT_STEPS[status])))
+    return "\n".join(lines)
 
 
 async def _overview(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
@@ -83,7 +89,7 @@ async def _overview(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
         title = _("<b>{reference}</b> · {place}, sent on {date}").format(
             reference=html.escape(request.reference), place=html.escape(request.place_name), date=when
         )
-        parts.append(title + "\n" + _state(context, request))
+        parts.append(title + "\n" + await _state(context, request))
         rows.append([_button(_("🔎 Open {reference}").format(reference=request.reference), "o", request.id)])
     if total > len(shown):
         parts.append(
@@ -95,12 +101,12 @@ async def _overview(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
     return "\n\n".join(parts), InlineKeyboardMarkup(rows)
 
 
-def _detail(
+async def _detail(
     context: BotContext, request: KickoffRequest, notice: str | None = None
 ) -> tuple[str, InlineKeyboardMarkup]:
     _ = context.gettext
     head = [notice] if notice else []
-    head += [f"<b>{html.escape(request.reference)}</b>", _state(context, request)]
+    head += [f"<b>{html.escape(request.reference)}</b>", await _state(context, request)]
     text = summary.render(context, summary.fields_of_request(request), head, [])
     rows = []
     if request.status in requests.WITHDRAWABLE:
@@ -154,9 +160,9 @@ async def status_button(update: Update, context: BotContext) -> None:
         return
     context.answer()
     if action == "o":
-        context.edit(*_detail(context, request))
+        context.edit(*await _detail(context, request))
     elif action == "w":
-        _confirm_withdrawal(context, request)
+        await _confirm_withdrawal(context, request)
     elif await requests.withdraw(context.db, request.id, context.user.id, utcnow()):
         # Issue 6: take back a pending offer or an open kickoff date, and tell the advisor.
         from handlers.withdrawal import after_withdrawal
@@ -165,16 +171,16 @@ async def status_button(update: Update, context: BotContext) -> None:
         notice = _("↩️ Your request {reference} has been withdrawn.").format(
             reference=html.escape(request.reference)
         )
-        context.edit(*_detail(context, request, notice))
+        context.edit(*await _detail(context, request, notice))
     else:
         notice = "⚠️ " + _("This request can no longer be withdrawn.")
-        context.edit(*_detail(context, request, notice))
+        context.edit(*await _detail(context, request, notice))
 
 
-def _confirm_withdrawal(context: BotContext, request: KickoffRequest) -> None:
+async def _confirm_withdrawal(context: BotContext, request: KickoffRequest) -> None:
     _ = context.gettext
     if request.status not in requests.WITHDRAWABLE:
-        context.edit(*_detail(context, request, "⚠️ " + _("This request can no longer be withdrawn.")))
+        context.edit(*await _detail(context, request, "⚠️ " + _("This request can no longer be withdrawn.")))
         return
     text = _("Do you really want to withdraw your request {reference}? This cannot be undone.").format(
         reference=html.escape(request.reference)

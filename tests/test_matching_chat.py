@@ -110,6 +110,8 @@ async def test_offer_decline_next_accept_date_ics_reminder_and_outcome(harness: 
     assert await request_status(h, request.id) == "scheduled"
     assert await h.press(CONTACT, button(proposal, "bk:y:")) == []  # double confirmation
     assert "bereits bestätigt" in h.answered_callbacks()[-1]["text"]
+    [status] = await h.text(CONTACT, "/meineanfragen")
+    assert "Ihre Berater*in: Leyla" in status.text and "Auftaktgespräch: " in status.text
 
     reminders = await sweep(h, deadlines.sweep_bookings, talk.starts_at - timedelta(hours=23))
     assert {s.chat_id for s in reminders} == {CONTACT.id, LEYLA.id}
