@@ -45,8 +45,6 @@ class Reader:
         the catalog extraction finds it)."""
         return i18n.translate_plural(self.locale, singular, plural, count)
 
-    plural = ngettext
-
     def when(self, moment: datetime) -> str:
         """Weekday, date and time in the programme's time zone ("Di., 10. März 2026, 10:00")."""
         local = moment.astimezone(self.tz)

@@ -19,7 +19,7 @@ ADVISOR = TelegramUser(601, "Mehmet", "en")
 REFUSALS = {"This is only available to coordinators.", "Das steht nur der Koordination zur Verfügung."}
 PREFIXES = (REQUESTS, ADVISORS, BROADCAST, EXPORT, ASSIGN)
 # Two-letter actions in use (e.g. "oy", "cr") besides the single letters.
-LONG_ACTIONS = ("oy", "cr", "ct", "fs", "fr", "pd", "pw", "dy", "sn", "sc", "st", "rb", "rk", "rl", "rs")
+LONG_ACTIONS = ("oy", "cr", "ct", "fs", "fr", "xy", "xn", "ea", "et")
 
 
 def _coordinator_commands() -> list[str]:
