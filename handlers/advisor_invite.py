@@ -42,9 +42,8 @@ INVALID = {
 }
 
 
-@requires(Role.COORDINATOR)
-async def invite(update: Update, context: BotContext) -> None:
-    """Answer /einladen and /invite: a new one-time link, valid for 7 days, to forward to the advisor."""
+async def invitation_text(context: BotContext) -> str:
+    """Create a new one-time link, valid for 7 days, and say how to forward it (/invite and /advisors)."""
     _ = context.gettext
     invitation = await invitations.create(context.db, context.user.id, utcnow())
     username = context.bot.username or (context.settings.bot_username or "").lstrip("@")
@@ -61,8 +60,13 @@ async def invite(update: Update, context: BotContext) -> None:
         _("Or they send me this message: {command}").format(command=command),
         _("Whoever opens it becomes an advisor and is asked to complete their profile."),
     ]
-    text = "\n\n".join(lines)
-    context.reply(text)
+    return "\n\n".join(lines)
+
+
+@requires(Role.COORDINATOR)
+async def invite(update: Update, context: BotContext) -> None:
+    """Answer /einladen and /invite: a new invitation link to forward to the advisor."""
+    context.reply(await invitation_text(context))
 
 
 async def redeem(update: Update, context: BotContext) -> None:

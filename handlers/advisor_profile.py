@@ -8,6 +8,7 @@ fields are in :mod:`handlers.profile_screens`, typed answers in :mod:`handlers.p
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -29,10 +30,14 @@ from models import Advisor, Role, utcnow
 
 def area_text(advisor: Advisor) -> str:
     """The served area in words: whole Regierungsbezirke, then single Kreise (escaped)."""
-    names = regierungsbezirk_names()
-    registry = get_registry()
-    parts = [f"RB {names[k]}" for k in advisor.regierungsbezirke or [] if k in names]
-    parts += [k.display_name for a in advisor.kreise or [] if (k := registry.kreis(a)) is not None]
+    return area_words(advisor.regierungsbezirke or [], advisor.kreise or [])
+
+
+def area_words(bezirke: Sequence[str], kreise: Sequence[str]) -> str:
+    """The served area: whole Regierungsbezirke ("RB Tübingen"), then single Kreise (escaped)."""
+    names, registry = regierungsbezirk_names(), get_registry()
+    parts = [f"RB {names[k]}" for k in bezirke if k in names]
+    parts += [k.display_name for ags in kreise if (k := registry.kreis(ags)) is not None]
     return html.escape(", ".join(parts)) if parts else "–"
 
 

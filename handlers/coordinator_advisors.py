@@ -1,20 +1,361 @@
-"""Placeholder: filled in below."""
+"""/berater and /advisors: coordinators list the advisors (load, availability, area), open one, pause,
+reactivate or deactivate them, and invite new ones.
+
+The work is done by :mod:`bot.services.coordination_advisors` (audited, role checked again there);
+this module words it (texts in :mod:`handlers.coordinator_advisor_views`) and tells the advisor in
+their own language. Every change first locks the advisor's row and compares with what the button
+asked for, so a double tap or a second coordinator changes nothing twice.
+"""
 
 from __future__ import annotations
 
-from telegram.ext import BaseHandler
+import html
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
 
+from sqlalchemy import select
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot.authz import requires
+from bot.commands import command
 from bot.context import BotContext
-from models import ChatInput
+from bot.i18n import N_
+from bot.services import advisors, chat_inputs, coordination_advisors
+from bot.services.coordination_actions import ActionOutcome
+from bot.services.offers import OfferTiming
+from handlers import cascade
+from handlers import coordinator_advisor_views as views
+from handlers.advisor_invite import invitation_text
+from handlers.advisor_pause import MAX_PAUSE_DAYS, parse_date
+from handlers.callback_data import ADVISORS, Pressed, parse, pattern
+from handlers.coordinator_advisor_views import Place
+from handlers.intake.common import is_private
+from handlers.notify import Outbox, Reader, me
+from models import Advisor, ChatInput, Role, utcnow
 
+PAUSE_INPUT = "ad_pause"
 # The chat_inputs kinds whose typed answers handlers.awaiting hands to ``on_text``.
-KINDS: tuple[str, ...] = ()
+KINDS: tuple[str, ...] = (PAUSE_INPUT,)
+STALE = N_("This button is no longer valid.")
+NOT_FOUND = N_("This advisor was not found.")
+DEACTIVATED = N_("This advisor is deactivated; reactivate them instead.")
+TOLD_PAUSED = N_(
+    "⏸ The coordination team has paused new offers for you until {date} (inclusive). Offers you "
+    "already have stay open."
+)
+TOLD_REACTIVATED = N_("▶️ The coordination team has reactivated you: you can receive offers again.")
+TOLD_DEACTIVATED = N_(
+    "⛔ The coordination team has deactivated your advisor profile: you will get no new offers. "
+    "Offers still waiting for your answer were passed on. If you have questions, please contact "
+    "the coordination team."
+)
+
+
+@dataclass(frozen=True)
+class Done:
+    """What an action did: the short answer to the button, and the notice above the detail."""
+
+    toast: str
+    notice: str | None = None
+    alert: bool = False
+
+
+def _today(context: BotContext) -> date:
+    return utcnow().astimezone(context.settings.tz).date()
+
+
+def _in_range(context: BotContext, until: date | None) -> bool:
+    today = _today(context)
+    return until is not None and today <= until <= today + timedelta(days=MAX_PAUSE_DAYS)
+
+
+async def _locked(context: BotContext, advisor_id: int) -> Advisor | None:
+    """The advisor, freshly read and locked for this transaction (on PostgreSQL; SQLite has one writer)."""
+    return await context.db.scalar(
+        select(Advisor)
+        .where(Advisor.id == advisor_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+async def _tell(context: BotContext, advisor: Advisor, text: Callable[[Reader], str]) -> None:
+    """Queue a message worded by ``text`` to the advisor in their own language, if they are in Telegram."""
+    out = Outbox.of(context)
+    reader = await out.reader(advisor.user_id)
+    if reader is not None:
+        out.send(reader, text(reader))
+
+
+def _refused(context: BotContext, kind: ActionOutcome) -> Done:
+    if kind == ActionOutcome.NOT_ALLOWED:
+        return Done(context.gettext("This is only available to coordinators."), alert=True)
+    return Done(context.gettext(NOT_FOUND), alert=True)
+
+
+async def _pause(context: BotContext, advisor_id: int, until: date) -> Done:
+    _ = context.gettext
+    advisor = await _locked(context, advisor_id)
+    if advisor is None:
+        return Done(_(NOT_FOUND), alert=True)
+    if not advisor.active:
+        return Done(_(DEACTIVATED), alert=True)
+    r, tz = me(context), context.settings.tz
+    if advisor.paused_until == advisors.pause_end(until, tz):
+        return Done(_("Already paused until {date}.").format(date=views.day_text(r, until)))
+    result = await coordination_advisors.pause(context.db, advisor_id, context.user.id, until, tz, utcnow())
+    if result.kind != ActionOutcome.DONE:
+        return _refused(context, result.kind)
+    await _tell(context, advisor, lambda a: a._(TOLD_PAUSED).format(date=views.day_text(a, until)))
+    return Done(
+        _("Paused."),
+        _("✓ Paused until {date} (inclusive).").format(date=views.day_text(r, until)),
+    )
+
+
+async def _reactivate(context: BotContext, advisor_id: int) -> Done:
+    _ = context.gettext
+    advisor = await _locked(context, advisor_id)
+    if advisor is None:
+        return Done(_(NOT_FOUND), alert=True)
+    paused = advisor.paused_until is not None and advisor.paused_until > utcnow()
+    if advisor.active and not paused:
+        return Done(_("Already active."))
+    result = await coordination_advisors.reactivate(context.db, advisor_id, context.user.id, utcnow())
+    if result.kind != ActionOutcome.DONE:
+        return _refused(context, result.kind)
+    await _tell(context, advisor, lambda a: a._(TOLD_REACTIVATED))
+    return Done(
+        _("Reactivated."),
+        _("✓ {name} is active again and can receive offers.").format(name=html.escape(advisor.display_name)),
+    )
+
+
+async def _deactivate(context: BotContext, advisor_id: int) -> Done:
+    _ = context.gettext
+    advisor = await _locked(context, advisor_id)
+    if advisor is None:
+        return Done(_(NOT_FOUND), alert=True)
+    if not advisor.active:
+        return Done(_("Already deactivated."))
+    result = await coordination_advisors.deactivate(
+        context.db, advisor_id, context.user.id, utcnow(), OfferTiming.from_settings(context.settings)
+    )
+    if result.kind != ActionOutcome.DONE:
+        return _refused(context, result.kind)
+    # The advisor hears why first, then which offers were withdrawn; the next advisors get theirs.
+    await _tell(context, advisor, lambda a: a._(TOLD_DEACTIVATED))
+    out = Outbox.of(context)
+    for passed in result.passed_on:
+        await cascade.announce(out, passed)
+    r = me(context)
+    lines = [_("✓ {name} is deactivated.").format(name=html.escape(advisor.display_name))]
+    lines += views.passed_on_lines(r, result.passed_on)
+    held = views.still_held_line(r, result.still_held)
+    return Done(_("Deactivated."), "\n".join([*lines, held] if held else lines))
+
+
+async def _show_detail(context: BotContext, advisor_id: int, place: Place, done: Done | None = None) -> None:
+    """Answer the button (with ``done``'s toast) and show the advisor in place of the pressed message."""
+    detail = await coordination_advisors.advisor_detail(context.db, advisor_id, utcnow())
+    if detail is None:
+        context.answer(context.gettext(NOT_FOUND), alert=True)
+        return
+    context.answer(done.toast if done else None, alert=done.alert if done else False)
+    notice = done.notice if done else None
+    context.edit(*await views.detail_screen(context.db, me(context), detail, place, notice))
+
+
+# Each button action reads its arguments; False means they do not fit (forged or from an old version).
+Step = Callable[[Update, BotContext, Pressed], Awaitable[bool]]
+
+
+async def _list(update: Update, context: BotContext, pressed: Pressed) -> bool:
+    place = Place.parse(pressed, 0)
+    if place is None:
+        return False
+    page = await coordination_advisors.list_advisors(
+        context.db, utcnow(), place.page, availability=place.only
+    )
+    context.answer()
+    context.edit(*views.list_screen(me(context), page, place.only))
+    return True
+
+
+async def _filters(update: Update, context: BotContext, pressed: Pressed) -> bool:
+    place = Place.parse(pressed, 0)
+    if place is None:
+        return False
+    context.answer()
+    context.edit(*views.filter_screen(me(context), place))
+    return True
+
+
+async def _invite(update: Update, context: BotContext, pressed: Pressed) -> bool:
+    context.answer()
+    context.reply(await invitation_text(context))
+    return True
+
+
+async def _view(update: Update, context: BotContext, pressed: Pressed) -> bool:
+    advisor_id, place = pressed.id(0), Place.parse(pressed, 1)
+    if advisor_id is None or place is None:
+        return False
+    await _show_detail(context, advisor_id, place)
+    return True
+
+
+async def _pausable(context: BotContext, advisor_id: int, place: Place) -> Advisor | None:
+    """The advisor if they can be paused; otherwise say why (unknown, or deactivated: shown anew)."""
+    advisor = await context.db.get(Advisor, advisor_id, populate_existing=True)
+    if advisor is None:
+        context.answer(context.gettext(NOT_FOUND), alert=True)
+    elif not advisor.active:
+        await _show_detail(context, advisor_id, place, Done(context.gettext(DEACTIVATED), alert=True))
+    else:
+        return advisor
+    return None
+
+
+async def _pause_choices(update: Update, context: BotContext, pressed: Pressed) -> bool:
+    advisor_id, place = pressed.id(0), Place.parse(pressed, 1)
+    if advisor_id is None or place is None:
+        return False
+    advisor = await _pausable(context, advisor_id, place)
+    if advisor is not None:
+        context.answer()
+        context.edit(*views.pause_screen(me(context), advisor, place, _today(context)))
+    return True
+
+
+async def _pause_until(update: Update, context: BotContext, pressed: Pressed) -> bool:
+    advisor_id, code, place = pressed.id(0), pressed.arg(1), Place.parse(pressed, 2)
+    until = parse_date(f"{code[:4]}-{code[4:6]}-{code[6:]}") if len(code) == 8 else None
+    if advisor_id is None or place is None or until is None or not _in_range(context, until):
+        return False
+    await _show_detail(context, advisor_id, place, await _pause(context, advisor_id, until))
+    return True
+
+
+async def _ask_date(update: Update, context: BotContext, pressed: Pressed) -> bool:
+    advisor_id, place = pressed.id(0), Place.parse(pressed, 1)
+    if advisor_id is None or place is None:
+        return False
+    if not is_private(update):
+        # Typed answers are only read in the private chat (handlers.awaiting).
+        context.answer(
+            context.gettext("Please type dates in our private chat, or choose a length."), alert=True
+        )
+        return True
+    advisor = await _pausable(context, advisor_id, place)
+    if advisor is not None:
+        await chat_inputs.expect(
+            context.db, context.user.id, PAUSE_INPUT, utcnow(), advisor_id, place.to_json()
+        )
+        context.answer()
+        context.edit(*views.date_question(me(context), advisor, place))
+    return True
+
+
+async def _reactivate_button(update: Update, context: BotContext, pressed: Pressed) -> bool:
+    advisor_id, place = pressed.id(0), Place.parse(pressed, 1)
+    if advisor_id is None or place is None:
+        return False
+    await _show_detail(context, advisor_id, place, await _reactivate(context, advisor_id))
+    return True
+
+
+async def _confirm_deactivation(update: Update, context: BotContext, pressed: Pressed) -> bool:
+    advisor_id, place = pressed.id(0), Place.parse(pressed, 1)
+    if advisor_id is None or place is None:
+        return False
+    detail = await coordination_advisors.advisor_detail(context.db, advisor_id, utcnow())
+    if detail is None or not detail.advisor.active:
+        await _show_detail(context, advisor_id, place, Done(context.gettext("Already deactivated.")))
+        return True
+    context.answer()
+    context.edit(*views.deactivate_question(me(context), detail, place))
+    return True
+
+
+async def _deactivate_button(update: Update, context: BotContext, pressed: Pressed) -> bool:
+    advisor_id, place = pressed.id(0), Place.parse(pressed, 1)
+    if advisor_id is None or place is None:
+        return False
+    await _show_detail(context, advisor_id, place, await _deactivate(context, advisor_id))
+    return True
+
+
+_STEPS: dict[str, Step] = {
+    "l": _list,
+    "f": _filters,
+    "i": _invite,
+    "v": _view,
+    "p": _pause_choices,
+    "u": _pause_until,
+    "t": _ask_date,
+    "r": _reactivate_button,
+    "d": _confirm_deactivation,
+    "y": _deactivate_button,
+}
+
+
+@requires(Role.COORDINATOR)
+async def show_advisors(update: Update, context: BotContext) -> None:
+    """Answer /berater and /advisors: the first page of advisors, sorted by name."""
+    await chat_inputs.clear(context.db, context.user.id, PAUSE_INPUT)
+    page = await coordination_advisors.list_advisors(context.db, utcnow())
+    context.reply(*views.list_screen(me(context), page, None))
+
+
+@requires(Role.COORDINATOR)
+async def advisors_button(update: Update, context: BotContext) -> None:
+    """Every button of the advisor screens; anything but "type a date" drops an open date question."""
+    assert update.callback_query is not None
+    pressed = parse(update.callback_query.data, ADVISORS)
+    step = _STEPS.get(pressed.action) if pressed is not None else None
+    if pressed is not None and pressed.action != "t":
+        await chat_inputs.clear(context.db, context.user.id, PAUSE_INPUT)
+    if pressed is None or step is None or not await step(update, context, pressed):
+        context.answer(context.gettext(STALE), alert=True)
 
 
 async def on_text(context: BotContext, row: ChatInput, text: str) -> None:
-    """A typed answer to one of this module's questions (see ``KINDS``)."""
+    """The typed last day of a pause: pause the advisor and show them anew, or ask again politely."""
+    _ = context.gettext
+    if not context.user.has_role(Role.COORDINATOR) or row.target_id is None:
+        await chat_inputs.clear(context.db, context.user.id)
+        context.reply(_("This is only available to coordinators."))
+        return
+    place = Place.from_json(row.data)
+    advisor = await context.db.get(Advisor, row.target_id, populate_existing=True)
+    if advisor is None:
+        await chat_inputs.take(context.db, row)
+        context.reply(_(NOT_FOUND))
+        return
+    until = parse_date(text)
+    if until is None or not _in_range(context, until):
+        await chat_inputs.expect(context.db, context.user.id, row.kind, utcnow(), row.target_id, row.data)
+        problem = "⚠️ " + _("Please give a date from today up to one year ahead, e.g. 31.12.2026.")
+        context.reply(*views.date_question(me(context), advisor, place, problem))
+        return
+    if not await chat_inputs.take(context.db, row):
+        return  # answered meanwhile (a repeated update)
+    done = await _pause(context, advisor.id, until)
+    detail = await coordination_advisors.advisor_detail(context.db, advisor.id, utcnow())
+    if detail is None:
+        context.reply(_(NOT_FOUND))
+        return
+    context.reply(
+        *await views.detail_screen(context.db, me(context), detail, place, done.notice or done.toast)
+    )
 
 
 def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
     """This module's handlers."""
-    return []
+    return [
+        CommandHandler(command("advisors").names, show_advisors),
+        CallbackQueryHandler(advisors_button, pattern=pattern(ADVISORS)),
+    ]

@@ -1,0 +1,379 @@
+"""Texts and keyboards of the coordinators' advisor screens (/berater, /advisors): the list, the
+filter choice, the detail, the pause choices and the deactivation question.
+
+Everything is worded for a :class:`Reader`, so it comes out in the coordinator's language. Buttons
+carry where in the list a screen was opened (:class:`Place`), so "back" returns to the same page.
+"""
+
+from __future__ import annotations
+
+import calendar
+import html
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.i18n import N_
+from bot.services.coordination_advisors import AdvisorDetail, AdvisorPage, AdvisorRow, Availability
+from bot.services.coordination_requests import FINAL_STATUSES
+from bot.services.offers import OfferOutcome, OfferResult
+from handlers import request_view
+from handlers.advisor_profile import area_words, home_text
+from handlers.callback_data import ADVISORS, REQUESTS, Pressed, data
+from handlers.coordinator_request_views import status_label
+from handlers.notify import Reader
+from models import Advisor, AuditAction, CoordinatorAction, KickoffRequest, User
+
+ALL = "all"  # no availability filter
+PAGE_DIGITS = 4
+SHOWN = 8  # held requests and pending offers listed (with a button each) in the detail
+ACTIONS_SHOWN = 5
+NAME_IN_BUTTON = 40
+AREA_IN_LIST = 90
+
+AVAILABILITY_WORDS = {
+    Availability.AVAILABLE: N_("✅ available"),
+    Availability.AT_CAPACITY: N_("🔴 at capacity"),
+    Availability.PAUSED: N_("⏸ paused"),
+    Availability.INACTIVE: N_("⛔ deactivated"),
+    Availability.UNLINKED: N_("🔗 not linked to Telegram yet"),
+    Availability.UNREACHABLE: N_("📵 unreachable (blocked the bot)"),
+}
+ACTION_WORDS = {
+    AuditAction.ADVISOR_PAUSE: N_("paused until {date}"),
+    AuditAction.ADVISOR_REACTIVATE: N_("reactivated"),
+    AuditAction.ADVISOR_DEACTIVATE: N_("deactivated"),
+    AuditAction.ASSIGN: N_("assigned {reference} by hand"),
+    AuditAction.REOFFER: N_("offered {reference} anew"),
+    AuditAction.CLOSE: N_("closed {reference}"),
+    AuditAction.NOTE: N_("noted on {reference}"),
+}
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where in the list a screen was opened: the page (from 0) and the availability shown."""
+
+    page: int = 0
+    only: Availability | None = None
+
+    @property
+    def args(self) -> tuple[int, str]:
+        """The place as the last two arguments of a button."""
+        return self.page, self.only.value if self.only else ALL
+
+    @classmethod
+    def parse(cls, pressed: Pressed, index: int) -> Place | None:
+        """The place in a button's arguments ``index`` and ``index + 1``; None when forged."""
+        page, code = pressed.arg(index), pressed.arg(index + 1)
+        if not page.isdigit() or len(page) > PAGE_DIGITS:
+            return None
+        if code == ALL:
+            return cls(int(page))
+        return cls(int(page), Availability(code)) if code in set(Availability) else None
+
+    def to_json(self) -> dict[str, Any]:
+        """The place as stored with a typed question."""
+        return {"page": self.page, "only": self.args[1]}
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any] | None) -> Place:
+        """The place stored with a typed question (the first page when unreadable)."""
+        value = value or {}
+        page, code = str(value.get("page", 0)), str(value.get("only", ALL))
+        return cls.parse(Pressed("", (page, code)), 0) or cls()
+
+
+def _button(label: str, action: str, *args: object) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=data(ADVISORS, action, *args))
+
+
+def one_month_after(day: date) -> date:
+    """The same day a month later (the month's last day when it has fewer days)."""
+    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def day_text(r: Reader, day: date, fmt: str = "long") -> str:
+    """A calendar day in the reader's words ("20. März 2026")."""
+    return r.day(datetime.combine(day, time(12), r.tz), fmt)
+
+
+def last_paused_day(paused_until: datetime, tz: Any) -> date:
+    """The last day of a pause: it ends at the start of the next day (Berlin time)."""
+    return (paused_until.astimezone(tz) - timedelta(minutes=1)).date()
+
+
+def availability_text(r: Reader, row: AdvisorRow, fmt: str = "long") -> str:
+    """Available, at capacity, paused until a day (inclusive), deactivated, unlinked or unreachable."""
+    if row.availability == Availability.PAUSED and row.paused_until is not None:
+        last = last_paused_day(row.paused_until, r.tz)
+        return r._("⏸ paused until {date} (inclusive)").format(date=day_text(r, last, fmt))
+    return r._(AVAILABILITY_WORDS[row.availability])
+
+
+def _list_entry(r: Reader, row: AdvisorRow) -> str:
+    area = area_words(row.regierungsbezirke, row.kreise)
+    if len(area) > AREA_IN_LIST:
+        area = area[: AREA_IN_LIST - 1].rstrip() + "…"
+    return "\n".join(
+        [
+            f"<b>{html.escape(row.name)}</b> · {availability_text(r, row, 'medium')}",
+            r._("🗣 {languages} · 🗺 {area} · load {load} of {capacity}").format(
+                languages=html.escape(r.languages(row.languages)),
+                area=area,
+                load=row.load,
+                capacity=row.capacity,
+            ),
+        ]
+    )
+
+
+def list_screen(r: Reader, page: AdvisorPage, only: Availability | None) -> tuple[str, InlineKeyboardMarkup]:
+    """One page of advisors: a line each with a button to open them, page, filter and invite buttons."""
+    place = Place(page.page, only)
+    head = [r._("👥 <b>Advisors</b> ({total})").format(total=page.total)]
+    if only is not None:
+        head.append(r._("Showing only: {availability}").format(availability=r._(AVAILABILITY_WORDS[only])))
+    if page.items:
+        entries = [_list_entry(r, row) for row in page.items]
+    elif only is not None:
+        entries = [r._("No advisor matches this filter.")]
+    else:
+        entries = [r._("No advisors yet. Invite the first one with the button below.")]
+    footer = r._("Page {page} of {pages}").format(page=page.page + 1, pages=page.pages)
+    text = "\n\n".join(["\n".join(head), *entries, footer])
+    rows = [
+        [_button(f"{row.name[:NAME_IN_BUTTON]} · {row.load}/{row.capacity}", "v", row.id, *place.args)]
+        for row in page.items
+    ]
+    paging = []
+    if page.page > 0:
+        paging.append(_button("◀️", "l", page.page - 1, place.args[1]))
+    if page.page + 1 < page.pages:
+        paging.append(_button("▶️", "l", page.page + 1, place.args[1]))
+    if paging:
+        rows.append(paging)
+    rows.append([_button(r._("🔎 Filter"), "f", *place.args), _button(r._("✉️ Invite an advisor"), "i")])
+    return text, InlineKeyboardMarkup(rows)
+
+
+def filter_screen(r: Reader, place: Place) -> tuple[str, InlineKeyboardMarkup]:
+    """Which advisors to list: all, or those with one availability."""
+    choices = [_button(r._("👥 All advisors"), "l", 0, ALL)]
+    choices += [_button(r._(words), "l", 0, value.value) for value, words in AVAILABILITY_WORDS.items()]
+    rows = [choices[i : i + 2] for i in range(0, len(choices), 2)]
+    rows.append([_button(r._("↩️ Back"), "l", *place.args)])
+    return r._("🔎 <b>Which advisors should I list?</b>"), InlineKeyboardMarkup(rows)
+
+
+def _request_line(request: KickoffRequest, extra: str) -> str:
+    return f"• {request_view.title(request)} – {extra}"
+
+
+def _held_part(r: Reader, detail: AdvisorDetail) -> tuple[list[str], list[KickoffRequest]]:
+    open_held = [req for _o, req in detail.held if req.status not in FINAL_STATUSES]
+    finished = len(detail.held) - len(open_held)
+    lines = [r._("<b>Requests they hold</b>")]
+    lines += [_request_line(req, html.escape(status_label(r, req.status))) for req in open_held[:SHOWN]]
+    if len(open_held) > SHOWN:
+        lines.append(r._("… and {count} more").format(count=len(open_held) - SHOWN))
+    if not open_held:
+        lines.append(r._("none open"))
+    if finished:
+        lines.append(r._("Finished earlier: {count}").format(count=finished))
+    return lines, open_held[:SHOWN]
+
+
+def _pending_part(r: Reader, detail: AdvisorDetail) -> tuple[list[str], list[KickoffRequest]]:
+    if not detail.pending:
+        return [], []
+    lines = [r._("<b>Offers waiting for their answer</b>")]
+    for offer, req in detail.pending[:SHOWN]:
+        deadline = r._("answer by {deadline}").format(deadline=r.when(offer.respond_by))
+        lines.append(_request_line(req, deadline))
+    return lines, [req for _o, req in detail.pending[:SHOWN]]
+
+
+async def action_lines(session: AsyncSession, r: Reader, actions: tuple[CoordinatorAction, ...]) -> list[str]:
+    """The latest coordinator actions on an advisor: when, who, what."""
+    shown = actions[:ACTIONS_SHOWN]
+    if not shown:
+        return []
+    actor_ids = {a.actor_user_id for a in shown if a.actor_user_id is not None}
+    request_ids = {a.request_id for a in shown if a.request_id is not None}
+    names: dict[int, str] = {}
+    references: dict[int, str] = {}
+    if actor_ids:
+        rows = await session.execute(select(User.id, User.first_name).where(User.id.in_(actor_ids)))
+        names = dict(rows.tuples().all())
+    if request_ids:
+        found = await session.execute(
+            select(KickoffRequest.id, KickoffRequest.reference).where(KickoffRequest.id.in_(request_ids))
+        )
+        references = dict(found.tuples().all())
+    lines = [r._("<b>Recent coordinator actions</b>")]
+    for action in shown:
+        who = html.escape(names.get(action.actor_user_id or 0) or "–")
+        what = _action_words(r, action, references.get(action.request_id or 0, "–"))
+        lines.append(f"• {r.when(action.created_at)} – {who}: {what}")
+    return lines
+
+
+def _action_words(r: Reader, action: CoordinatorAction, reference: str) -> str:
+    words = ACTION_WORDS.get(AuditAction(action.action)) if action.action in set(AuditAction) else None
+    if words is None:
+        return html.escape(action.action)
+    until = (action.details or {}).get("until")
+    shown = day_text(r, date.fromisoformat(until)) if isinstance(until, str) else "–"
+    return r._(words).format(date=shown, reference=html.escape(reference))
+
+
+async def detail_screen(
+    session: AsyncSession, r: Reader, detail: AdvisorDetail, place: Place, notice: str | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The advisor with their requests, offers and history; buttons to those requests and to act."""
+    row, advisor = detail.row, detail.advisor
+    facts = [
+        f"👤 <b>{html.escape(row.name)}</b>",
+        r._("<b>Status:</b> {status}").format(status=availability_text(r, row)),
+        r._("<b>Languages:</b> {languages}").format(languages=html.escape(r.languages(row.languages))),
+        r._("<b>Home:</b> {home}").format(home=home_text(advisor)),
+        r._("<b>Area served:</b> {area}").format(area=area_words(row.regierungsbezirke, row.kreise)),
+        r._("<b>Load:</b> {load} of {capacity} (requests held and offers waiting)").format(
+            load=row.load, capacity=row.capacity
+        ),
+    ]
+    held_lines, held = _held_part(r, detail)
+    pending_lines, pending = _pending_part(r, detail)
+    parts = [notice] if notice else []
+    parts += ["\n".join(facts), "\n".join(held_lines)]
+    parts += [
+        "\n".join(lines) for lines in (pending_lines, await action_lines(session, r, detail.actions)) if lines
+    ]
+    rows = [
+        [InlineKeyboardButton(f"📂 {req.reference}", callback_data=data(REQUESTS, "d", req.id))]
+        for req in held
+    ]
+    rows += [
+        [InlineKeyboardButton(f"📨 {req.reference}", callback_data=data(REQUESTS, "d", req.id))]
+        for req in pending
+    ]
+    rows.append(_action_buttons(r, row, place))
+    rows.append([_button(r._("⬅️ Back to the list"), "l", *place.args)])
+    return "\n\n".join(parts), InlineKeyboardMarkup(rows)
+
+
+def _action_buttons(r: Reader, row: AdvisorRow, place: Place) -> list[InlineKeyboardButton]:
+    buttons = []
+    if row.active:
+        buttons.append(_button(r._("⏸ Pause"), "p", row.id, *place.args))
+    if not row.active or row.availability == Availability.PAUSED:
+        buttons.append(_button(r._("▶️ Reactivate"), "r", row.id, *place.args))
+    if row.active:
+        buttons.append(_button(r._("⛔ Deactivate"), "d", row.id, *place.args))
+    return buttons
+
+
+def pause_screen(r: Reader, advisor: Advisor, place: Place, today: date) -> tuple[str, InlineKeyboardMarkup]:
+    """How long to pause: a week, two weeks, a month, or a typed last day."""
+    choices = [
+        (r._("1 week"), today + timedelta(weeks=1)),
+        (r._("2 weeks"), today + timedelta(weeks=2)),
+        (r._("1 month"), one_month_after(today)),
+    ]
+    text = "\n\n".join(
+        [
+            r._("⏸ <b>Pause {name}</b>").format(name=html.escape(advisor.display_name)),
+            r._(
+                "They get no new offers up to and including the day you choose; offers already sent "
+                "to them stay open. Choose a length or type the last day."
+            ),
+        ]
+    )
+    rows = [
+        [
+            _button(
+                f"{label} ({day_text(r, until, 'short')})",
+                "u",
+                advisor.id,
+                until.strftime("%Y%m%d"),
+                *place.args,
+            )
+            for label, until in choices
+        ],
+        [_button(r._("⌨️ Type a date"), "t", advisor.id, *place.args)],
+        [_button(r._("↩️ Back"), "v", advisor.id, *place.args)],
+    ]
+    return text, InlineKeyboardMarkup(rows)
+
+
+def date_question(
+    r: Reader, advisor: Advisor, place: Place, problem: str | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Ask for the last day of the pause as typed text."""
+    question = r._("Please type the last day of the pause for {name}, e.g. 31.12.2026.").format(
+        name=html.escape(advisor.display_name)
+    )
+    text = f"{problem}\n\n{question}" if problem else question
+    return text, InlineKeyboardMarkup([[_button(r._("↩️ Back"), "v", advisor.id, *place.args)]])
+
+
+def deactivate_question(r: Reader, detail: AdvisorDetail, place: Place) -> tuple[str, InlineKeyboardMarkup]:
+    """Ask before deactivating: what happens to the advisor's offers and requests."""
+    name = html.escape(detail.advisor.display_name)
+    text = "\n\n".join(
+        [
+            r._("⛔ <b>Deactivate {name}?</b>").format(name=name),
+            r._(
+                "They get no new offers. Offers waiting for their answer ({pending}) pass on to the next "
+                "advisor. Open requests they hold ({held}) stay with them; please look after those."
+            ).format(
+                pending=len(detail.pending),
+                held=sum(1 for _o, req in detail.held if req.status not in FINAL_STATUSES),
+            ),
+        ]
+    )
+    rows = [
+        [
+            _button(r._("⛔ Yes, deactivate"), "y", detail.advisor.id, *place.args),
+            _button(r._("↩️ No, back"), "v", detail.advisor.id, *place.args),
+        ]
+    ]
+    return text, InlineKeyboardMarkup(rows)
+
+
+def passed_on_lines(r: Reader, passed_on: tuple[OfferResult, ...]) -> list[str]:
+    """What became of each pending offer a deactivation took back."""
+    lines = []
+    for result in passed_on:
+        if result.request is None:
+            continue
+        reference = html.escape(result.request.reference)
+        follow = result.next
+        if follow is not None and follow.kind == OfferOutcome.OFFERED and follow.advisor is not None:
+            line = r._("{reference} was offered to {name}.").format(
+                reference=reference, name=html.escape(follow.advisor.display_name)
+            )
+        elif follow is not None and follow.kind == OfferOutcome.ESCALATED:
+            line = r._("{reference}: no other advisor fits; please assign it by hand.").format(
+                reference=reference
+            )
+        else:
+            line = r._("{reference} was passed on.").format(reference=reference)
+        lines.append(f"• {line}")
+    return lines
+
+
+def still_held_line(r: Reader, still_held: tuple[KickoffRequest, ...]) -> str | None:
+    """The open requests a deactivated advisor still holds (their buttons are in the detail)."""
+    if not still_held:
+        return None
+    references = ", ".join(html.escape(req.reference) for req in still_held)
+    return r._("⚠️ They still hold open requests; please look after them: {references}").format(
+        references=references
+    )
