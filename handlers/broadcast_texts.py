@@ -22,6 +22,7 @@ from bot.services.broadcasts import AudiencePreview
 from bot.services.geography import regierungsbezirk_names
 from handlers.callback_data import BROADCAST, data
 from handlers.notify import Reader
+from handlers.request_view import STAFF_STATUS_WORDS
 from models import Broadcast, BroadcastAudience, BroadcastStatus, RequestStatus
 
 BAR_WIDTH = 10
@@ -174,17 +175,17 @@ AUDIENCE_NAMES = {
     BroadcastAudience.CONTACTS: N_("Contacts who agreed to receive news"),
     BroadcastAudience.BOTH: N_("Advisors and contacts who agreed to receive news"),
 }
-# The coordinators' words for where a request stands (as in the export).
-STATUS_NAMES = {
-    RequestStatus.SUBMITTED: N_("received"),
-    RequestStatus.OFFERED: N_("offered to an advisor"),
-    RequestStatus.ACCEPTED: N_("accepted"),
-    RequestStatus.SCHEDULED: N_("kickoff talk scheduled"),
-    RequestStatus.KICKOFF_HELD: N_("kickoff talk held"),
-    RequestStatus.CONSULTATION: N_("consultation under way"),
-    RequestStatus.CLOSED: N_("closed"),
-    RequestStatus.NO_MATCH: N_("no advisor found"),
-}
+# The request statuses contacts can be chosen by (in the coordinators' words of request_view).
+FILTER_STATUSES = (
+    RequestStatus.SUBMITTED,
+    RequestStatus.OFFERED,
+    RequestStatus.ACCEPTED,
+    RequestStatus.SCHEDULED,
+    RequestStatus.KICKOFF_HELD,
+    RequestStatus.CONSULTATION,
+    RequestStatus.CLOSED,
+    RequestStatus.NO_MATCH,
+)
 # Filter kinds as they appear in callback data.
 RB, KR, LA, ST = "rb", "kr", "la", "st"
 
@@ -210,7 +211,7 @@ def value_name(reader: Reader, kind: str, value: str) -> str:
         return kreis_name(value)
     if kind == LA:
         return i18n.language_name(value, reader.locale)
-    status = STATUS_NAMES.get(RequestStatus(value)) if value in set(RequestStatus) else None
+    status = STAFF_STATUS_WORDS.get(RequestStatus(value)) if value in set(RequestStatus) else None
     return reader._(status) if status else value
 
 
@@ -339,7 +340,9 @@ def step2_markup(
         toggles = [_toggle(reader, token, LA, c, c in flt.languages) for c in codes]
         return InlineKeyboardMarkup([*_pairs(toggles), [back]])
     if screen == ST:
-        toggles = [_toggle(reader, token, ST, s.value, s.value in flt.request_statuses) for s in STATUS_NAMES]
+        toggles = [
+            _toggle(reader, token, ST, s.value, s.value in flt.request_statuses) for s in FILTER_STATUSES
+        ]
         return InlineKeyboardMarkup([*_pairs(toggles), [back]])
     if screen == KR:
         removals = [button("✖ " + kreis_name(k), data(BROADCAST, "f", token, KR, k, 0)) for k in flt.kreise]

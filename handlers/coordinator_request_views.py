@@ -28,19 +28,6 @@ from handlers.notify import Reader
 from handlers.offers import DECLINE_REASONS
 from models import AuditAction, OfferStatus, RequestStatus
 
-STATUS_LABELS = {
-    RequestStatus.SUBMITTED: N_("new"),
-    RequestStatus.OFFERED: N_("offered"),
-    RequestStatus.NO_MATCH: N_("no advisor found"),
-    RequestStatus.ACCEPTED: N_("accepted"),
-    RequestStatus.SCHEDULED: N_("talk scheduled"),
-    RequestStatus.KICKOFF_HELD: N_("kickoff held"),
-    RequestStatus.CONSULTATION: N_("consultation"),
-    RequestStatus.CLOSED: N_("closed"),
-    RequestStatus.WITHDRAWN: N_("withdrawn by the contact"),
-    RequestStatus.CANCELLED: N_("cancelled"),
-}
-
 
 @dataclass(frozen=True)
 class StatusChoice:
@@ -109,7 +96,9 @@ class ListState:
 
 def status_label(r: Reader, status: str) -> str:
     """A request status in the coordinator's words."""
-    label = STATUS_LABELS.get(RequestStatus(status)) if status in set(RequestStatus) else None
+    label = (
+        request_view.STAFF_STATUS_WORDS.get(RequestStatus(status)) if status in set(RequestStatus) else None
+    )
     return r._(label) if label else status
 
 

@@ -32,7 +32,8 @@ from bot.services.exports import Labels, Table
 from bot.services.funnel_stats import Period
 from handlers.callback_data import EXPORT, data, parse, pattern
 from handlers.intake.labels import TOPICS
-from models import AuditAction, KickoffRequest, MeetingFormat, RequestStatus, Role, utcnow
+from handlers.request_view import STAFF_STATUS_WORDS
+from models import AuditAction, KickoffRequest, MeetingFormat, Role, utcnow
 
 PRESETS = {
     "30": N_("Last 30 days"),
@@ -84,19 +85,6 @@ ADVISOR_HEADERS = {
     "paused_until": N_("Paused until"),
     "requests_in_period": N_("Requests taken in the period"),
     "created_at": N_("Registered on"),
-}
-# The coordinators' words for where a request stands (the contact's /status words differ).
-STATUS_NAMES = {
-    RequestStatus.SUBMITTED: N_("received"),
-    RequestStatus.OFFERED: N_("offered to an advisor"),
-    RequestStatus.ACCEPTED: N_("accepted"),
-    RequestStatus.SCHEDULED: N_("kickoff talk scheduled"),
-    RequestStatus.KICKOFF_HELD: N_("kickoff talk held"),
-    RequestStatus.CONSULTATION: N_("consultation under way"),
-    RequestStatus.CLOSED: N_("closed"),
-    RequestStatus.WITHDRAWN: N_("withdrawn by the contact"),
-    RequestStatus.CANCELLED: N_("cancelled"),
-    RequestStatus.NO_MATCH: N_("no advisor found"),
 }
 # Plain words in a spreadsheet cell: the intake's buttons carry emoji.
 FORMAT_NAMES = {
@@ -244,7 +232,7 @@ def _format_chooser(context: BotContext, span: Span) -> tuple[str, InlineKeyboar
 def _labels(context: BotContext, headers: dict[str, str]) -> Labels:
     _ = context.gettext
     values = {
-        **{str(k): _(v) for k, v in STATUS_NAMES.items()},
+        **{str(k): _(v) for k, v in STAFF_STATUS_WORDS.items()},
         **{str(k): _(v) for k, v in FORMAT_NAMES.items()},
         **{k: _(v) for k, v in TOPICS.items()},
     }

@@ -84,7 +84,7 @@ async def test_list_paginates_filters_and_opens_a_request(harness: Harness) -> N
     [detail] = await h.press(COORDINATOR, _buttons_with(listed, "rq:d:")[0])
     assert f"Request {made[0].reference}" in detail.text
     assert "Ana Müller" in detail.text and "ana@tuebingen.example" in detail.text
-    assert "History:" in detail.text and "→ new (Ana)" in detail.text
+    assert "History:" in detail.text and "→ received (Ana)" in detail.text
     assert "Unchanged for 5 days" in detail.text
     back = button(detail, "rq:l:")
     assert back == data(REQUESTS, "l", 0, "w")  # back to the same filter and page
