@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
+import time
 import warnings
 from dataclasses import dataclass
 from datetime import timedelta
@@ -34,6 +35,10 @@ warnings.filterwarnings("ignore", message=r"Please use 'Bot\.", category=PTBUser
 LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 8
 BACKOFF_CAP_SECONDS = 300.0
+# A claimed bulk row that waited longer than this for its turn (a 429's retry_after, a stream of
+# replies going first) is looked at again before it goes: its broadcast may have been cancelled
+# meanwhile. Shorter waits (the few claimed chats taking turns) are not worth a query per send.
+LONG_WAIT_SECONDS = 1.0
 
 
 def backoff_seconds(attempts: int) -> float:
@@ -214,7 +219,14 @@ class OutboxSender:
 
     async def _send_one(self, row: _Claimed) -> bool:
         """Make one call and record its outcome; True if the chat may go on."""
+        waiting_since = time.monotonic()
         await self._limiter.acquire(row.chat_id, row.lane)
+        if (
+            row.lane == OutboxLane.BULK
+            and time.monotonic() - waiting_since > LONG_WAIT_SECONDS
+            and not await self._still_pending(row)
+        ):
+            return True  # taken back (its broadcast was cancelled) while it waited
         try:
             result = await self._bot.do_api_request(row.method, api_kwargs=_api_kwargs(row.payload))
         except RetryAfter as exc:
@@ -247,6 +259,12 @@ class OutboxSender:
         message_id = result.get("message_id") if isinstance(result, dict) else None
         await self._finish(row, OutboxStatus.SENT, message_id=message_id)
         return True
+
+    async def _still_pending(self, row: _Claimed) -> bool:
+        """Whether a claimed row is still to be sent (a cancelled broadcast takes its rows back)."""
+        async with self._db.transaction(urgent=True) as session:
+            status = await session.scalar(select(OutboxMessage.status).where(OutboxMessage.id == row.id))
+        return status == OutboxStatus.PENDING.value
 
     async def _finish(
         self,
