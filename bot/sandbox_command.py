@@ -47,16 +47,19 @@ async def run_sandbox(settings: Settings, port: int = 8081, coordinator: bool = 
 
     server = SandboxServer(port=port, on_make_coordinator=make_coordinator)
     await server.start()
-    first_user = server.emulator.users[0].id if server.emulator.users else None
+    # --coordinator: the page's coordinator column ("Coordinator …"), else the last user, coordinates.
+    people = server.emulator.users
+    fallback = people[-1] if people else None
+    chosen = next((u for u in people if u.first_name.startswith("Coordinator")), fallback)
+    coordinator_ids = settings.coordinator_ids
+    if coordinator and chosen is not None:
+        coordinator_ids = (*coordinator_ids, chosen.id)
+        server.coordinator_ids.add(chosen.id)
     sandbox_settings = settings.model_copy(
         update={
             "database_url": SANDBOX_DATABASE_URL,
             "telegram_base_url": server.bot_api_base_url,
-            "coordinator_ids": (
-                (*settings.coordinator_ids, first_user)
-                if coordinator and first_user
-                else settings.coordinator_ids
-            ),
+            "coordinator_ids": coordinator_ids,
         }
     )
     runtime = BotRuntime(sandbox_settings, SANDBOX_TOKEN)

@@ -92,9 +92,15 @@ async def test_start_in_two_languages_and_a_button_press(sandbox_url: str) -> No
         [german_reply] = await _wait(lambda: _bot_messages(http, sandbox_url, first["id"]))
         [english_reply] = await _wait(lambda: _bot_messages(http, sandbox_url, english["id"]))
         assert german_reply["text"].startswith("Hallo")
-        assert "Koordinator*in" in german_reply["text"]  # --coordinator: the first user coordinates
+        assert "Koordinator*in" not in german_reply["text"]  # the municipality's column
         assert english_reply["text"].startswith("Hello Jane!")
         assert "coordinator" not in english_reply["text"]
+        # --coordinator: the page's coordinator column coordinates, and the page says so.
+        sam = next(u for u in state["users"] if u["first_name"].startswith("Coordinator"))
+        assert sam["coordinator"] is True and first["coordinator"] is False
+        await _post(http, sandbox_url, f"users/{sam['id']}/text", {"text": "/start"})
+        [sam_reply] = await _wait(lambda: _bot_messages(http, sandbox_url, sam["id"]))
+        assert "coordinator" in sam_reply["text"]
 
         buttons = [b for row in english_reply["reply_markup"]["inline_keyboard"] for b in row]
         language = next(b for b in buttons if b["callback_data"] == "menu:language")

@@ -44,7 +44,7 @@ class PageApi:
     def __init__(self, server: SandboxServer) -> None:
         self.server = server
         self.emulator = server.emulator
-        self.coordinators: set[int] = set()
+        self.coordinators: set[int] = server.coordinator_ids
 
     def register(self, router: web.UrlDispatcher) -> None:
         """Add the routes to ``router``."""

@@ -91,6 +91,8 @@ class SandboxServer:
         self.port = port
         self.emulator = emulator or Emulator()
         self.on_make_coordinator = on_make_coordinator
+        # Users the page shows as coordinators (--coordinator and the page's own button add to it).
+        self.coordinator_ids: set[int] = set()
         self._runner: web.AppRunner | None = None
         self._webhook_task: asyncio.Task[None] | None = None
         for spec in DEFAULT_USERS if initial_users is None else initial_users:
