@@ -20,7 +20,7 @@ from bot.services.offers import OfferOutcome, OfferResult, OfferTiming
 from handlers import reasons, request_view
 from handlers.callback_data import ASSIGN, BOOK, OFFER, REQUESTS, data
 from handlers.notify import Outbox, Reader
-from models import Advisor, KickoffRequest, Offer, OutboxLane, utcnow
+from models import Advisor, KickoffRequest, Offer, OutboxLane, RequestStatus, utcnow
 
 MAX_ASSIGN_BUTTONS = 8
 
@@ -88,10 +88,15 @@ def assign_buttons(
     return rows
 
 
+# A request can be assigned by hand while nobody holds it and it is not closed.
+ASSIGNABLE = (RequestStatus.SUBMITTED, RequestStatus.OFFERED, RequestStatus.NO_MATCH)
+
+
 def ranking_message(
     r: Reader, request: KickoffRequest, ranking: list[dict[str, Any]], heading: str
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The request, the ranked advisors with their reasons, and buttons to assign by hand."""
+    """The request, the ranked advisors with their reasons, and buttons to assign by hand (only while
+    it can be assigned: a request someone holds or that is closed gets its details button alone)."""
     head = [heading, request_view.facts(r, request), r._("<b>Advisors, best fit first:</b>")]
     for shown in range(reasons.RANKING_SHOWN, 0, -1):
         # Long names and many reasons: list fewer advisors rather than exceed Telegram's limit.
@@ -101,7 +106,8 @@ def ranking_message(
     details = InlineKeyboardButton(
         r._("📄 Details, close, note"), callback_data=data(REQUESTS, "d", request.id)
     )
-    return text, InlineKeyboardMarkup([*assign_buttons(r, request.id, ranking), [details]])
+    assign = assign_buttons(r, request.id, ranking) if request.status in ASSIGNABLE else []
+    return text, InlineKeyboardMarkup([*assign, [details]])
 
 
 async def _to_advisor(out: Outbox, advisor: Advisor | None) -> Reader | None:

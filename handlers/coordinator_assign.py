@@ -16,7 +16,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot.authz import requires
 from bot.commands import command
 from bot.context import BotContext
-from bot.services import coordination_actions
+from bot.services import coordination_actions, offers
 from bot.services.matching_data import rank_request
 from bot.services.offers import OfferOutcome
 from handlers import cascade
@@ -40,19 +40,40 @@ async def assign_command(update: Update, context: BotContext) -> None:
     """Answer /zuweisen and /assign with a reference: the ranked advisors and buttons to assign."""
     _ = context.gettext
     words = (update.effective_message.text or "").split() if update.effective_message else []
-    request = await _request_by_reference(context, words[1] if len(words) > 1 else "")
+    reference = words[1] if len(words) > 1 else ""
+    request = await _request_by_reference(context, reference)
     if request is None:
-        context.reply(
-            _("Please add the reference of a request, e.g. /{command} MG-2026-0001.").format(
-                command=command("assign").name(context.locale)
-            )
+        example = _("Please add the reference of a request, e.g. /{command} MG-2026-0001.").format(
+            command=command("assign").name(context.locale)
         )
+        if reference:
+            found = _("There is no request {reference}.").format(
+                reference=html.escape(reference[:REFERENCE_MAX])
+            )
+            example = f"{found} {example}"
+        context.reply(example)
         return
     ranking = await rank_request(context.db, request.id, utcnow())
-    heading = _("👥 <b>Assign {reference} by hand</b>").format(reference=html.escape(request.reference))
+    heading = await assign_heading(context, request)
     context.reply(
         *cascade.ranking_message(me(context), request, ranking.to_json() if ranking else [], heading)
     )
+
+
+async def assign_heading(context: BotContext, request: KickoffRequest) -> str:
+    """The ranking's heading: "assign by hand", or why it cannot be assigned any more."""
+    _ = context.gettext
+    reference = html.escape(request.reference)
+    if request.status in cascade.ASSIGNABLE:
+        return _("👥 <b>Assign {reference} by hand</b>").format(reference=reference)
+    advisor = await offers.holder(context.db, request.id)
+    if advisor is not None:
+        return _("👥 <b>{reference} already has an advisor: {name}.</b> The ranking for reference:").format(
+            reference=reference, name=html.escape(advisor.display_name)
+        )
+    return _(
+        "👥 <b>{reference} cannot be assigned in its current state.</b> The ranking for reference:"
+    ).format(reference=reference)
 
 
 @requires(Role.COORDINATOR)

@@ -25,7 +25,7 @@ from bot.services.coordination_actions import NOTE_MAX, REASON_MAX, ActionOutcom
 from bot.services.coordination_requests import RequestDetail, list_requests, request_detail
 from bot.services.matching_data import rank_request
 from bot.services.offers import OfferTiming
-from handlers import cascade, withdrawal
+from handlers import cascade, coordinator_assign, withdrawal
 from handlers import coordinator_request_views as views
 from handlers.callback_data import REQUESTS, Pressed, parse, pattern
 from handlers.coordinator_request_views import ListState
@@ -151,9 +151,7 @@ async def _assign(update: Update, context: BotContext, pressed: Pressed) -> None
         return
     context.answer()
     ranking = await rank_request(context.db, detail.request.id, utcnow())
-    heading = context.gettext("👥 <b>Assign {reference} by hand</b>").format(
-        reference=html.escape(detail.request.reference)
-    )
+    heading = await coordinator_assign.assign_heading(context, detail.request)
     r = me(context)
     text, markup = cascade.ranking_message(r, detail.request, ranking.to_json() if ranking else [], heading)
     context.send(context.user.telegram_id, text, markup)

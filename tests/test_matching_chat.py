@@ -180,8 +180,11 @@ async def test_escalation_lists_everyone_and_a_coordinator_assigns_by_hand(harne
     assert await request_status(h, request.id) == "accepted"
     again = await h.press(COORDINATOR, assign)
     assert "already has an advisor" in again[0].text
-    [listing] = await h.text(COORDINATOR, f"/assign {request.reference}")
-    assert "Omid" in listing.text
+    [listing] = await h.text(COORDINATOR, f"/assign {request.reference.lower()}")
+    assert "already has an advisor: Omid" in listing.text
+    assert not [d for _label, d in listing.buttons if d.startswith("ca:")]  # nothing left to assign
+    [unknown] = await h.text(COORDINATOR, "/assign MG-2026-9999")
+    assert unknown.text.startswith("There is no request MG-2026-9999.")
 
 
 async def test_expiry_reminder_and_a_blocked_advisor_pass_the_offer_on(harness: Harness) -> None:
