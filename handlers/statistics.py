@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import html
 from datetime import timedelta
 
+from babel.numbers import format_decimal
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
@@ -20,6 +22,7 @@ from bot.context import BotContext
 from bot.runtime import outbox
 from bot.services import charts, funnel_stats
 from bot.services.funnel_stats import FunnelCounts, Period
+from bot.services.knowledge import knowledge_base
 from bot.services.question_stats import question_stats
 from models import Role, utcnow
 
@@ -31,8 +34,8 @@ def _percent(share: float | None) -> str:
     return "–" if share is None else f"{round(share * 100)} %"
 
 
-def _days(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f}"
+def _days(value: float | None, locale: str) -> str:
+    return "–" if value is None else format_decimal(round(value, 1), "0.0", locale=locale)
 
 
 def _funnel_lines(context: BotContext, counts: FunnelCounts) -> list[str]:
@@ -49,14 +52,16 @@ def _funnel_lines(context: BotContext, counts: FunnelCounts) -> list[str]:
             count=counts.consultations, share=_percent(conversions[3])
         ),
         _("Median days to acceptance: {days} · to the kickoff: {more}").format(
-            days=_days(counts.median_days_to_accept), more=_days(counts.median_days_to_kickoff)
+            days=_days(counts.median_days_to_accept, context.locale),
+            more=_days(counts.median_days_to_kickoff, context.locale),
         ),
     ]
 
 
 def _breakdown_line(context: BotContext, name: str, counts: FunnelCounts) -> str:
+    # Labels before the numbers read right for 1 and for many, in both languages.
     return context.gettext(
-        "{name}: {requests} requests, {held} kickoffs, {consultations} consultations"
+        "{name}: requests {requests} · kickoffs {held} · consultations {consultations}"
     ).format(
         name=name, requests=counts.requests, held=counts.kickoffs_held, consultations=counts.consultations
     )
@@ -87,24 +92,10 @@ async def _report(context: BotContext, key: str) -> None:
     ]
     for rb_key, counts in sorted(stats.by_regierungsbezirk.items()):
         name = stats.regierungsbezirk_names.get(rb_key, rb_key)
-        lines.append(
-            _("{name}: {requests} requests, {held} kickoffs, {consultations} consultations").format(
-                name=name,
-                requests=counts.requests,
-                held=counts.kickoffs_held,
-                consultations=counts.consultations,
-            )
-        )
+        lines.append(_breakdown_line(context, html.escape(name), counts))
     lines += ["", _("<b>By language</b>")]
     for code, counts in sorted(stats.by_language.items(), key=lambda item: -item[1].requests)[:10]:
-        lines.append(
-            _("{name}: {requests} requests, {held} kickoffs, {consultations} consultations").format(
-                name=i18n.language_name(code, context.locale),
-                requests=counts.requests,
-                held=counts.kickoffs_held,
-                consultations=counts.consultations,
-            )
-        )
+        lines.append(_breakdown_line(context, i18n.language_name(code, context.locale), counts))
     lines += [
         "",
         _("<b>Questions</b>"),
@@ -115,10 +106,13 @@ async def _report(context: BotContext, key: str) -> None:
             open=questions.open_handovers,
         ),
     ]
+    base = knowledge_base()
     for entry in questions.top_entries[:5]:
+        known = base.get(entry.entry_id)
+        title = known.text(context.locale).title if known is not None else entry.entry_id
         lines.append(
-            _("{entry}: asked {asked} times, {not_helpful} not helpful").format(
-                entry=entry.entry_id, asked=entry.asked, not_helpful=entry.not_helpful
+            _("{entry}: asked {asked} · not helpful {not_helpful}").format(
+                entry=html.escape(title), asked=entry.asked, not_helpful=entry.not_helpful
             )
         )
     context.reply("\n".join(lines)[:4000], _period_buttons(context))

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import base64
+from datetime import timedelta
 
+from sqlalchemy import select
+
+from bot.services import users
+from bot.services.knowledge import knowledge_base
+from models import Question, utcnow
 from tests.harness import Harness, TelegramUser
+from tests.matching_helpers import add_request
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -31,3 +38,20 @@ async def test_contacts_and_forged_buttons_are_refused(harness: Harness) -> None
     assert await harness.press(contact, "stats:all") == []
     assert harness.answered_callbacks()[-1]["text"] == "This is only available to coordinators."
     assert await harness.press(TelegramUser(900, "Coord", "de"), "stats:9999") == []
+
+
+async def test_breakdowns_read_right_for_one_and_name_the_questions(harness: Harness) -> None:
+    contact = TelegramUser(502, "Ana", "de")
+    answer = await harness.text(contact, "Was kostet die Beratung?")  # answered from the knowledge base
+    assert answer and "Quelle" in answer[0].text
+    async with harness.runtime.db.transaction() as session:
+        user = await users.get_by_telegram_id(session, contact.id)
+        assert user is not None
+        await add_request(session, user, languages=["ar"], now=utcnow() - timedelta(days=2))
+        [question] = list(await session.scalars(select(Question)))
+    entry = knowledge_base().get(question.entry_id or "")
+    assert entry is not None
+    [report, *_charts] = await harness.text(TelegramUser(900, "Coord", "de"), "/statistik")
+    assert "Arabisch: Anfragen 1 · Auftaktgespräche 0 · Beratungen 0" in report.text
+    assert f"{entry.text('de').title}: 1-mal gefragt" in report.text
+    assert f"{question.entry_id}:" not in report.text  # the title, not the internal id
