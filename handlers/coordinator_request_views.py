@@ -107,6 +107,8 @@ def _duration(r: Reader, span: timedelta) -> str:
     if days >= 1:
         return r.ngettext("{count} day", "{count} days", days).format(count=days)
     hours = int(span.total_seconds() // 3600)
+    if hours == 0:
+        return r._("less than an hour")
     return r.ngettext("{count} hour", "{count} hours", hours).format(count=hours)
 
 

@@ -47,7 +47,7 @@ def reason(r: Reader, item: dict[str, Any]) -> str:
         covered, missing = item.get("covered", []), item.get("missing", [])
         text = r._("speaks {languages}").format(languages=r.languages(covered)) if covered else ""
         if missing:
-            gap = r._("not {languages}").format(languages=r.languages(missing))
+            gap = r._("does not speak {languages}").format(languages=r.languages(missing))
             text = f"{text}, {gap}" if text else gap
         return text
     if code == "distance_km":
@@ -65,6 +65,8 @@ def reason(r: Reader, item: dict[str, Any]) -> str:
         )
     if code == "last_assigned":
         days = int(item.get("days", 0))
+        if days == 0:
+            return r._("last assignment today")
         return r.ngettext("last assignment {days} day ago", "last assignment {days} days ago", days).format(
             days=days
         )
