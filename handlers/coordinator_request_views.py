@@ -5,6 +5,7 @@ view with its history, and the close-reason menu. Pure functions of what the ser
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -238,6 +239,23 @@ def _decision_line(r: Reader, entry: HistoryEntry) -> str:
     return f"{html.escape(entry.code)}: {name}"
 
 
+def readable(history: Sequence[HistoryEntry]) -> list[HistoryEntry]:
+    """The history without the two bookkeeping lines of an assignment by hand (the offer made and
+    decided in that instant): the audit line says who assigned whom, the status line what followed."""
+    assigned = {
+        (e.at, e.advisor_id) for e in history if e.kind == HistoryKind.AUDIT and e.code == AuditAction.ASSIGN
+    }
+
+    def bookkeeping(e: HistoryEntry) -> bool:
+        if (e.at, e.advisor_id) not in assigned:
+            return False
+        return e.kind == HistoryKind.OFFER or (
+            e.kind == HistoryKind.OFFER_DECIDED and e.code == OfferStatus.ASSIGNED
+        )
+
+    return [e for e in history if not bookkeeping(e)]
+
+
 def history_line(r: Reader, entry: HistoryEntry) -> str:
     """One history entry: when, and what happened in plain words."""
     when = f"{r.day(entry.at, 'short')} {r.time(entry.at)}"
@@ -300,7 +318,7 @@ def detail_message(
         request_view.contact(r, request),
         _match_block(r, detail),
     ]
-    history = list(detail.history)
+    history = readable(detail.history)
     for shown in range(min(history_shown, len(history)), -1, -1):
         lines = [history_line(r, entry) for entry in history[len(history) - shown :]]
         if len(history) > shown:
@@ -344,7 +362,7 @@ def full_history(r: Reader, detail: RequestDetail) -> list[str]:
     """The whole history as messages of at most Telegram's length, oldest first."""
     head = r._("📜 <b>History of {reference}</b>").format(reference=html.escape(detail.request.reference))
     messages, current = [], head
-    for entry in detail.history:
+    for entry in readable(detail.history):
         line = history_line(r, entry)[: TELEGRAM_TEXT_LIMIT - 10]
         if len(current) + 1 + len(line) > TELEGRAM_TEXT_LIMIT:
             messages.append(current)

@@ -31,7 +31,7 @@ STAFF_STATUS_WORDS = {
     RequestStatus.CONSULTATION: N_("consultation under way"),
     RequestStatus.CLOSED: N_("closed"),
     RequestStatus.WITHDRAWN: N_("withdrawn by the contact"),
-    RequestStatus.CANCELLED: N_("cancelled"),
+    RequestStatus.CANCELLED: N_("closed before the kickoff"),
 }
 
 

@@ -34,7 +34,8 @@ STATUS_WORDS = {
     RequestStatus.CONSULTATION: N_("consultation under way"),
     RequestStatus.CLOSED: N_("closed"),
     RequestStatus.WITHDRAWN: N_("withdrawn by you"),
-    RequestStatus.CANCELLED: N_("cancelled"),
+    # Only the coordination team cancels (closing before a kickoff): say so, not "cancelled" as if by them.
+    RequestStatus.CANCELLED: N_("closed by the coordination team"),
     RequestStatus.NO_MATCH: N_("with the coordination team"),
 }
 NEXT_STEPS = {

@@ -143,6 +143,7 @@ async def test_reoffer_assign_note_and_close_are_done_told_and_audited(harness: 
     assert "Note saved" in sent[0].text
     assert "Note by Cora: Rückruf &lt;b&gt;Montag&lt;/b&gt;" in sent[1].text
     assert "Cora assigned Mehmet" in sent[1].text
+    assert "Assigned to Mehmet by" not in sent[1].text  # the assignment's bookkeeping lines are left out
 
     # Close with a typed reason: the holder and the contact are told.
     [menu] = await h.press(COORDINATOR, data(REQUESTS, "c", request.id))
@@ -153,6 +154,8 @@ async def test_reoffer_assign_note_and_close_are_done_told_and_audited(harness: 
     assert "closed the request" in new_to(sent, MEHMET).text
     assert "geschlossen" in new_to(sent, CONTACT).text
     assert await request_status(h, request.id) == "cancelled"
+    [status] = await h.text(CONTACT, "/meineanfragen")
+    assert "vom Koordinationsteam geschlossen" in status.text
     # Pressing an old close button again changes nothing.
     await h.press(COORDINATOR, data(REQUESTS, "cr", request.id, "duplicate"))
     assert "This request is already finished." in _toasts(h)
