@@ -176,6 +176,17 @@ async def _enqueue(database_url: str, rows: list[tuple[int, str, OutboxLane]]) -
         await db.dispose()
 
 
+async def _enqueue_edit(database_url: str, chat: int, message_id: int, text: str) -> int:
+    db = Database(database_url)
+    try:
+        async with db.transaction() as session:
+            row = outbox.enqueue_edit(session, chat, message_id, text)
+            await session.flush()
+            return row.id
+    finally:
+        await db.dispose()
+
+
 async def _outbox_row(database_url: str, row_id: int) -> OutboxMessage:
     db = Database(database_url)
     try:
@@ -211,6 +222,11 @@ async def test_sender_honours_429_marks_403_and_never_retries_400(database_url: 
             )
             [bad_id] = await _enqueue(database_url, [(bad_user, "<b>unclosed", OutboxLane.INTERACTIVE)])
             await emulator.wait_for_call("sendMessage", lambda c: c.params.get("chat_id") == bad_user)
+            # An edit to what the message already says: Telegram refuses it, but nothing failed.
+            await _enqueue(database_url, [(retry_user, "Plain words", OutboxLane.INTERACTIVE)])
+            shown = await emulator.wait_for_message(retry_user, lambda m: m.text == "Plain words")
+            same_id = await _enqueue_edit(database_url, retry_user, shown.message_id, "Plain words")
+            await emulator.wait_for_call("editMessageText", lambda c: c.params.get("chat_id") == retry_user)
             await asyncio.sleep(3.0)  # time for any (wrong) retry
         blocked_calls = [
             c for c in emulator.calls_to("sendMessage") if c.params.get("chat_id") == blocked_user
@@ -220,6 +236,8 @@ async def test_sender_honours_429_marks_403_and_never_retries_400(database_url: 
         assert len(bad_calls) == 1 and bad_calls[0].error["error_code"] == 400
         row = await _outbox_row(database_url, bad_id)
         assert row.status == "failed" and "parse" in (row.error or "")
+        unchanged = await _outbox_row(database_url, same_id)
+        assert unchanged.status == "sent" and len(emulator.calls_to("editMessageText")) == 1
         assert (
             await _count(
                 database_url, User, User.telegram_id == blocked_user, User.unreachable_since.is_not(None)

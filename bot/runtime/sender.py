@@ -245,6 +245,11 @@ class OutboxSender:
             await self._migrate(row, exc.new_chat_id)
             return False
         except BadRequest as exc:
+            if row.method.startswith("edit") and "message is not modified" in exc.message.lower():
+                # The message already reads so (two edits to the same state): nothing went wrong.
+                log.debug("outbox %s %s: message already up to date", row.id, row.method)
+                await self._finish(row, OutboxStatus.SENT)
+                return True
             # Never retried: the same call would fail the same way.
             log.error("outbox %s %s rejected: %s", row.id, row.method, exc.message)
             await self._finish(row, OutboxStatus.FAILED, error=exc.message)
