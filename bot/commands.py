@@ -101,7 +101,7 @@ async def publish(bot: Bot, db: Database, settings: Settings) -> None:
 
 
 def enqueue_menu(session: AsyncSession, user: User) -> None:
-    """Queue the menu of a staff member's chat, e.g. after a role or language change."""
+    """Queue the menu of a user's own chat, e.g. after a role or language change."""
     outbox.enqueue(
         session,
         user.telegram_id,

@@ -11,7 +11,6 @@ from bot.context import BotContext
 from bot.i18n import native_language_name
 from bot.services import users
 from handlers.menus import LANGUAGE, main_menu
-from models import Role
 
 CHOOSE_PREFIX = "lang:"
 
@@ -48,9 +47,8 @@ async def choose_language(update: Update, context: BotContext) -> None:
         return
     await users.set_locale(context.user, locale)
     context.set_locale(locale)
-    if context.user.roles & {Role.ADVISOR, Role.COORDINATOR}:
-        # Staff have a menu of their own in their chat; it follows their language.
-        commands.enqueue_menu(context.db, context.user)
+    # Telegram picks the menu by the app's language; a chat menu of its own makes it follow the bot's.
+    commands.enqueue_menu(context.db, context.user)
     context.answer(context.gettext("Language changed."))
     text = context.gettext("I will speak {language} with you from now on.").format(
         language=native_language_name(locale)

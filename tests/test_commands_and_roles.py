@@ -94,3 +94,15 @@ async def test_a_configured_coordinator_gets_the_staff_menu_on_first_contact(har
             select(func.count()).select_from(OutboxMessage).where(OutboxMessage.method == "setMyCommands")
         )
     assert count == 1
+
+
+async def test_a_contact_who_changes_the_language_gets_the_menu_in_it(harness: Harness) -> None:
+    contact = TelegramUser(302, "Jane", "en")
+    await harness.text(contact, "/language")
+    await harness.press(contact, "lang:de")
+    async with harness.runtime.db.transaction() as session:
+        [menu] = list(
+            await session.scalars(select(OutboxMessage).where(OutboxMessage.method == "setMyCommands"))
+        )
+    assert menu.payload["scope"] == {"type": "chat", "chat_id": 302}
+    assert [c["command"] for c in menu.payload["commands"]][:3] == ["start", "anfrage", "meineanfragen"]
