@@ -173,6 +173,26 @@ def test_exclusions_name_each_failed_filter() -> None:
     assert ranking.best is None
 
 
+def test_an_advisor_is_not_offered_requests_beyond_the_area_they_named() -> None:
+    freiburg = RequestNeeds(FREIBURG, FREIBURG[:5], ("tr",), ("festival",))
+    ranking = rank(
+        freiburg,
+        [
+            advisor(1, home_ags=TUEBINGEN, regierungsbezirke=("084",)),  # serves RB Tübingen only
+            advisor(2, home_ags=MANNHEIM),  # named no area: distance decides
+            advisor(3, home_ags=MANNHEIM, kreise=(FREIBURG[:5],)),  # serves Freiburg
+        ],
+        NOW,
+    )
+    excluded = {c.advisor_id: c.excluded for c in ranking.candidates}
+    assert excluded[1] == ({"code": "outside_area"},)
+    assert excluded[2] == () and excluded[3] == ()
+    assert [c.advisor_id for c in ranking.eligible] == [3, 2]
+    # At home the named area does not restrict: a Tübingen request still goes to advisor 1.
+    home = rank(TUEBINGEN_NEEDS, [advisor(1, home_ags=TUEBINGEN, regierungsbezirke=("081",))], NOW)
+    assert home.best is not None and home.best.advisor_id == 1
+
+
 def test_reasons_are_machine_readable() -> None:
     needs = RequestNeeds(TUEBINGEN, TUEBINGEN_KREIS, ("tr", "ar"), ("festival", "open", "fairtrade"))
     candidate = score(needs, advisor(1, home_ags=MOESSINGEN, last_assigned_at=NOW - timedelta(days=45)), NOW)

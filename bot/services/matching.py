@@ -232,8 +232,15 @@ def score(needs: RequestNeeds, advisor: AdvisorFacts, now: datetime) -> Candidat
         score=round(sum(breakdown.values()), 3),
         breakdown=breakdown,
         reasons=tuple(reasons),
-        excluded=exclusions(advisor, now),
+        excluded=exclusions(advisor, now) + _outside_declared_area(advisor, region_reasons[0]["code"]),
     )
+
+
+def _outside_declared_area(advisor: AdvisorFacts, tier: str) -> tuple[Reason, ...]:
+    """An advisor who named the area they serve is not offered requests beyond it and beyond their
+    home's Regierungsbezirk (a coordinator may still assign them by hand)."""
+    declared = bool(advisor.kreise or advisor.regierungsbezirke)
+    return ({"code": "outside_area"},) if declared and tier == "outside_area" else ()
 
 
 def rank(needs: RequestNeeds, advisors: Iterable[AdvisorFacts], now: datetime) -> Ranking:
