@@ -76,7 +76,11 @@ async def _reply(context: BotContext, question_id: int) -> None:
         # The answer is now what the coordinator's next text is for: forget any earlier prompt
         # (a note, a profile field), which the fallback would otherwise serve first.
         await chat_inputs.clear(context.db, me.id)
-        context.answer(_("Please write your answer in our private chat."))
+        assert context._update is not None
+        # From the group the toast points to the private chat; there, the prompt below says it all.
+        context.answer(
+            None if _private(context._update) else _("Please write your answer in our private chat.")
+        )
         context.send(me.telegram_id, staff.reply_prompt(me.locale, question))
         previous = await questions.user(context.db, result.previous_id)
         if previous is not None:

@@ -84,6 +84,7 @@ async def test_with_a_coordinator_group_the_question_goes_only_there(
         assert "nur der Koordination" in last_callback_answer(h)["text"]
         [prompt] = await h.press_in_group(COORDINATOR, f"faq:r:{question.id}", chat_id=GROUP)
         assert prompt.chat_id == COORDINATOR.id and "Person liest Englisch" in prompt.text
+        assert "privaten Chat" in last_callback_answer(h)["text"]  # pressed in the group
         sent = await h.text(COORDINATOR, "Yes, up to 50 euros.")
         assert "Clara hat Frage" in to(sent, GROUP)[0].text
         # Addressing the bot in the group explains how answering works.
@@ -105,6 +106,7 @@ async def test_reply_relays_the_answer_escaped_in_the_askers_language_and_record
     question, _sent = await _handed_over(h, CONTACT_EN, "Can we get <b>money</b> for travel?")
     [prompt] = await h.press(COORDINATOR, f"faq:r:{question.id}")
     assert "Ihre Antwort auf Frage" in prompt.text and "Person liest Englisch" in prompt.text
+    assert not last_callback_answer(h).get("text")  # already in the private chat: no pointer there
     sent = await h.text(COORDINATOR, "Ja – bis 50 € <i>pro Person</i> & Termin.")
     [relayed] = to(sent, CONTACT_EN)
     assert relayed.text.startswith("💬 <b>Answer from the MiGlobe coordination team</b>")
