@@ -34,6 +34,11 @@ _ALIASES = {
     "kurmanji": "ku",
     "kurmandschi": "ku",
     "tigrinja": "ti",
+    "tigrinisch": "ti",
+    "tigrigna": "ti",
+    "amharisch": "am",
+    "paschtu": "ps",
+    "pashto": "ps",
     "ukrainisch": "uk",
 }
 _FUZZY_MIN = 75.0
