@@ -57,6 +57,15 @@ def status_text(r: Reader, advisor: Advisor) -> str:
     return r._("✅ available for offers")
 
 
+def deactivated_text(context: BotContext) -> str:
+    """Why a deactivated advisor gets no offers (and cannot pause), and how to reach the team."""
+    return context.gettext(
+        "⛔ Your advisor profile has been deactivated by the coordination team, so you receive no "
+        "offers and there is nothing to pause. If you have questions or would like to be active "
+        "again, please contact the coordination team: {email}"
+    ).format(email=html.escape(context.settings.contact_email))
+
+
 async def profile_message(
     context: BotContext, advisor: Advisor, notice: str | None = None
 ) -> tuple[str, InlineKeyboardMarkup]:
@@ -82,9 +91,15 @@ async def profile_message(
     text = "\n".join(lines)
     if notice:
         text = f"{notice}\n\n{text}"
-    text += "\n\n" + _("Pause offers with /{pause}; your offers and requests: /{mine}").format(
-        pause=command("pause").name(context.locale), mine=command("assignments").name(context.locale)
-    )
+    mine = command("assignments").name(context.locale)
+    if advisor.active:
+        text += "\n\n" + _("Pause offers with /{pause}; your offers and requests: /{mine}").format(
+            pause=command("pause").name(context.locale), mine=mine
+        )
+    else:
+        # No word of pausing or offers: they get none until the coordination team reactivates them.
+        text += "\n\n" + deactivated_text(context)
+        text += "\n" + _("Requests you still look after: /{mine}").format(mine=mine)
 
     def button(label: str, action: str) -> InlineKeyboardButton:
         return InlineKeyboardButton(label, callback_data=data(PROFILE, action))

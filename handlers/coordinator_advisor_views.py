@@ -22,6 +22,7 @@ from bot.services.coordination_advisors import AdvisorDetail, AdvisorPage, Advis
 from bot.services.coordination_requests import FINAL_STATUSES
 from bot.services.offers import OfferOutcome, OfferResult
 from handlers import request_view
+from handlers.advisor_pause import example_date
 from handlers.advisor_profile import area_words, home_text
 from handlers.callback_data import ADVISORS, REQUESTS, Pressed, data
 from handlers.coordinator_request_views import status_label
@@ -313,11 +314,11 @@ def pause_screen(r: Reader, advisor: Advisor, place: Place, today: date) -> tupl
 
 
 def date_question(
-    r: Reader, advisor: Advisor, place: Place, problem: str | None = None
+    r: Reader, advisor: Advisor, place: Place, today: date, problem: str | None = None
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """Ask for the last day of the pause as typed text."""
-    question = r._("Please type the last day of the pause for {name}, e.g. 31.12.2026.").format(
-        name=html.escape(advisor.display_name)
+    """Ask for the last day of the pause as typed text (the example written the reader's way)."""
+    question = r._("Please type the last day of the pause for {name}, e.g. {example}.").format(
+        name=html.escape(advisor.display_name), example=example_date(r, today)
     )
     text = f"{problem}\n\n{question}" if problem else question
     return text, InlineKeyboardMarkup([[_button(r._("↩️ Back"), "v", advisor.id, *place.args)]])

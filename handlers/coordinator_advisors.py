@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import select
 from telegram import Update
@@ -28,7 +28,7 @@ from bot.services.offers import OfferTiming
 from handlers import cascade
 from handlers import coordinator_advisor_views as views
 from handlers.advisor_invite import invitation_text
-from handlers.advisor_pause import MAX_PAUSE_DAYS, parse_date
+from handlers.advisor_pause import from_code, in_range, typed_day
 from handlers.callback_data import ADVISORS, Pressed, parse, pattern
 from handlers.coordinator_advisor_views import Place
 from handlers.intake.common import is_private
@@ -64,11 +64,6 @@ class Done:
 
 def _today(context: BotContext) -> date:
     return utcnow().astimezone(context.settings.tz).date()
-
-
-def _in_range(context: BotContext, until: date | None) -> bool:
-    today = _today(context)
-    return until is not None and today <= until <= today + timedelta(days=MAX_PAUSE_DAYS)
 
 
 async def _locked(context: BotContext, advisor_id: int) -> Advisor | None:
@@ -232,8 +227,8 @@ async def _pause_choices(update: Update, context: BotContext, pressed: Pressed) 
 
 async def _pause_until(update: Update, context: BotContext, pressed: Pressed) -> bool:
     advisor_id, code, place = pressed.id(0), pressed.arg(1), Place.parse(pressed, 2)
-    until = parse_date(f"{code[:4]}-{code[4:6]}-{code[6:]}") if len(code) == 8 else None
-    if advisor_id is None or place is None or until is None or not _in_range(context, until):
+    until = from_code(code)
+    if advisor_id is None or place is None or until is None or not in_range(until, _today(context)):
         return False
     await _show_detail(context, advisor_id, place, await _pause(context, advisor_id, until))
     return True
@@ -255,7 +250,7 @@ async def _ask_date(update: Update, context: BotContext, pressed: Pressed) -> bo
             context.db, context.user.id, PAUSE_INPUT, utcnow(), advisor_id, place.to_json()
         )
         context.answer()
-        context.edit(*views.date_question(me(context), advisor, place))
+        context.edit(*views.date_question(me(context), advisor, place, _today(context)))
     return True
 
 
@@ -335,11 +330,10 @@ async def on_text(context: BotContext, row: ChatInput, text: str) -> None:
         await chat_inputs.take(context.db, row)
         context.reply(_(NOT_FOUND))
         return
-    until = parse_date(text)
-    if until is None or not _in_range(context, until):
+    until, problem = typed_day(me(context), text, _today(context))
+    if until is None:
         await chat_inputs.expect(context.db, context.user.id, row.kind, utcnow(), row.target_id, row.data)
-        problem = "⚠️ " + _("Please give a date from today up to one year ahead, e.g. 31.12.2026.")
-        context.reply(*views.date_question(me(context), advisor, place, problem))
+        context.reply(*views.date_question(me(context), advisor, place, _today(context), problem))
         return
     if not await chat_inputs.take(context.db, row):
         return  # answered meanwhile (a repeated update)

@@ -6,12 +6,15 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.commands import COMMANDS
 from bot.context import BotContext
+from handlers.callback_data import MINE, PROFILE, data
 from models import Role
 
 HELP, PRIVACY, LANGUAGE = "menu:help", "menu:privacy", "menu:language"
 REQUEST, STATUS = "menu:request", "menu:status"
 # The coordinator screens' own first buttons: open requests, all advisors, the last 12 months.
 COORDINATOR_REQUESTS, COORDINATOR_ADVISORS, COORDINATOR_STATISTICS = "rq:l:0:o", "ad:l:0:all", "stats:365"
+# The advisor screens' own buttons: the profile ("back to the profile") and the offers and requests list.
+ADVISOR_PROFILE, ADVISOR_ASSIGNMENTS = data(PROFILE, "v"), data(MINE, "l")
 
 
 def main_menu(context: BotContext) -> InlineKeyboardMarkup:
@@ -26,6 +29,14 @@ def main_menu(context: BotContext) -> InlineKeyboardMarkup:
         ],
         [InlineKeyboardButton(_("🌐 Language"), callback_data=LANGUAGE)],
     ]
+    if context.user.has_role(Role.ADVISOR):
+        # Above the municipality buttons, which stay: an advisor may also be a municipality's contact.
+        rows[:0] = [
+            [
+                InlineKeyboardButton(_("👤 My profile"), callback_data=ADVISOR_PROFILE),
+                InlineKeyboardButton(_("📨 My assignments"), callback_data=ADVISOR_ASSIGNMENTS),
+            ]
+        ]
     if context.user.has_role(Role.COORDINATOR):
         # The screens coordinators open most; the rest is in their command menu.
         rows[:0] = [

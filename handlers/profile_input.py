@@ -9,6 +9,7 @@ from bot.context import BotContext
 from bot.regions import Gemeinde, search
 from bot.services import advisors, chat_inputs, languages
 from bot.services.advisors import ProfileError, ProfileFields
+from bot.services.matching import ASSUMED_LANGUAGES
 from handlers.advisor_profile import profile_message
 from handlers.callback_data import PROFILE, data
 from handlers.profile_screens import HOME_INPUT, LANGUAGE_INPUT, NAME_INPUT, languages_screen
@@ -54,6 +55,11 @@ async def on_text(context: BotContext, row: ChatInput, text: str) -> None:
         context.reply(*await profile_message(context, advisor, notice=_("✓ Name saved.")))
     elif row.kind == LANGUAGE_INPUT:
         found = languages.search(text, context.locale)
+        if found and all(c in ASSUMED_LANGUAGES for c in found):
+            # Only German matched: say it need not be added rather than "no such language".
+            await _again(context, row, _("German is assumed for everyone; you need not add it."))
+            return
+        found = [c for c in found if c not in ASSUMED_LANGUAGES]
         if not found:
             await _again(context, row, _("I found no language of that name. Please try another spelling."))
             return

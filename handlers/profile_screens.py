@@ -13,6 +13,7 @@ from bot.regions import get_registry
 from bot.services import advisors, chat_inputs, languages
 from bot.services.advisors import ADVISOR_TOPICS, CAPACITY_MAX, CAPACITY_MIN, ProfileError, ProfileFields
 from bot.services.geography import regierungsbezirk_names
+from bot.services.matching import ASSUMED_LANGUAGES
 from handlers.callback_data import PROFILE, Pressed, data
 from handlers.intake import labels
 from models import Advisor, utcnow
@@ -45,7 +46,10 @@ def languages_screen(
     """The advisor's languages (✓) and common ones to add; search results first when given."""
     _ = context.gettext
     chosen = list(advisor.languages or [])
-    shown = list(dict.fromkeys([*(found or []), *chosen, *languages.DEFAULT_ORDER]))[:24]
+    # German is not offered (the text says it is assumed); one already chosen stays, to be removed.
+    found = [c for c in found or [] if c not in ASSUMED_LANGUAGES]
+    common = [c for c in languages.DEFAULT_ORDER if c not in ASSUMED_LANGUAGES]
+    shown = list(dict.fromkeys([*found, *chosen, *common]))[:24]
     buttons = [_toggle(language_name(c, context.locale), c in chosen, "l", c) for c in shown]
     rows = _pairs(buttons)
     rows.append([InlineKeyboardButton(_("🔎 Another language"), callback_data=data(PROFILE, "ls"))])
@@ -144,6 +148,10 @@ async def on_button(context: BotContext, advisor: Advisor, pressed: Pressed) -> 
         pressed.action,
         {"l": "languages", "r": "regierungsbezirke", "kt": "kreise", "t": "topics"},
     )
+    if action == "l" and pressed.arg(0) == "+" and pressed.arg(1) in ASSUMED_LANGUAGES:
+        # Only an old or forged button can add German, which every advisor is assumed to speak.
+        context.answer(_("This button is no longer valid."), alert=True)
+        return None
     if action in toggles and pressed.args:
         values = _toggled(list(getattr(advisor, toggles[action]) or []), pressed)
         if values is None or not await _save(context, advisor, ProfileFields(**{toggles[action]: values})):

@@ -83,8 +83,13 @@ async def test_pause_until_a_date_and_end_it(harness: Harness) -> None:
     [paused] = await h.text(SARA, f"/pause 2.1.{next_year}")
     assert f"Paused until January 2, {next_year}" in paused.text and "paused until" in paused.text
     assert (await _profile(h, SARA)).paused_until is not None
+    # Not a date: the formats that work (Sara reads English, so month first leads); a real date in
+    # the past: the range.
     [wrong] = await h.text(SARA, "/pause yesterday")
-    assert "from today up to one year" in wrong.text
+    assert "cannot read that as a date" in wrong.text and "12/31/" in wrong.text
+    assert "from today up to one year" not in wrong.text
+    [past] = await h.text(SARA, "/pause 1/2/2020")
+    assert "from today up to one year ahead" in past.text and "cannot read" not in past.text
     [ended] = await h.press(SARA, "pa:end")
     assert "pause has ended" in ended.text and (await _profile(h, SARA)).paused_until is None
     assert await h.press(SARA, "pa:u:20000101") == []

@@ -207,9 +207,15 @@ async def test_pause_with_a_typed_date_and_a_bad_one_answered_politely(harness: 
     # In the coordinators' group typed answers are not read: choose a length there.
     assert await h.press_in_group(COORDINATOR, f"ad:t:{advisor_id}:1:all") == []
     assert _toast(h) == "Please type dates in our private chat, or choose a length."
-    for bad in ("31.02.2027", "next week", "01.01.2020"):
+    # Text that is no date is told the formats; only a real date out of range is told the range.
+    for bad, problem in (
+        ("31.02.2027", "cannot read that as a date"),
+        ("next week", "cannot read that as a date"),
+        ("01.01.2020", "Please give a date from today up to one year ahead"),
+        ("1/1/2020", "Please give a date from today up to one year ahead"),
+    ):
         [again] = await h.text(COORDINATOR, bad)
-        assert "Please give a date from today up to one year ahead" in again.text
+        assert problem in again.text, bad
         assert "type the last day of the pause" in again.text
     assert (await _advisor(h, advisor_id)).paused_until is None
     sent = await h.text(COORDINATOR, _today_plus(h, 10))

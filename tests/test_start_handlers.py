@@ -49,9 +49,9 @@ async def test_start_greets_by_role_with_privacy_notice_and_menu(
     for other_role in (Role.ADVISOR, Role.COORDINATOR):
         line = ROLE_LINE[(language, other_role)]
         assert (line in reply.text) == (other_role is role)
-    staff = ["rq:l:0:o", "ad:l:0:all", "stats:365"] if role is Role.COORDINATOR else []
+    staff = {Role.COORDINATOR: ["rq:l:0:o", "ad:l:0:all", "stats:365"], Role.ADVISOR: ["pf:v", "as:l"]}
     assert [data for _label, data in reply.buttons] == [
-        *staff,
+        *staff.get(role, []),
         "menu:request",
         "menu:status",
         "menu:help",
@@ -222,3 +222,31 @@ async def test_a_failing_handler_rolls_back_and_apologises(harness: Harness) -> 
     async with harness.runtime.db.transaction() as session:
         row = await session.scalar(select(InboxUpdate).order_by(InboxUpdate.id.desc()))
         assert row is not None and row.status == "failed" and "boom" in (row.error or "")
+
+
+@pytest.mark.parametrize("how", ["/start", "/hilfe", "voice"])
+async def test_advisors_find_their_profile_and_assignments_first_in_the_menu(
+    harness: Harness, how: str
+) -> None:
+    user = _person(Role.ADVISOR, "de")
+    await _make_advisor(harness, user)
+    [reply] = await (harness.voice(user) if how == "voice" else harness.text(user, how))
+    assert reply.buttons[:3] == [
+        ("👤 Mein Profil", "pf:v"),
+        ("📨 Meine Aufträge", "as:l"),
+        ("📝 Auftaktgespräch anfragen", "menu:request"),  # an advisor may also be a contact
+    ]
+
+
+async def test_a_coordinator_who_advises_too_gets_both_rows(harness: Harness) -> None:
+    user = _person(Role.COORDINATOR, "en")
+    await _make_advisor(harness, user)
+    [reply] = await harness.text(user, "/help")
+    assert [data for _label, data in reply.buttons][:6] == [
+        "rq:l:0:o",
+        "ad:l:0:all",
+        "stats:365",
+        "pf:v",
+        "as:l",
+        "menu:request",
+    ]
