@@ -2,7 +2,9 @@
 
 Everything is worded for a :class:`~handlers.notify.Reader`, so the sweep (which writes to the
 coordinator who created a broadcast) and the wizard (which answers whoever pressed) share them.
-Numbers are grouped the reader's way ("1.000" in German, "1,000" in English).
+Numbers are grouped the reader's way ("1.000" in German, "1,000" in English), and a noun that
+goes with a count takes its plural form from the catalog (``reader.ngettext``): "1 advisor",
+"2 advisors".
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ from bot.services.geography import regierungsbezirk_names
 from handlers.callback_data import BROADCAST, data
 from handlers.notify import Reader
 from handlers.request_view import STAFF_STATUS_WORDS
-from models import Broadcast, BroadcastAudience, BroadcastStatus, RequestStatus
+from models import Broadcast, BroadcastAudience, BroadcastStatus, MediaKind, RequestStatus
 
 BAR_WIDTH = 10
+# Visible characters of a broadcast's text shown in the list of recent broadcasts.
+SNIPPET_LENGTH = 60
 
 
 def number(reader: Reader, value: int) -> str:
@@ -89,10 +93,10 @@ def cancel_button(reader: Reader, broadcast_id: int) -> InlineKeyboardMarkup:
 
 
 def retry_button(reader: Reader, broadcast_id: int, failed: int) -> InlineKeyboardMarkup | None:
-    """ "🔁 Retry the N failed" under the report, when some failed."""
+    """ "🔁 Retry N failed deliveries" under the report, when some failed."""
     if failed <= 0:
         return None
-    label = reader._("🔁 Retry the {count} failed")
+    label = reader.ngettext("🔁 Retry {count} failed delivery", "🔁 Retry {count} failed deliveries", failed)
     return InlineKeyboardMarkup(
         [
             [
@@ -241,12 +245,12 @@ def audience_block(reader: Reader, audience: str | None, flt: AudienceFilter, co
 
 def recipients_line(reader: Reader, count: AudiencePreview) -> str:
     """ "👥 Recipients right now: 123 (12 advisors, 111 contacts)"."""
-    return reader._(
-        "👥 Recipients right now: <b>{total}</b> ({advisors} advisors, {contacts} contacts)"
-    ).format(
+    advisors = reader.ngettext("{count} advisor", "{count} advisors", count.advisors)
+    contacts = reader.ngettext("{count} contact", "{count} contacts", count.contacts)
+    return reader._("👥 Recipients right now: <b>{total}</b> ({advisors}, {contacts})").format(
         total=number(reader, count.total),
-        advisors=number(reader, count.advisors),
-        contacts=number(reader, count.contacts),
+        advisors=advisors.format(count=number(reader, count.advisors)),
+        contacts=contacts.format(count=number(reader, count.contacts)),
     )
 
 
@@ -497,9 +501,12 @@ def cancel_question(reader: Reader, p: BroadcastProgress) -> tuple[str, InlineKe
             when=escape(when)
         )
     else:
-        question = reader._(
-            "Cancel this broadcast? {left} of {total} have not got it yet and would not get it."
-        ).format(left=number(reader, p.pending + p.queued), total=number(reader, p.total))
+        left = p.pending + p.queued
+        question = reader.ngettext(
+            "Cancel this broadcast? {left} of {total} has not got it yet and would not get it.",
+            "Cancel this broadcast? {left} of {total} have not got it yet and would not get it.",
+            left,
+        ).format(left=number(reader, left), total=number(reader, p.total))
     return f"{head}\n{question}", InlineKeyboardMarkup(
         [
             [
@@ -510,44 +517,80 @@ def cancel_question(reader: Reader, p: BroadcastProgress) -> tuple[str, InlineKe
     )
 
 
-def status_word(reader: Reader, broadcast: Broadcast) -> str:
-    """Where a broadcast stands, in a few words."""
-    if broadcast.status == BroadcastStatus.SCHEDULED:
-        return reader._("scheduled for {when}").format(
-            when=escape(reader.when(broadcast.send_at)) if broadcast.send_at else "–"
-        )
-    if broadcast.status == BroadcastStatus.SENDING:
-        return reader._("sending: {handled} of {total}").format(
-            handled=number(
-                reader, broadcast.delivered_count + broadcast.blocked_count + broadcast.failed_count
-            ),
-            total=number(reader, broadcast.recipients_total),
-        )
-    if broadcast.status == BroadcastStatus.DONE:
-        return reader._("sent: delivered {delivered} · blocked {blocked} · failed {failed}").format(
-            delivered=number(reader, broadcast.delivered_count),
-            blocked=number(reader, broadcast.blocked_count),
-            failed=number(reader, broadcast.failed_count),
-        )
-    if broadcast.status == BroadcastStatus.CANCELLED:
-        return reader._("cancelled")
-    return reader._("draft")
+STATUS_WORDS: dict[str, str] = {
+    BroadcastStatus.DRAFT: N_("draft"),
+    BroadcastStatus.SCHEDULED: N_("scheduled"),
+    BroadcastStatus.SENDING: N_("sending"),
+    BroadcastStatus.DONE: N_("sent"),
+    BroadcastStatus.CANCELLED: N_("cancelled"),
+}
+
+
+MEDIA_ICONS: dict[str, str] = {MediaKind.PHOTO: "🖼", MediaKind.DOCUMENT: "📎"}
+
+
+def snippet(broadcast: Broadcast, length: int = SNIPPET_LENGTH) -> str:
+    """The start of what recipients see, on one line, as HTML ("🖼 Our poster for…").
+
+    The visible text is cut and then escaped, so a cut never falls inside a tag or an entity.
+    """
+    shown = " ".join(visible_text(broadcast.text or "").split())
+    if len(shown) > length:
+        shown = shown[: length - 1].rstrip() + "…"
+    icon = MEDIA_ICONS.get(broadcast.media_kind or "")
+    return " ".join(part for part in (icon, escape(shown)) if part)
+
+
+def recent_counts(reader: Reader, b: Broadcast) -> str | None:
+    """ "8 recipients: delivered 3 · blocked 0 · failed 0 · not sent 5" (None before it started)."""
+    if b.started_at is None:
+        return None
+    n = lambda value: number(reader, value)  # noqa: E731
+    line = reader.ngettext("{count} recipient", "{count} recipients", b.recipients_total).format(
+        count=n(b.recipients_total)
+    )
+    line += ": " + reader._("delivered {delivered} · blocked {blocked} · failed {failed}").format(
+        delivered=n(b.delivered_count), blocked=n(b.blocked_count), failed=n(b.failed_count)
+    )
+    rest = b.recipients_total - b.delivered_count - b.blocked_count - b.failed_count
+    if rest > 0 and b.status == BroadcastStatus.SENDING:
+        line += " · " + reader._("still to go {count}").format(count=n(rest))
+    elif rest > 0 and b.status == BroadcastStatus.CANCELLED:
+        line += " · " + reader._("not sent {count}").format(count=n(rest))
+    return line
+
+
+def recent_entry(reader: Reader, b: Broadcast) -> str:
+    """One broadcast in the list: number, when it goes or went out, status, counts and its start."""
+    moment = b.started_at or b.send_at
+    status = reader._(STATUS_WORDS.get(b.status, N_("draft")))
+    if b.status == BroadcastStatus.CANCELLED and b.started_at is None:
+        status = reader._("cancelled before it started")
+    head = f"<b>#{b.id}</b> · " + (f"{escape(reader.when(moment))} · " if moment else "") + status
+    counts = recent_counts(reader, b)
+    return "\n".join([head, *([counts] if counts else []), f"<i>{snippet(b)}</i>"])
 
 
 def recent_list(reader: Reader, found: list[Broadcast]) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The latest broadcasts, with cancel buttons for those still running and retry where some failed."""
+    """The latest broadcasts, with a button to the progress of each one still scheduled or sending
+    (where it can be cancelled) and retry where some failed."""
     if not found:
         return reader._("📋 No broadcasts have been sent yet."), None
     lines = [reader._("📋 <b>Recent broadcasts</b>")]
     rows = []
     for b in found:
-        snippet = escape(visible_text(b.text or "")[:40].replace("\n", " ")) or "🖼"
-        lines.append(f"#{b.id} · {status_word(reader, b)}\n   <i>{snippet}</i>")
+        lines += ["", recent_entry(reader, b)]
         if b.status in (BroadcastStatus.SCHEDULED, BroadcastStatus.SENDING):
-            rows.append([button(reader._("✋ Cancel #{id}").format(id=b.id), data(BROADCAST, "x", b.id))])
+            label = reader._("📊 #{id}: progress and cancelling").format(id=b.id)
+            rows.append([button(label, data(BROADCAST, "v", b.id))])
         elif b.status == BroadcastStatus.DONE and b.failed_count:
             rows.append([button(reader._("🔁 Retry #{id}").format(id=b.id), data(BROADCAST, "r", b.id))])
     return "\n".join(lines), InlineKeyboardMarkup(rows) if rows else None
+
+
+def moved_text(reader: Reader, p: BroadcastProgress) -> str:
+    """An old progress message once a newer one below is kept up to date instead (no button)."""
+    return progress_text(reader, p) + "\n" + reader._("⬇️ From now on the progress is shown further down.")
 
 
 def unfinished_text(reader: Reader) -> str:

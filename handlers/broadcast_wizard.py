@@ -469,7 +469,11 @@ async def _release(context: BotContext, broadcast: Broadcast, send_at: datetime 
     count = await broadcasts.preview(context.db, broadcast.id) or AudiencePreview(0, 0, 0)
     if starting:
         context.answer(context.gettext("Sending starts."))
-        confirmation = context.gettext("✅ Released: it goes out now to about {count} people.")
+        confirmation = context.ngettext(
+            "✅ Released: it goes out now to about {count} person.",
+            "✅ Released: it goes out now to about {count} people.",
+            count.total,
+        )
     else:
         context.answer(context.gettext("Scheduled."))
         confirmation = context.gettext("✅ Scheduled: it goes out then to whoever matches at that moment.")
@@ -616,6 +620,37 @@ async def _on_cancel(context: BotContext, pressed: Pressed) -> None:
             out.send(creator, bt.report_text(creator, state))
 
 
+async def _on_progress(context: BotContext, pressed: Pressed) -> None:
+    """A broadcast's progress, opened from the recent list, with its cancel button while it runs.
+
+    Its creator gets the progress message moved down to here: this one is kept up to date from now
+    on, and the old one loses its button (two live copies could not both be kept up to date).
+    Anyone else, or the creator while the old one has no message id to edit yet, gets a snapshot.
+    """
+    broadcast = await _broadcast_by_id(context, pressed)
+    if broadcast is None:
+        return
+    if broadcast.status == BroadcastStatus.DRAFT:
+        _say(context, N_("This broadcast is still a draft; discard it from its preview."))
+        return
+    state = await broadcast_progress.progress(context.db, broadcast.id)
+    assert state is not None
+    r = me(context)
+    markup = bt.progress_markup(r, state)
+    old = await broadcast_progress.progress_message(context.db, broadcast.id)
+    move = (
+        broadcast.created_by_user_id == context.user.id
+        and markup is not None
+        and (old is not None or broadcast.progress_outbox_id is None)
+    )
+    context.answer()
+    if move and old is not None:
+        outbox.enqueue_edit(context.db, *old, bt.moved_text(r, state), None, inbox_id=context.scope.inbox_id)
+    row = context.send(context.user.telegram_id, bt.progress_text(r, state), markup)
+    if move:
+        await broadcast_progress.set_progress_message(context.db, broadcast.id, row)
+
+
 async def _on_cancel_no(context: BotContext) -> None:
     context.answer()
     context.edit(context.gettext("↩️ Nothing was changed; it goes on."))
@@ -635,9 +670,11 @@ async def _on_retry(context: BotContext, pressed: Pressed) -> None:
     r = me(context)
     context.answer(context.gettext("Sending again."))
     context.edit(
-        context.gettext("🔁 Broadcast #{id} is being sent again to the {count} it failed for.").format(
-            id=broadcast.id, count=bt.number(r, result.count)
-        )
+        context.ngettext(
+            "🔁 Broadcast #{id} is being sent again to the {count} person it failed for.",
+            "🔁 Broadcast #{id} is being sent again to the {count} people it failed for.",
+            result.count,
+        ).format(id=broadcast.id, count=bt.number(r, result.count))
     )
     state = await broadcast_progress.progress(context.db, broadcast.id)
     assert state is not None
@@ -666,6 +703,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         "z": _on_drop_wizard,
         "x": _on_cancel_ask,
         "xy": _on_cancel,
+        "v": _on_progress,
         "r": _on_retry,
         **dict.fromkeys(DRAFT_ACTIONS, _on_draft_action),
     }

@@ -258,7 +258,7 @@ async def test_whole_wizard_in_german_with_a_typed_kreis_and_moment(harness: Har
     added = last(await h.text(COORD_DE, "Böblingen"))
     assert "✓ Hinzugefügt: Landkreis Böblingen" in added.text
     # In Kreis Böblingen: the Arabic-speaking advisor living there and the contact asking there.
-    assert "Empfänger*innen jetzt: <b>2</b> (1 Berater*innen, 1 Ansprechpersonen)" in added.text
+    assert "Empfänger*innen jetzt: <b>2</b> (1 Berater*in, 1 Ansprechperson)" in added.text
     assert any("Landkreis Böblingen" in t for t, _d in added.buttons)
     menu = last(await h.press(COORD_DE, labelled(added, "Zurück")))
     prompt = last(await h.press(COORD_DE, labelled(menu, "Weiter")))
@@ -310,7 +310,7 @@ async def test_count_shown_is_what_is_enqueued(harness: Harness) -> None:
     narrow = last(await h.press(COORD_EN, labelled(start, "Both")))
     langs = last(await h.press(COORD_EN, labelled(narrow, "Language")))
     arabic = last(await h.press(COORD_EN, labelled(langs, "Arabic")))
-    assert "Recipients right now: <b>3</b> (2 advisors, 1 contacts)" in arabic.text
+    assert "Recipients right now: <b>3</b> (2 advisors, 1 contact)" in arabic.text
     # Double tap of the same toggle: still on, not flipped off.
     again = last(await h.press(COORD_EN, labelled(langs, "Arabic")))
     assert "Recipients right now: <b>3</b>" in again.text
@@ -503,10 +503,13 @@ async def test_sweep_edits_progress_and_reports_with_retry_of_the_failed_only(ha
     assert "Delivered: 3" in report.payload["text"] and "Blocked the bot: 1" in report.payload["text"]
     assert "Failed: 1" in report.payload["text"]
     [[retry]] = report.payload["reply_markup"]["inline_keyboard"]
-    assert retry == {"text": "🔁 Retry the 1 failed", "callback_data": data(BROADCAST, "r", broadcast.id)}
+    assert retry == {
+        "text": "🔁 Retry 1 failed delivery",
+        "callback_data": data(BROADCAST, "r", broadcast.id),
+    }
     # Retry: only the failed one goes again; a double tap changes nothing more.
     sent = await h.press(COORD_EN, retry["callback_data"])
-    assert "being sent again to the 1" in messages(sent)[0].text
+    assert "being sent again to the 1 person it failed for" in messages(sent)[0].text
     assert "Sending:" in last(sent).text
     assert await h.press(COORD_EN, retry["callback_data"]) == []
     assert "nothing to retry" in h.answered_callbacks()[-1]["text"]
@@ -540,7 +543,7 @@ async def test_final_report_is_in_the_creators_language(harness: Harness) -> Non
     assert "Fehlgeschlagen: 3" in report.payload["text"]
     assert (
         report.payload["reply_markup"]["inline_keyboard"][0][0]["text"]
-        == "🔁 Fehlgeschlagene erneut senden (3)"
+        == "🔁 3 fehlgeschlagene Zustellungen wiederholen"
     )
 
 
@@ -592,8 +595,14 @@ async def test_cancel_a_running_broadcast_from_the_recent_list(harness: Harness)
     [menu] = messages(await h.text(COORD_EN, "/broadcast"))
     recent = last(await h.press(COORD_EN, labelled(menu, "Recent")))
     broadcast = await the_broadcast(h)
-    assert f"#{broadcast.id} · sending" in recent.text
-    question = last(await h.press(COORD_EN, button(recent, "bc:x:")))
+    assert f"<b>#{broadcast.id}</b> · " in recent.text and " · sending\n" in recent.text
+    assert "8 recipients: delivered 3 · blocked 0 · failed 0 · still to go 5" in recent.text
+    shown = await h.press(COORD_EN, button(recent, "bc:v:"))
+    moved, progress = messages(shown)  # the old progress message loses its button to the new one
+    assert moved.method == "editMessageText" and "further down" in moved.text and not moved.buttons
+    assert "Sending: 3 of 8" in progress.text
+    assert (await progress_row(h)).payload["text"] == progress.text
+    question = last(await h.press(COORD_EN, button(progress, "bc:x:")))
     assert "5 of 8 have not got it yet" in question.text
     sent = await h.press(COORD_EN, labelled(question, "Yes, cancel"))
     report = sent[0]
@@ -717,6 +726,7 @@ ALL_ACTIONS = (
     "k",
     "o",
     "l",
+    "v",
 )
 
 
@@ -742,3 +752,220 @@ async def test_contacts_and_advisors_are_refused_everything(harness: Harness) ->
             assert await h.press(person, callback) == [], label
     assert (await the_broadcast(h)).status == BroadcastStatus.DRAFT
     assert await rows(h, ChatInput, ChatInput.user_id != broadcast.created_by_user_id) == []
+
+
+# -- a progress message Telegram numbered only after the end ----------------------------------
+
+
+async def progress_row(h: Harness) -> OutboxMessage:
+    """The outbox row of the broadcast's progress message."""
+    async with h.runtime.db.transaction() as session:
+        broadcast = (await session.scalars(select(Broadcast))).one()
+        row = await session.get(OutboxMessage, broadcast.progress_outbox_id)
+        assert row is not None
+        return row
+
+
+async def edits_of_progress(h: Harness) -> list[OutboxMessage]:
+    """The edits queued for the progress message."""
+    progress = await progress_row(h)
+    return [
+        r
+        for r in await outbox_since(h, progress.id)
+        if r.method == "editMessageText" and r.payload["message_id"] == progress.telegram_message_id
+    ]
+
+
+async def test_a_progress_message_numbered_after_the_end_is_brought_to_its_final_state(
+    harness: Harness,
+) -> None:
+    h = harness
+    await seed_people(h)
+    summary = await to_preview(h, COORD_EN, "Contacts")
+    progress = last(await h.press(COORD_EN, button(summary, "bc:s:")))
+    assert "Starting" in progress.text and progress.buttons
+    # Telegram answers the progress message with 502s: it has no id while the broadcast runs and ends.
+    await sweep(h)
+    await settle_bulk(h, {}, OutboxStatus.SENT)
+    summary_text, added = await sweep(h)
+    assert "1 finished" in summary_text and "1 reported" in summary_text
+    assert [r.method for r in added] == ["sendMessage"]  # the report; the edit had no message id
+    await deliver_interactive(h)  # the retried send goes through at last
+    summary_text, added = await sweep(h)
+    assert summary_text == "1 edited"
+    [edit] = added
+    assert edit.method == "editMessageText"
+    assert edit.payload["message_id"] == (await progress_row(h)).telegram_message_id
+    assert "finished" in edit.payload["text"] and "Delivered: 5" in edit.payload["text"]
+    assert "reply_markup" not in edit.payload  # no cancel button any more
+    # Once queued, it is not queued again, and a day later nobody looks any more.
+    assert await sweep(h) == ("", [])
+    await deliver_interactive(h)
+    assert await sweep(h) == ("", [])
+    assert await sweep(h, utcnow() + timedelta(days=2)) == ("", [])
+
+
+async def test_a_scheduled_broadcast_cancelled_before_its_progress_message_was_numbered(
+    harness: Harness,
+) -> None:
+    h = harness
+    await seed_people(h)
+    summary = await to_preview(h, COORD_EN, "Contacts")
+    when = last(await h.press(COORD_EN, labelled(summary, "Schedule")))
+    await h.press(COORD_EN, labelled(when, "In 1 hour"))
+    broadcast = await the_broadcast(h)
+    question = last(await h.press(COORD_EN, data(BROADCAST, "x", broadcast.id)))
+    await h.press(COORD_EN, labelled(question, "Yes, cancel"))
+    assert (await progress_row(h)).telegram_message_id is None
+    await deliver_interactive(h)
+    assert await edits_of_progress(h) == []
+    summary_text, [edit] = await sweep(h)
+    assert summary_text == "1 edited"
+    assert "cancelled before it started" in edit.payload["text"] and "reply_markup" not in edit.payload
+    assert [e.id for e in await edits_of_progress(h)] == [edit.id]
+    assert await sweep(h) == ("", [])
+
+
+# -- plurals and numbers in the reader's language ---------------------------------------------
+
+
+def _reader(locale: str) -> Any:
+    from zoneinfo import ZoneInfo
+
+    from handlers.notify import Reader
+
+    return Reader(1, 900, locale, ZoneInfo("Europe/Berlin"))
+
+
+def _progress(**counts: Any) -> Any:
+    from bot.services.broadcast_progress import BroadcastProgress
+
+    values: dict[str, Any] = {
+        "broadcast_id": 7,
+        "status": BroadcastStatus.SENDING,
+        "total": 0,
+        "pending": 0,
+        "queued": 0,
+        "delivered": 0,
+        "blocked": 0,
+        "failed": 0,
+        "cancelled": 0,
+        "send_at": None,
+        "started_at": utcnow(),
+        "finished_at": None,
+    }
+    return BroadcastProgress(**(values | counts))
+
+
+def test_counts_take_plural_forms_and_the_readers_digit_grouping() -> None:
+    from bot.services.broadcasts import AudiencePreview
+    from handlers import broadcast_texts as bt
+
+    en, de = _reader("en"), _reader("de")
+    assert bt.recipients_line(en, AudiencePreview(2, 1, 1)).endswith("<b>2</b> (1 advisor, 1 contact)")
+    assert bt.recipients_line(en, AudiencePreview(1002, 2, 1000)).endswith(
+        "<b>1,002</b> (2 advisors, 1,000 contacts)"
+    )
+    assert bt.recipients_line(de, AudiencePreview(2, 1, 1)).endswith(
+        "<b>2</b> (1 Berater*in, 1 Ansprechperson)"
+    )
+    assert bt.recipients_line(de, AudiencePreview(1002, 2, 1000)).endswith(
+        "<b>1.002</b> (2 Berater*innen, 1.000 Ansprechpersonen)"
+    )
+    [[one]] = bt.retry_button(de, 7, 1).inline_keyboard  # type: ignore[union-attr]
+    [[many]] = bt.retry_button(de, 7, 1234).inline_keyboard  # type: ignore[union-attr]
+    assert one.text == "🔁 1 fehlgeschlagene Zustellung wiederholen"
+    assert many.text == "🔁 1.234 fehlgeschlagene Zustellungen wiederholen"
+    [[one]] = bt.retry_button(en, 7, 1).inline_keyboard  # type: ignore[union-attr]
+    assert one.text == "🔁 Retry 1 failed delivery"
+    question, _markup = bt.cancel_question(en, _progress(total=1500, queued=1))
+    assert "1 of 1,500 has not got it yet" in question
+    question, _markup = bt.cancel_question(de, _progress(total=1500, pending=1000, queued=200))
+    assert "1.200 von 1.500 haben ihn noch nicht erhalten" in question
+    question, _markup = bt.cancel_question(de, _progress(total=1500, queued=1))
+    assert "1 von 1.500 hat ihn noch nicht erhalten und bekäme ihn" in question
+    report = bt.report_text(de, _progress(status=BroadcastStatus.DONE, total=2500, delivered=2499, failed=1))
+    assert "Zugestellt: 2.499" in report and "Fehlgeschlagen: 1" in report
+
+
+async def test_release_and_retry_speak_of_one_person_in_the_singular(harness: Harness) -> None:
+    h = harness
+    async with h.runtime.db.transaction() as session:
+        loner = await add_user(session, "con_only")
+        await set_news_consent(session, loner.id, True, utcnow())
+    summary = await to_preview(h, COORD_EN, "Contacts")
+    released = await h.press(COORD_EN, button(summary, "bc:s:"))
+    assert "✅ Released: it goes out now to about 1 person." in messages(released)[0].text
+    await deliver_interactive(h)
+    await sweep(h)
+    await settle_bulk(h, {}, OutboxStatus.FAILED)
+    _summary, added = await sweep(h)
+    report = next(r for r in added if r.method == "sendMessage")
+    [[retry]] = report.payload["reply_markup"]["inline_keyboard"]
+    sent = await h.press(COORD_EN, retry["callback_data"])
+    assert "is being sent again to the 1 person it failed for." in messages(sent)[0].text
+
+
+# -- the list of recent broadcasts ------------------------------------------------------------
+
+
+def test_recent_list_shows_date_status_counts_and_a_safely_cut_preview() -> None:
+    from handlers import broadcast_texts as bt
+    from models import MediaKind
+
+    ten_o_clock = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)  # 10:00 in Berlin
+    long_html = "<b>Tom &amp; Jerry</b> " + "<i>" + "ä" * 80 + "</i>"
+    found = [
+        Broadcast(id=14, status=BroadcastStatus.SCHEDULED, text="Short &lt;news&gt;", send_at=ten_o_clock),
+        Broadcast(
+            id=13,
+            status=BroadcastStatus.SENDING,
+            text=long_html,
+            send_at=ten_o_clock,
+            started_at=ten_o_clock,
+            recipients_total=1500,
+            delivered_count=1200,
+            blocked_count=0,
+            failed_count=1,
+        ),
+        Broadcast(
+            id=12,
+            status=BroadcastStatus.DONE,
+            text="",
+            media_kind=MediaKind.PHOTO,
+            send_at=ten_o_clock,
+            started_at=ten_o_clock,
+            recipients_total=1,
+            delivered_count=0,
+            blocked_count=0,
+            failed_count=1,
+        ),
+        Broadcast(id=11, status=BroadcastStatus.CANCELLED, text="Gone", send_at=ten_o_clock),
+    ]
+    text, markup = bt.recent_list(_reader("de"), found)
+    blocks = text.split("\n\n")
+    assert blocks[0] == "📋 <b>Letzte Rundrufe</b>"
+    assert blocks[1] == "<b>#14</b> · Di., 10. März 2026, 10:00 · geplant\n<i>Short &lt;news&gt;</i>"
+    head, counts, preview = blocks[2].split("\n")
+    assert head == "<b>#13</b> · Di., 10. März 2026, 10:00 · wird gesendet"
+    assert counts == (
+        "1.500 Empfänger*innen: zugestellt 1.200 · blockiert 0 · fehlgeschlagen 1 · noch ausstehend 299"
+    )
+    # Cut in the visible text (the entity and the tags are no characters of it), then escaped.
+    assert preview == "<i>Tom &amp; Jerry " + "ä" * 47 + "…</i>"  # 60 visible characters
+    assert blocks[3] == (
+        "<b>#12</b> · Di., 10. März 2026, 10:00 · verschickt\n"
+        "1 Empfänger*in: zugestellt 0 · blockiert 0 · fehlgeschlagen 1\n<i>🖼</i>"
+    )
+    assert blocks[4] == "<b>#11</b> · Di., 10. März 2026, 10:00 · vor dem Start abgebrochen\n<i>Gone</i>"
+    assert markup is not None
+    assert [[(b.text, b.callback_data) for b in row] for row in markup.inline_keyboard] == [
+        [("📊 #14: Fortschritt und Abbrechen", "bc:v:14")],
+        [("📊 #13: Fortschritt und Abbrechen", "bc:v:13")],
+        [("🔁 #12 erneut senden", "bc:r:12")],
+    ]
+    text, _markup = bt.recent_list(_reader("en"), found[1:2])
+    assert "<b>#13</b> · Tue, Mar 10, 2026, 10:00\u202fAM · sending" in text
+    assert "1,500 recipients: delivered 1,200 · blocked 0 · failed 1 · still to go 299" in text
+    assert bt.snippet(Broadcast(text="x" * 60)) == "x" * 60  # exactly the length: not cut
+    assert bt.snippet(Broadcast(text="a\n\nb &amp; c")) == "a b &amp; c"
