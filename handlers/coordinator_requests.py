@@ -37,6 +37,8 @@ REASON_INPUT = "rq_close"
 KINDS: tuple[str, ...] = (NOTE_INPUT, REASON_INPUT)
 STALE = N_("This button is no longer valid.")
 NOT_FOUND = N_("This request was not found.")
+CANNOT_REOFFER = N_("This request cannot be offered anew in its current state.")
+ALREADY_FINISHED = N_("This request is already finished.")
 CLOSED_FOR_HOLDER = N_("ℹ️ The coordination team closed the request {reference}. Nothing more to do for it.")
 
 
@@ -166,6 +168,19 @@ async def _reoffer_ask(update: Update, context: BotContext, pressed: Pressed) ->
     _show(update, context, *views.reoffer_confirmation(me(context), detail))
 
 
+async def _refused(
+    update: Update, context: BotContext, kind: ActionOutcome, request_id: int, why: str
+) -> bool:
+    """Answer an action the service did not do (``why`` when the status did not allow it, then the
+    request as it is now); False when it was done."""
+    if kind == ActionOutcome.DONE:
+        return False
+    context.answer(context.gettext(NOT_FOUND if kind == ActionOutcome.NOT_FOUND else why), alert=True)
+    if kind != ActionOutcome.NOT_FOUND:
+        await _show_detail(update, context, request_id)
+    return True
+
+
 async def _reoffer(update: Update, context: BotContext, pressed: Pressed) -> None:
     _ = context.gettext
     request_id = pressed.id(0)
@@ -174,12 +189,7 @@ async def _reoffer(update: Update, context: BotContext, pressed: Pressed) -> Non
         return
     timing = OfferTiming.from_settings(context.settings)
     result = await coordination_actions.reoffer(context.db, request_id, context.user.id, utcnow(), timing)
-    if result.kind == ActionOutcome.NOT_FOUND:
-        context.answer(_(NOT_FOUND), alert=True)
-        return
-    if result.kind != ActionOutcome.DONE:
-        context.answer(_("This request cannot be offered anew in its current state."), alert=True)
-        await _show_detail(update, context, request_id)
+    if await _refused(update, context, result.kind, request_id, CANNOT_REOFFER):
         return
     out = Outbox.of(context)
     await cascade.announce(out, result.withdrawn)
@@ -218,12 +228,7 @@ async def _close(update: Update, context: BotContext, request_id: int | None, re
     result = await coordination_actions.close_request(
         context.db, request_id, context.user.id, reason, utcnow()
     )
-    if result.kind == ActionOutcome.NOT_FOUND or result.request is None:
-        context.answer(_(NOT_FOUND), alert=True)
-        return
-    if result.kind != ActionOutcome.DONE:
-        context.answer(_("This request is already finished."), alert=True)
-        await _show_detail(update, context, request_id)
+    if await _refused(update, context, result.kind, request_id, ALREADY_FINISHED) or result.request is None:
         return
     out = Outbox.of(context)
     if result.withdrawal is not None:
