@@ -35,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     sandbox = sub.add_parser("sandbox", help="try the bot locally in a browser, no token needed")
     sandbox.add_argument("--port", type=int, default=8081, help="port of the sandbox (default 8081)")
     sandbox.add_argument(
-        "--coordinator", action="store_true", help="make the first sandbox user a coordinator"
+        "--coordinator", action="store_true", help="make the page's coordinator column a coordinator"
     )
     sub.add_parser("migrate", help="bring the database to the current schema and exit")
     importer = sub.add_parser(
@@ -59,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command or "run"
     if command == "start":
         command = "run" if settings.token else "sandbox"
-        args = _parser().parse_args([command])
+        # Trying it out: the sandbox's coordinator column coordinates from the start.
+        args = _parser().parse_args(["run"] if settings.token else ["sandbox", "--coordinator"])
     try:
         if command == "migrate":
             return _migrate(settings)

@@ -126,3 +126,18 @@ def test_the_page_in_a_real_browser_with_the_real_bot(sandbox_url: str) -> None:
         trip = browser_round_trip(driver, sandbox_url + "/", column=1, timeout=30, button_data="menu:help")
     assert trip.reply_text.startswith("Hallo")
     assert trip.edited_text.startswith("So kann ich helfen")
+
+
+def test_start_without_a_token_opens_the_sandbox_with_a_coordinator(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot import cli, sandbox_command
+
+    seen: dict[str, object] = {}
+
+    async def fake_sandbox(settings: object, port: int = 8081, coordinator: bool = False) -> int:
+        seen.update(port=port, coordinator=coordinator)
+        return 0
+
+    monkeypatch.setenv("BOT_TOKEN", "")
+    monkeypatch.setattr(sandbox_command, "run_sandbox", fake_sandbox)
+    assert cli.main(["start"]) == 0
+    assert seen == {"port": 8081, "coordinator": True}
