@@ -168,6 +168,33 @@ async def test_kill_9_mid_broadcast_then_restart_everyone_gets_it_once(
     assert broadcast.status == "done" and broadcast.delivered_count == 400
 
 
+async def test_a_restart_mid_broadcast_sends_nobody_anything_twice(database_url: str, tmp_path: Path) -> None:
+    text = "Rundbrief: Neustart mittendrin"
+    async with sandbox() as server:
+        emulator = server.emulator
+        db = await prepared(database_url)
+        try:
+            audience = await seed_audience(db, emulator, contacts=190, advisors=10)
+            emulator.set_delay(0.05)
+            async with running_bot(server, database_url, tmp_path / "bot1.log", **BOT_ENV) as bot:
+                await bot_up(emulator)
+                broadcast_id = await release(db, audience, text)
+                await emulator.wait_for(lambda: count_delivered(emulator, text) >= 80, 60, "80 sends")
+                code, _took = await bot.terminate()  # a deploy: SIGTERM, sends in flight finish
+            before_restart = count_delivered(emulator, text)
+            if not db.is_sqlite:
+                await expire_leases(db)  # rows claimed but not yet sent, as another worker would
+            async with running_bot(server, database_url, tmp_path / "bot2.log", **BOT_ENV):
+                broadcast = await wait_finished(db, broadcast_id, timeout=90)
+                await asyncio.sleep(1.0)
+        finally:
+            await db.dispose()
+    per_chat = delivered(emulator, text)
+    assert code == 0 and before_restart < 200, before_restart
+    assert set(per_chat) == set(audience.chats) and set(per_chat.values()) == {1}
+    assert broadcast.status == "done" and broadcast.delivered_count == 200
+
+
 async def test_scheduled_broadcast_waits_for_its_time_and_a_cancelled_one_sends_nothing(
     database_url: str, tmp_path: Path
 ) -> None:
