@@ -7,15 +7,17 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from models import utcnow
+from models import Broadcast, utcnow
 from tests.bot_process import running_bot, sandbox
 from tests.broadcast_e2e_helpers import (
     BOT_ENV,
     BULK_IN_FLIGHT,
     TELEGRAM_LIMIT_PER_SECOND,
+    Audience,
     bot_up,
     broadcast_row,
     busiest_second,
@@ -125,27 +127,47 @@ async def test_thousand_recipients_with_blocked_chats_and_a_429_within_limits_re
     assert max(latencies) < 1.0, latencies
 
 
-async def test_kill_9_mid_broadcast_then_restart_everyone_gets_it_once(
-    database_url: str, tmp_path: Path
-) -> None:
-    text = "Rundbrief: Termine im Herbst"
+@dataclass
+class Interrupted:
+    """A broadcast stopped midway and finished by a second bot process."""
+
+    audience: Audience
+    sent_before_stop: int
+    exit_code: int | None
+    broadcast: Broadcast
+    statuses: dict[int, str]
+    per_chat: dict[int, int]
+
+
+async def _interrupt_and_restart(
+    database_url: str, tmp_path: Path, text: str, recipients: int, stop_after: int, *, kill: bool
+) -> Interrupted:
+    """Release a broadcast to ``recipients`` people, stop the bot after ``stop_after`` deliveries
+    (kill -9 or SIGTERM), start it again and wait until the broadcast is done."""
     async with sandbox() as server:
         emulator = server.emulator
         db = await prepared(database_url)
         try:
-            audience = await seed_audience(db, emulator, contacts=380, advisors=20)
-            # A real round trip, so that sends are in flight when the process dies.
+            advisors = recipients // 20
+            audience = await seed_audience(db, emulator, contacts=recipients - advisors, advisors=advisors)
+            # A real round trip, so that sends are in flight when the process stops.
             emulator.set_delay(0.05)
+            code = None
             async with running_bot(server, database_url, tmp_path / "bot1.log", **BOT_ENV) as bot:
                 await bot_up(emulator)
                 broadcast_id = await release(db, audience, text)
-                await emulator.wait_for(lambda: count_delivered(emulator, text) >= 300, 60, "300 sends")
-                await bot.kill()
-            before_kill = count_delivered(emulator, text)
+                await emulator.wait_for(
+                    lambda: count_delivered(emulator, text) >= stop_after, 60, f"{stop_after} sends"
+                )
+                if kill:
+                    await bot.kill()
+                else:
+                    code, _took = await bot.terminate()  # a deploy: SIGTERM, sends in flight finish
+            sent_before_stop = count_delivered(emulator, text)
             emulator.set_delay(0)
             if not db.is_sqlite:
-                # PostgreSQL may have other workers, so a dead process's leases are taken over when
-                # they run out (a minute), not at the next start: let that minute pass.
+                # PostgreSQL may have other workers, so a stopped process's claimed rows are taken
+                # over when their leases run out (a minute), not at the next start: let it pass.
                 await expire_leases(db)
             async with running_bot(server, database_url, tmp_path / "bot2.log", **BOT_ENV):
                 broadcast = await wait_finished(db, broadcast_id, timeout=90)
@@ -153,46 +175,36 @@ async def test_kill_9_mid_broadcast_then_restart_everyone_gets_it_once(
             statuses = await recipient_statuses(db, broadcast_id)
         finally:
             await db.dispose()
-    per_chat = delivered(emulator, text)
-    repeats = sum(n - 1 for n in per_chat.values())
-    print(
-        f"\nkill -9: {before_kill}/400 delivered before the kill, {repeats} sent twice after the restart "
-        f"(bulk in-flight cap {BULK_IN_FLIGHT})"
+    return Interrupted(audience, sent_before_stop, code, broadcast, statuses, delivered(emulator, text))
+
+
+async def test_kill_9_mid_broadcast_then_restart_everyone_gets_it_once(
+    database_url: str, tmp_path: Path
+) -> None:
+    run = await _interrupt_and_restart(
+        database_url, tmp_path, "Rundbrief: Termine im Herbst", 400, 300, kill=True
     )
-    assert before_kill < 400, "the kill came too late to test anything"
-    assert set(per_chat) == set(audience.chats)
+    repeats = sum(n - 1 for n in run.per_chat.values())
+    print(
+        f"\nkill -9: {run.sent_before_stop}/400 delivered before the kill, {repeats} sent twice after "
+        f"the restart (bulk in-flight cap {BULK_IN_FLIGHT})"
+    )
+    assert run.sent_before_stop < 400, "the kill came too late to test anything"
+    assert set(run.per_chat) == set(run.audience.chats)
     # A send in flight at the kill may have arrived without the bot knowing (no idempotency key
     # in the Bot API); anything beyond the sender's in-flight bulk chats would be a real repeat.
     assert repeats <= BULK_IN_FLIGHT
-    assert set(statuses.values()) == {"delivered"} and len(statuses) == 400
-    assert broadcast.status == "done" and broadcast.delivered_count == 400
+    assert set(run.statuses.values()) == {"delivered"} and len(run.statuses) == 400
+    assert run.broadcast.status == "done" and run.broadcast.delivered_count == 400
 
 
 async def test_a_restart_mid_broadcast_sends_nobody_anything_twice(database_url: str, tmp_path: Path) -> None:
-    text = "Rundbrief: Neustart mittendrin"
-    async with sandbox() as server:
-        emulator = server.emulator
-        db = await prepared(database_url)
-        try:
-            audience = await seed_audience(db, emulator, contacts=190, advisors=10)
-            emulator.set_delay(0.05)
-            async with running_bot(server, database_url, tmp_path / "bot1.log", **BOT_ENV) as bot:
-                await bot_up(emulator)
-                broadcast_id = await release(db, audience, text)
-                await emulator.wait_for(lambda: count_delivered(emulator, text) >= 80, 60, "80 sends")
-                code, _took = await bot.terminate()  # a deploy: SIGTERM, sends in flight finish
-            before_restart = count_delivered(emulator, text)
-            if not db.is_sqlite:
-                await expire_leases(db)  # rows claimed but not yet sent, as another worker would
-            async with running_bot(server, database_url, tmp_path / "bot2.log", **BOT_ENV):
-                broadcast = await wait_finished(db, broadcast_id, timeout=90)
-                await asyncio.sleep(1.0)
-        finally:
-            await db.dispose()
-    per_chat = delivered(emulator, text)
-    assert code == 0 and before_restart < 200, before_restart
-    assert set(per_chat) == set(audience.chats) and set(per_chat.values()) == {1}
-    assert broadcast.status == "done" and broadcast.delivered_count == 200
+    run = await _interrupt_and_restart(
+        database_url, tmp_path, "Rundbrief: Neustart mittendrin", 200, 80, kill=False
+    )
+    assert run.exit_code == 0 and run.sent_before_stop < 200, run.sent_before_stop
+    assert set(run.per_chat) == set(run.audience.chats) and set(run.per_chat.values()) == {1}
+    assert run.broadcast.status == "done" and run.broadcast.delivered_count == 200
 
 
 async def test_scheduled_broadcast_waits_for_its_time_and_a_cancelled_one_sends_nothing(
