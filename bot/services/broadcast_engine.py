@@ -20,10 +20,10 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.broadcast_audience import AudienceFilter, select_recipients
@@ -314,6 +314,23 @@ async def advance(
 ) -> AdvanceResult:
     """One step of every broadcast: start the due ones, read outcomes, enqueue the next batch,
     finish the complete ones. Call it from a repeating job, a few seconds apart while one runs."""
+    # Cancelling and retrying change the broadcast row first, then its recipients and outbox rows.
+    # Taking the same row locks first here (by id) makes the two wait their turn on PostgreSQL
+    # instead of locking recipient and outbox rows in opposite orders (a deadlock).
+    await session.execute(
+        select(Broadcast.id)
+        .where(
+            or_(
+                Broadcast.status.in_([BroadcastStatus.SCHEDULED, BroadcastStatus.SENDING]),
+                and_(
+                    Broadcast.status == BroadcastStatus.CANCELLED,
+                    Broadcast.cancelled_at > now - timedelta(days=1),
+                ),
+            )
+        )
+        .order_by(Broadcast.id)
+        .with_for_update()
+    )
     started = await start_due(session, now)
     changed = await collect_outcomes(session, now)
     enqueued = await enqueue_due(session, now, batch, max_queued)
