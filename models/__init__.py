@@ -26,7 +26,7 @@ from models.request import (
     RequestStatus,
 )
 from models.runtime import InboxStatus, InboxUpdate, OutboxLane, OutboxMessage, OutboxStatus
-from models.user import Role, User, UserRole
+from models.user import Role, RoleSource, User, UserRole
 
 __all__ = [
     "HOLDING_STATUSES",
@@ -64,6 +64,7 @@ __all__ = [
     "RequestEvent",
     "RequestStatus",
     "Role",
+    "RoleSource",
     "UTCDateTime",
     "User",
     "UserRole",

@@ -49,7 +49,10 @@ class AdvisorInvitation(Base):
     __tablename__ = "advisor_invitations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    token: Mapped[str] = mapped_column(String(64), unique=True)
+    # SHA-256 (hex) of the link's token: the link itself is shown once and never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The link's token, set only on a new invitation in the transaction that created it (not stored).
+    token = ""
     advisor_id: Mapped[int | None] = mapped_column(ForeignKey("advisors.id", ondelete="CASCADE"), index=True)
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

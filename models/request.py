@@ -75,6 +75,8 @@ class KickoffRequest(Base):
     consented_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Set when the personal fields were erased (retention sweep or the contact's erasure).
+    anonymized_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class RequestEvent(Base):

@@ -19,6 +19,14 @@ class Role(enum.StrEnum):
     COORDINATOR = "coordinator"
 
 
+class RoleSource(enum.StrEnum):
+    """Who granted a role: the configuration, a coordinator in the chat, or an invitation link."""
+
+    CONFIG = "config"
+    CHAT = "chat"
+    INVITATION = "invitation"
+
+
 class User(Base):
     """A Telegram user known to the bot."""
 
@@ -56,5 +64,7 @@ class UserRole(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[str] = mapped_column(String(16), primary_key=True)
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Where the role came from (RoleSource); a role from COORDINATOR_IDS ends when the id is removed.
+    source: Mapped[str | None] = mapped_column(String(16))
 
     user: Mapped[User] = relationship(back_populates="role_rows")

@@ -38,6 +38,13 @@ async def test_invitation_makes_the_user_an_advisor_once(database_url: str) -> N
         assert invitations.token_from_start(link.split("start=")[1]) == invitation.token
         assert invitations.token_from_start("hello") is None
         async with db.transaction() as session:
+            # Only the hash is stored: a copy of the database opens no link.
+            stored = (await session.execute(select(AdvisorInvitation.token_hash))).scalars().all()
+            assert stored == [invitations.token_hash(invitation.token)]
+            assert invitation.token not in stored
+            fresh = await session.get(AdvisorInvitation, invitation.id, populate_existing=True)
+            assert fresh is not None and fresh.token == ""
+        async with db.transaction() as session:
             redeemed = await invitations.redeem(
                 session, invitation.token, invitee.id, NOW + timedelta(days=6)
             )

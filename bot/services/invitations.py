@@ -7,6 +7,7 @@ Redeeming is a compare-and-set on the invitation (``… WHERE redeemed_at IS NUL
 from __future__ import annotations
 
 import enum
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -51,6 +52,11 @@ def new_token() -> str:
     return secrets.token_urlsafe(TOKEN_BYTES)
 
 
+def token_hash(token: str) -> str:
+    """What is stored of a token: its SHA-256, so that a copy of the database opens no link."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def deep_link(bot_username: str, token: str) -> str:
     """The link that opens the bot with the invitation: ``https://t.me/<bot>?start=inv_<token>``."""
     return f"https://t.me/{bot_username.lstrip('@')}?start={START_PREFIX}{token}"
@@ -72,8 +78,9 @@ async def create(
     ttl: timedelta = INVITATION_TTL,
 ) -> AdvisorInvitation:
     """A new invitation; with ``advisor_id`` it links that (prefilled) profile when redeemed."""
+    token = new_token()
     invitation = AdvisorInvitation(
-        token=new_token(),
+        token_hash=token_hash(token),
         advisor_id=advisor_id,
         created_by_user_id=created_by_user_id,
         created_at=now,
@@ -81,6 +88,8 @@ async def create(
     )
     session.add(invitation)
     await session.flush()
+    # Known only in this transaction: the caller shows the link once; the database keeps the hash.
+    invitation.token = token
     return invitation
 
 
@@ -92,7 +101,7 @@ async def redeem(session: AsyncSession, token: str, user_id: int, now: datetime)
     """
     invitation = await session.scalar(
         select(AdvisorInvitation)
-        .where(AdvisorInvitation.token == token)
+        .where(AdvisorInvitation.token_hash == token_hash(token))
         .execution_options(populate_existing=True)
     )
     user = await session.get(User, user_id)
