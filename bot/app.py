@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -17,9 +18,10 @@ import handlers
 from bot import commands, migrate
 from bot.config import Settings
 from bot.context import BotContext
-from bot.db import Database
+from bot.db import Database, is_transient
 from bot.i18n import N_, normalize_locale, translate
-from bot.runtime import inbox, outbox
+from bot.logging_setup import describe_error, safe_traceback, stored_error
+from bot.runtime import flood, inbox, outbox
 from bot.runtime.dispatcher import ChatOrderedDispatcher
 from bot.runtime.inbox import InboxItem
 from bot.runtime.rate_limit import SendRateLimiter
@@ -30,12 +32,16 @@ from bot.runtime.sweeper import Sweep, schedule
 from bot.services import users
 from bot.services.draft_sweep import sweep_drafts
 from bot.services.knowledge import knowledge_base
+from bot.services.retention import sweep_retention
 from bot.services.users import TelegramIdentity
 from handlers import broadcast_sweep, deadlines
 
 log = logging.getLogger(__name__)
 
 SHUTDOWN_BUDGET_SECONDS = 8.0
+# A transient database error (lost connection, serialisation failure, deadlock, a unique race,
+# SQLite busy) re-runs the whole update this many times in all before it counts as failed.
+HANDLE_ATTEMPTS = 4
 
 
 def build_application(
@@ -88,6 +94,7 @@ class BotRuntime:
         self.limiter = SendRateLimiter(settings.send_rate_per_second)
         self.sender = OutboxSender(self.db, self.application.bot, self.limiter)
         self.dispatcher = ChatOrderedDispatcher(self.handle, settings.max_concurrent_updates)
+        self.flood_guard = flood.FloodGuard(settings.flood_burst, settings.flood_rate_per_second)
 
     async def start(self) -> None:
         """Migrate, connect, publish menus, replay unfinished updates and start sending."""
@@ -96,7 +103,9 @@ class BotRuntime:
         await self.application.initialize()
         await self.application.start()
         async with self.db.transaction() as session:
-            await users.grant_configured_coordinators(session, self.settings.coordinator_ids)
+            # Roles from COORDINATOR_IDS end when an id is removed; changed menus are sent again.
+            for changed in await users.grant_configured_coordinators(session, self.settings.coordinator_ids):
+                commands.enqueue_menu(session, changed)
             unfinished = await inbox.pending(session)
         try:
             await commands.publish(self.application.bot, self.db, self.settings)
@@ -126,6 +135,8 @@ class BotRuntime:
                 self.settings.sweep_interval_seconds,
                 lambda: sweep_drafts(self.db, self.settings),
             ),
+            # Privacy (issue 12): ended requests anonymised, old questions blanked, as /datenschutz says.
+            Sweep("privacy-retention", 3600.0, lambda: sweep_retention(self.db, self.settings)),
             # Matching and booking (issue 6): offers passed on, escalations, reminders, outcome questions.
             Sweep(
                 "offer-cascade",
@@ -160,51 +171,92 @@ class BotRuntime:
             return await inbox.prune(session, timedelta(days=self.settings.inbox_retention_days))
 
     async def accept(self, payloads: list[dict[str, Any]]) -> list[InboxItem]:
-        """Commit new updates to the inbox, then queue them; returns only the new ones."""
+        """Commit new updates to the inbox, then queue them; returns only the new ones.
+
+        The flood guard looks at each new update in the same transaction: a flooding person's
+        update is stored (so a repeat is recognised) but marked done and never queued.
+        """
         async with self.db.transaction() as session:
             items = await inbox.store(session, payloads)
-        for item in items:
+            queued = await flood.screen(session, self.flood_guard, items, self.settings.default_locale)
+        if len(queued) < len(items):
+            self.sender.wake()  # a slow-down notice
+        for item in queued:
             await self.dispatcher.submit(item)
         return items
 
     async def handle(self, item: InboxItem) -> None:
-        """Handle one update in one transaction: state change, inbox done and outbox rows."""
-        update = Update.de_json(item.payload, self.application.bot)
-        answer: CallbackAnswer | None = None
+        """Handle one update in one transaction: state change, inbox done and outbox rows.
+
+        An update the library cannot parse is marked failed with its reason; one without a
+        person or a chat is marked done without handling. A transient database error re-runs
+        the whole transaction; only the last failure counts (and is apologised for).
+        """
         try:
-            async with self.db.transaction() as session:
-                if not await inbox.claim(session, item.inbox_id):
-                    return
-                identity = identity_of(update)
-                user = None
-                if identity is not None:
-                    user = await users.touch(session, identity, self.settings.default_locale)
-                    if users.grant_if_configured(user, self.settings.coordinator_ids):
-                        commands.enqueue_menu(session, user)
-                locale = user.locale if user else self.settings.default_locale
-                scope = UpdateScope(session, self.settings, user, locale, item.inbox_id)
-                register(update.update_id, scope)
-                try:
-                    await self.application.process_update(update)
-                finally:
-                    release(update.update_id)
-                if scope.error is not None:
-                    raise scope.error
-                answer = scope.callback_answer
+            update = Update.de_json(item.payload, self.application.bot)
         except Exception as exc:
-            log.error("update %s failed: %r", item.update_id, exc, exc_info=exc)
-            await self._record_failure(item, update, repr(exc))
+            log.error("update %s cannot be parsed: %s", item.update_id, describe_error(exc))
+            await self._record_failure(item, None, f"unparsable: {exc!r}")
             return
+        if update.effective_user is None or update.effective_chat is None:
+            async with self.db.transaction() as session:
+                await inbox.claim(session, item.inbox_id, item.update_id, note="ignored: no user or chat")
+            return
+        answer: CallbackAnswer | None = None
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                async with self.db.transaction() as session:
+                    if not await inbox.claim(session, item.inbox_id, item.update_id):
+                        return
+                    identity = identity_of(update)
+                    user = None
+                    if identity is not None:
+                        user = await users.touch(session, identity, self.settings.default_locale)
+                        if users.grant_if_configured(user, self.settings.coordinator_ids):
+                            commands.enqueue_menu(session, user)
+                    locale = user.locale if user else self.settings.default_locale
+                    scope = UpdateScope(session, self.settings, user, locale, item.inbox_id)
+                    register(update.update_id, scope)
+                    try:
+                        await self.application.process_update(update)
+                    finally:
+                        release(update.update_id)
+                    if scope.error is not None:
+                        raise scope.error
+                    answer = scope.callback_answer
+                break
+            except Exception as exc:
+                if attempt < HANDLE_ATTEMPTS and is_transient(exc):
+                    log.warning(
+                        "update %s: transient database error (%s), attempt %d; running it again",
+                        item.update_id,
+                        describe_error(exc),
+                        attempt,
+                    )
+                    await asyncio.sleep(0.05 * 2**attempt * random.uniform(0.5, 1.5))
+                    continue
+                # Only the update id and the error's type: never the update or what it quoted.
+                log.error(
+                    "update %s failed: %s\n%s", item.update_id, describe_error(exc), safe_traceback(exc)
+                )
+                await self._record_failure(item, update, stored_error(exc))
+                return
         self.sender.wake()
         if update.callback_query is not None:
             await self._answer_callback(answer or CallbackAnswer(update.callback_query.id))
 
-    async def _record_failure(self, item: InboxItem, update: Update, error: str) -> None:
-        """Mark the update failed and apologise in the user's language (nothing half-done stays)."""
+    async def _record_failure(self, item: InboxItem, update: Update | None, error: str) -> None:
+        """Mark the update failed and apologise in the user's language (nothing half-done stays).
+
+        The raw update stays in the inbox row for diagnosis; ``update`` is None when it could
+        not be parsed (then nobody is answered: we cannot tell whom).
+        """
         async with self.db.transaction() as session:
             await inbox.mark_failed(session, item.inbox_id, error)
-            user = update.effective_user
-            chat = update.effective_chat
+            user = update.effective_user if update else None
+            chat = update.effective_chat if update else None
             if user is not None and chat is not None:
                 stored = await users.get_by_telegram_id(session, user.id)
                 locale = (
@@ -217,7 +269,7 @@ class BotRuntime:
                 )
                 outbox.enqueue_text(session, chat.id, text, inbox_id=item.inbox_id)
         self.sender.wake()
-        if update.callback_query is not None:
+        if update is not None and update.callback_query is not None:
             await self._answer_callback(CallbackAnswer(update.callback_query.id))
 
     async def _answer_callback(self, answer: CallbackAnswer) -> None:

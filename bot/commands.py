@@ -49,6 +49,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("privacy", "datenschutz", "privacy", N_("How your data is handled")),
     Command("language", "sprache", "language", N_("Change the language")),
     Command("news", "neuigkeiten", "news", N_("Programme news: on or off")),
+    # Privacy (issue 12): everything stored about oneself as a file, and erasing it. Named in /hilfe
+    # and /datenschutz; kept out of Telegram's short menu so nobody deletes by a stray tap.
+    Command("mydata", "meinedaten", "mydata", N_("Everything stored about you, as a file"), in_menu=False),
+    Command("delete", "loeschen", "delete", N_("Delete your data"), in_menu=False),
     Command("back", "zurueck", "back", N_("One step back in a request"), in_menu=False),
     Command("cancel", "abbrechen", "cancel", N_("Pause a request (your answers are kept)"), in_menu=False),
     # Advisors (issue 6): profile, pause, what they were offered and what they hold.
@@ -65,6 +69,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("advisors", "berater", "advisors", N_("Advisors: load, pause, invite"), Role.COORDINATOR),
     Command("broadcast", "rundruf", "broadcast", N_("Send a message to many people"), Role.COORDINATOR),
     Command("export", "export", "export", N_("Requests and advisors as a spreadsheet"), Role.COORDINATOR),
+    # Coordinators (issue 12): who coordinates; grant and revoke the role in the chat.
+    Command(
+        "coordinators", "koordination", "coordinators", N_("Coordinators: add or remove"), Role.COORDINATOR
+    ),
 )
 _BY_KEY = {command.key: command for command in COMMANDS}
 

@@ -57,6 +57,15 @@ class Settings(BaseSettings):
     # How often a running broadcast is fed to the outbox and its progress message updated.
     broadcast_sweep_seconds: float = Field(default=3.0, gt=0)
     knowledge_drafts_dir: Path = Path("./data/knowledge-drafts")
+    # Flood guard: updates one person may send at once, and how fast that allowance refills.
+    flood_burst: int = Field(default=60, ge=1)
+    flood_rate_per_second: float = Field(default=3.0, gt=0)
+    # Privacy (issue 12): a request that ended (closed, withdrawn, cancelled) is anonymised after
+    # this many days; a question no longer waiting for a person is blanked after this many.
+    request_retention_days: int = Field(default=182, ge=1)
+    question_retention_days: int = Field(default=90, ge=1)
+    # Requests one contact may send within 24 hours (coordinators are exempt).
+    max_requests_per_day: int = Field(default=5, ge=1)
 
     @field_validator("bot_token", mode="before")
     @classmethod

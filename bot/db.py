@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -60,10 +61,66 @@ def create_engine(url: str) -> AsyncEngine:
         path = _sqlite_file(url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, pool_size=8, max_overflow=0, pool_timeout=60)
+        engine = create_async_engine(url, pool_size=8, max_overflow=0, pool_timeout=60, hide_parameters=True)
         _configure_sqlite(engine)
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    # hide_parameters: an error's message and the logs name the statement, never the names,
+    # e-mail addresses or texts bound into it.
+    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, hide_parameters=True)
+
+
+# SQLSTATEs worth a second try: serialisation failure, deadlock, and the connection classes
+# (08: connection exception, 57P01–57P03: server shut down or restarting).
+_TRANSIENT_SQLSTATES = {"40001", "40P01", "57P01", "57P02", "57P03"}
+_UNIQUE_SQLSTATE = "23505"
+
+
+def _sqlstate(error: BaseException) -> str:
+    """The PostgreSQL SQLSTATE of a driver error ('' when there is none)."""
+    for candidate in (error, getattr(error, "orig", None), getattr(error, "__cause__", None)):
+        code = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if isinstance(code, str):
+            return code
+    return ""
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether re-running the transaction that raised ``error`` may well succeed.
+
+    True for a lost connection, a serialisation failure or deadlock, SQLite's "database is
+    locked" and a unique violation (two transactions inserted the same key at once; the
+    re-run finds the other's row).
+    """
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if _is_transient_one(current):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _is_transient_one(error: BaseException) -> bool:
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    if isinstance(error, DisconnectionError | ConnectionError):
+        return True
+    state = _sqlstate(error)
+    if state in _TRANSIENT_SQLSTATES or state.startswith("08") or state == _UNIQUE_SQLSTATE:
+        return True
+    if not isinstance(error, DBAPIError):
+        return type(error).__name__ in {"ConnectionDoesNotExistError", "InterfaceError"} and (
+            "connection" in str(error).lower()
+        )
+    message = str(error.orig).lower()
+    if isinstance(error, OperationalError) and (
+        "database is locked" in message or "database table is locked" in message
+    ):
+        return True
+    if isinstance(error, IntegrityError) and "unique constraint failed" in message:
+        return True
+    return isinstance(error, InterfaceError) and "connection" in message
 
 
 class WriterQueue:

@@ -16,6 +16,8 @@ from handlers import (
     coordinator_advisors,
     coordinator_assign,
     coordinator_requests,
+    coordinator_roles,
+    erasure,
     export,
     fallback,
     faq,
@@ -24,6 +26,7 @@ from handlers import (
     news,
     offers,
     outcome,
+    own_data,
     privacy,
     start,
     statistics,
@@ -42,10 +45,12 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         coordinator_assign,
         coordinator_requests,
         coordinator_advisors,
+        coordinator_roles,
         broadcast_wizard,
         export,
         statistics,
     )
-    for module in (intake, *matching, *coordination, status, start, privacy, language, news, faq):
+    privacy_modules = (privacy, own_data, erasure)
+    for module in (intake, *matching, *coordination, status, start, *privacy_modules, language, news, faq):
         application.add_handlers(module.handlers())
     application.add_handlers(fallback.handlers())

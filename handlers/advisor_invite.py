@@ -13,7 +13,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot import commands
-from bot.authz import requires
+from bot.authz import InGroup, private_only, requires
 from bot.commands import command
 from bot.context import BotContext
 from bot.i18n import N_
@@ -64,6 +64,7 @@ async def invitation_text(context: BotContext) -> str:
 
 
 @requires(Role.COORDINATOR)
+@private_only(InGroup.REFUSE)
 async def invite(update: Update, context: BotContext) -> None:
     """Answer /einladen and /invite: a new invitation link to forward to the advisor."""
     context.reply(await invitation_text(context))

@@ -1,7 +1,9 @@
 """/auftraege, /assignments: the advisor's pending offers and the requests they hold, each to open.
 
-An opened request shows the contact's details only to its advisor (``offers.holder``), with the
-next step for its kickoff date: propose, move, cancel or record the outcome.
+An opened request shows the contact's details only to its current advisor (``authz.current_holder``:
+holding offer, active profile, request under way), with the next step for its kickoff date: propose,
+move, cancel or record the outcome. A deactivated advisor sees their requests listed but cannot open
+them. Everything is shown in the private chat only.
 """
 
 from __future__ import annotations
@@ -11,10 +13,10 @@ import html
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.authz import requires
+from bot.authz import current_holder, private_only, requires
 from bot.commands import command
 from bot.context import BotContext
-from bot.services import advisors, booking, offers
+from bot.services import advisors, booking
 from bot.services.matching_data import OCCUPYING_STATUSES
 from handlers import booking_notices, cascade, outcome
 from handlers.advisor_profile import own_profile
@@ -52,9 +54,9 @@ async def _overview(update: Update, context: BotContext) -> tuple[str, InlineKey
         for _offer, request in held[:SHOWN]:
             status = _(STATUS_WORDS[RequestStatus(request.status)])
             lines.append(f"• {cascade.request_view.title(request)} – {html.escape(status)}")
-            rows.append(
-                [InlineKeyboardButton(f"📂 {request.reference}", callback_data=data(MINE, "v", request.id))]
-            )
+            if advisor.active:  # a deactivated advisor no longer reads the contact's details
+                opened = data(MINE, "v", request.id)
+                rows.append([InlineKeyboardButton(f"📂 {request.reference}", callback_data=opened)])
         parts.append("\n".join(lines))
     if not pending and not held:
         parts.append(_("Nothing at the moment. New offers arrive here in the chat."))
@@ -92,9 +94,8 @@ def _booking_state(
 
 
 async def _detail(context: BotContext, request_id: int) -> None:
-    holder = await offers.holder(context.db, request_id)
-    request = await context.db.get(KickoffRequest, request_id)
-    if holder is None or request is None or holder.user_id != context.user.id:
+    request = await current_holder(context.db, context.user.id, request_id)
+    if request is None:
         context.answer(context.gettext("This is not available (any more)."), alert=True)
         return
     r = me(context)
@@ -108,6 +109,7 @@ async def _detail(context: BotContext, request_id: int) -> None:
 
 
 @requires(Role.ADVISOR)
+@private_only()
 async def show_assignments(update: Update, context: BotContext) -> None:
     """Answer /auftraege and /assignments."""
     overview = await _overview(update, context)
@@ -116,6 +118,7 @@ async def show_assignments(update: Update, context: BotContext) -> None:
 
 
 @requires(Role.ADVISOR)
+@private_only()
 async def assignments_button(update: Update, context: BotContext) -> None:
     """Open a held request, or go back to the list."""
     assert update.callback_query is not None

@@ -12,7 +12,14 @@ from telegram import Update
 
 from bot.context import BotContext
 from bot.services import chat_inputs
-from handlers import broadcast_wizard, coordinator_advisors, coordinator_requests, outcome, profile_input
+from handlers import (
+    broadcast_wizard,
+    coordinator_advisors,
+    coordinator_requests,
+    coordinator_roles,
+    outcome,
+    profile_input,
+)
 from handlers.intake.common import is_private
 from models import ChatInput, utcnow
 
@@ -21,7 +28,13 @@ _ANSWERS: dict[str, Answer] = {
     outcome.NOTE_INPUT: outcome.on_note,
     **{
         kind: module.on_text
-        for module in (profile_input, coordinator_requests, coordinator_advisors, broadcast_wizard)
+        for module in (
+            profile_input,
+            coordinator_requests,
+            coordinator_advisors,
+            coordinator_roles,
+            broadcast_wizard,
+        )
         for kind in module.KINDS
     },
 }

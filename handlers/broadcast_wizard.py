@@ -29,7 +29,7 @@ from sqlalchemy import select
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.authz import requires
+from bot.authz import InGroup, private_only, requires
 from bot.commands import command
 from bot.context import BotContext
 from bot.i18n import N_
@@ -43,7 +43,6 @@ from bot.services.broadcasts import AudiencePreview, BroadcastOutcome, preview_a
 from handlers import broadcast_sweep
 from handlers import broadcast_texts as bt
 from handlers.callback_data import BROADCAST, Pressed, parse, pattern
-from handlers.intake.common import is_private
 from handlers.notify import Outbox, me
 from models import (
     Broadcast,
@@ -199,16 +198,19 @@ async def _start(context: BotContext, *, edit: bool = False) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+def _write_privately(context: BotContext) -> None:
+    """The group's answer to /rundruf: broadcasts are written in the private chat."""
+    context.reply(
+        context.gettext("Please write broadcasts in your private chat with me: /{command}").format(
+            command=command("broadcast").name(context.locale)
+        )
+    )
+
+
 @requires(Role.COORDINATOR)
+@private_only(InGroup.REFUSE, refusal=_write_privately)
 async def broadcast_command(update: Update, context: BotContext) -> None:
     """Start a broadcast, or offer to continue the unfinished one."""
-    if not is_private(update):
-        context.reply(
-            context.gettext("Please write broadcasts in your private chat with me: /{command}").format(
-                command=command("broadcast").name(context.locale)
-            )
-        )
-        return
     if await _open_question(context) is not None or await _own_draft(context) is not None:
         r = me(context)
         context.reply(bt.unfinished_text(r), bt.unfinished_markup(r))
@@ -686,6 +688,7 @@ DRAFT_ACTIONS = ("s", "t", "q", "w", "p", "ea", "et", "d")
 
 
 @requires(Role.COORDINATOR)
+@private_only()
 async def on_button(update: Update, context: BotContext) -> None:
     """Every button of the wizard, the progress message, the report and the recent list."""
     assert update.callback_query is not None

@@ -17,6 +17,7 @@ from bot.runtime.outbox import TELEGRAM_TEXT_LIMIT
 from bot.services import offers
 from bot.services.offer_sweeps import OfferReminder
 from bot.services.offers import OfferOutcome, OfferResult, OfferTiming
+from bot.telegram_text import visible_length
 from handlers import reasons, request_view
 from handlers.callback_data import ASSIGN, BOOK, OFFER, REQUESTS, data
 from handlers.notify import Outbox, Reader
@@ -101,7 +102,7 @@ def ranking_message(
     for shown in range(reasons.RANKING_SHOWN, 0, -1):
         # Long names and many reasons: list fewer advisors rather than exceed Telegram's limit.
         text = "\n\n".join([*head, "\n".join(reasons.ranking_lines(r, ranking, shown))])
-        if len(text) <= TELEGRAM_TEXT_LIMIT:
+        if visible_length(text) <= TELEGRAM_TEXT_LIMIT:
             break
     details = InlineKeyboardButton(
         r._("📄 Details, close, note"), callback_data=data(REQUESTS, "d", request.id)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.authz import requires
+from bot.authz import private_only, requires
 from bot.commands import command
 from bot.context import BotContext
 from bot.i18n import N_
@@ -298,6 +298,7 @@ _STEPS: dict[str, Step] = {
 
 
 @requires(Role.COORDINATOR)
+@private_only()
 async def show_advisors(update: Update, context: BotContext) -> None:
     """Answer /berater and /advisors: the first page of advisors, sorted by name."""
     await chat_inputs.clear(context.db, context.user.id, PAUSE_INPUT)
@@ -306,6 +307,7 @@ async def show_advisors(update: Update, context: BotContext) -> None:
 
 
 @requires(Role.COORDINATOR)
+@private_only()
 async def advisors_button(update: Update, context: BotContext) -> None:
     """Every button of the advisor screens; anything but "type a date" drops an open date question."""
     assert update.callback_query is not None

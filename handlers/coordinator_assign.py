@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.authz import requires
+from bot.authz import private_only, requires
 from bot.commands import command
 from bot.context import BotContext
 from bot.services import coordination_actions, offers
@@ -36,6 +36,7 @@ async def _request_by_reference(context: BotContext, reference: str) -> KickoffR
 
 
 @requires(Role.COORDINATOR)
+@private_only()
 async def assign_command(update: Update, context: BotContext) -> None:
     """Answer /zuweisen and /assign with a reference: the ranked advisors and buttons to assign."""
     _ = context.gettext

@@ -12,7 +12,6 @@ from datetime import timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import N_
-from bot.runtime.outbox import TELEGRAM_TEXT_LIMIT
 from bot.services.audit import HistoryEntry, HistoryKind
 from bot.services.coordination_requests import (
     FINAL_STATUSES,
@@ -23,6 +22,7 @@ from bot.services.coordination_requests import (
     RequestRow,
 )
 from bot.services.geography import regierungsbezirk_names
+from bot.telegram_text import TEXT_LIMIT, fit_html, shown, visible_length
 from handlers import reasons, request_view
 from handlers.callback_data import REQUESTS, data
 from handlers.notify import Reader
@@ -59,6 +59,11 @@ CLOSE_REASONS = {
     "noadvisor": N_("No suitable advisor available"),
 }
 HISTORY_SHOWN = 8
+# Typed notes and reasons in the detail view, and the goals there, in characters as Telegram counts
+# them: long ones are cut with "…" so that status, contact and the latest history stay visible; the
+# full history shows them whole (and the goals in full when the detail cut them).
+TYPED_SHOWN = 300
+DETAIL_GOALS_SHOWN = 700
 LIST_LABEL_MAX = 48
 
 
@@ -200,18 +205,24 @@ def _actor(entry: HistoryEntry, r: Reader) -> str:
     return html.escape(entry.actor_name) if entry.actor_name else r._("the bot")
 
 
-def _audit_line(r: Reader, entry: HistoryEntry) -> str:
+def _typed(value: object, limit: int | None) -> str:
+    """A typed note or reason, escaped, cut to ``limit`` visible characters when one is given."""
+    text = str(value or "")
+    return shown(text, limit) if limit is not None else html.escape(text)
+
+
+def _audit_line(r: Reader, entry: HistoryEntry, limit: int | None) -> str:
     actor = _actor(entry, r)
     advisor = html.escape(entry.advisor_name or "–")
     details = entry.details
     match entry.code:
         case AuditAction.NOTE:
             return r._("📝 Note by {actor}: {text}").format(
-                actor=actor, text=html.escape(str(details.get("text", "")))
+                actor=actor, text=_typed(details.get("text"), limit)
             )
         case AuditAction.CLOSE:
             return r._("🔒 Closed by {actor}: {reason}").format(
-                actor=actor, reason=html.escape(str(details.get("reason", "")))
+                actor=actor, reason=_typed(details.get("reason"), limit)
             )
         case AuditAction.REOFFER:
             return r._("🔁 Offered anew by {actor}").format(actor=actor)
@@ -220,7 +231,7 @@ def _audit_line(r: Reader, entry: HistoryEntry) -> str:
     return r._("🛠 {action} by {actor}").format(action=html.escape(entry.code), actor=actor)
 
 
-def _decision_line(r: Reader, entry: HistoryEntry) -> str:
+def _decision_line(r: Reader, entry: HistoryEntry, limit: int | None) -> str:
     name = html.escape(entry.advisor_name or "–")
     match entry.code:
         case OfferStatus.ACCEPTED:
@@ -228,7 +239,7 @@ def _decision_line(r: Reader, entry: HistoryEntry) -> str:
         case OfferStatus.DECLINED:
             code = str(entry.details.get("reason", ""))
             label = DECLINE_REASONS.get(code)
-            why = r._(label) if label else html.escape(code or "–")
+            why = r._(label) if label else _typed(code or "–", limit)
             return r._("✖️ {name} declined: {reason}").format(name=name, reason=why)
         case OfferStatus.EXPIRED:
             return r._("⌛ {name} did not answer in time").format(name=name)
@@ -256,17 +267,17 @@ def readable(history: Sequence[HistoryEntry]) -> list[HistoryEntry]:
     return [e for e in history if not bookkeeping(e)]
 
 
-def history_line(r: Reader, entry: HistoryEntry) -> str:
-    """One history entry: when, and what happened in plain words."""
+def history_line(r: Reader, entry: HistoryEntry, limit: int | None = None) -> str:
+    """One history entry: when, and what happened in plain words (typed text cut to ``limit``)."""
     when = f"{r.day(entry.at, 'short')} {r.time(entry.at)}"
     if entry.kind == HistoryKind.STATUS:
         what = r._("→ {status} ({actor})").format(status=status_label(r, entry.code), actor=_actor(entry, r))
     elif entry.kind == HistoryKind.OFFER:
         what = r._("📨 Offered to {name}").format(name=html.escape(entry.advisor_name or "–"))
     elif entry.kind == HistoryKind.OFFER_DECIDED:
-        what = _decision_line(r, entry)
+        what = _decision_line(r, entry, limit)
     else:
-        what = _audit_line(r, entry)
+        what = _audit_line(r, entry, limit)
     return f"{when} · {what}"
 
 
@@ -315,20 +326,21 @@ def detail_message(
         head,
         _status_block(r, detail),
         request_view.facts(r, request),
-        request_view.contact(r, request),
+        request_view.contact(r, request, DETAIL_GOALS_SHOWN),
         _match_block(r, detail),
     ]
     history = readable(detail.history)
-    for shown in range(min(history_shown, len(history)), -1, -1):
-        lines = [history_line(r, entry) for entry in history[len(history) - shown :]]
-        if len(history) > shown:
+    for count in range(min(history_shown, len(history)), -1, -1):
+        lines = [history_line(r, entry, TYPED_SHOWN) for entry in history[len(history) - count :]]
+        if len(history) > count:
             lines.insert(
-                0, r._("… {count} earlier entries (📜 full history)").format(count=len(history) - shown)
+                0, r._("… {count} earlier entries (📜 full history)").format(count=len(history) - count)
             )
         text = "\n\n".join(b for b in [*blocks, "\n".join([r._("<b>History:</b>"), *lines])] if b)
-        if len(text) <= TELEGRAM_TEXT_LIMIT:
+        if visible_length(text) <= TEXT_LIMIT:
             break
-    return text, detail_keyboard(r, detail, back)
+    # Only names of unusual length can still overflow; the end goes, never the request's state.
+    return fit_html(text, TEXT_LIMIT), detail_keyboard(r, detail, back)
 
 
 def detail_keyboard(r: Reader, detail: RequestDetail, back: ListState) -> InlineKeyboardMarkup:
@@ -359,12 +371,17 @@ def detail_keyboard(r: Reader, detail: RequestDetail, back: ListState) -> Inline
 
 
 def full_history(r: Reader, detail: RequestDetail) -> list[str]:
-    """The whole history as messages of at most Telegram's length, oldest first."""
-    head = r._("📜 <b>History of {reference}</b>").format(reference=html.escape(detail.request.reference))
+    """The whole history as messages of at most Telegram's length, oldest first; typed notes and
+    reasons in full, and the goals in full when the detail view had to cut them."""
+    request = detail.request
+    head = r._("📜 <b>History of {reference}</b>").format(reference=html.escape(request.reference))
+    if request.goals and shown(request.goals, DETAIL_GOALS_SHOWN) != html.escape(request.goals):
+        label = html.escape(r._("Goals and context"))
+        head += f"\n\n<b>{label}:</b> {html.escape(request.goals)}"
     messages, current = [], head
     for entry in readable(detail.history):
-        line = history_line(r, entry)[: TELEGRAM_TEXT_LIMIT - 10]
-        if len(current) + 1 + len(line) > TELEGRAM_TEXT_LIMIT:
+        line = fit_html(history_line(r, entry), TEXT_LIMIT)
+        if visible_length(current) + 1 + visible_length(line) > TEXT_LIMIT:
             messages.append(current)
             current = line
         else:

@@ -16,7 +16,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.authz import requires
+from bot.authz import private_only, requires
 from bot.commands import command
 from bot.context import BotContext
 from bot.i18n import N_
@@ -87,6 +87,7 @@ async def _show_detail(
 
 
 @requires(Role.COORDINATOR)
+@private_only()
 async def list_command(update: Update, context: BotContext) -> None:
     """Answer /anfragen and /requests: the open requests, newest first."""
     await chat_inputs.clear(context.db, context.user.id, NOTE_INPUT)
@@ -95,6 +96,7 @@ async def list_command(update: Update, context: BotContext) -> None:
 
 
 @requires(Role.COORDINATOR)
+@private_only()
 async def button(update: Update, context: BotContext) -> None:
     """Every button of the request screens; what it may do is decided by the database now."""
     assert update.callback_query is not None

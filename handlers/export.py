@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.authz import requires
+from bot.authz import InGroup, private_only, requires
 from bot.commands import command
 from bot.context import BotContext
 from bot.i18n import N_
@@ -308,6 +308,7 @@ async def send_export(context: BotContext, span: Span, kind: str) -> None:
 
 
 @requires(Role.COORDINATOR)
+@private_only(InGroup.REFUSE)
 async def export_command(update: Update, context: BotContext) -> None:
     """Answer /export with the periods to choose from; with a typed period, with the formats."""
     text = update.effective_message.text if update.effective_message else ""
@@ -323,6 +324,7 @@ async def export_command(update: Update, context: BotContext) -> None:
 
 
 @requires(Role.COORDINATOR)
+@private_only(InGroup.REFUSE)
 async def export_button(update: Update, context: BotContext) -> None:
     """The period, format and back buttons of the export."""
     assert update.callback_query is not None

@@ -13,7 +13,7 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 
-from bot.authz import requires
+from bot.authz import private_only, requires
 from bot.context import BotContext
 from bot.i18n import N_
 from bot.services import chat_inputs, questions
@@ -120,6 +120,7 @@ async def _draft(context: BotContext, question_id: int) -> None:
 
 
 @requires(Role.COORDINATOR)
+@private_only()
 async def coordinator_button(update: Update, context: BotContext) -> None:
     """ "Reply" and "draft" on a question: coordinators only, checked by the database."""
     assert update.callback_query is not None
@@ -197,6 +198,7 @@ async def cancel_pending_reply(update: Update, context: BotContext) -> bool:
 
 
 @requires(Role.COORDINATOR)
+@private_only()
 async def questions_command(update: Update, context: BotContext) -> None:
     """Answer /fragen and /questions: the open questions, oldest first, each with a "Reply" button."""
     waiting, total = await questions.open_questions(context.db, LISTED)

@@ -15,8 +15,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot import i18n
 from bot.commands import command
 from bot.i18n import N_
-from bot.runtime.outbox import TELEGRAM_TEXT_LIMIT
 from bot.services.knowledge import Entry
+from bot.telegram_text import TEXT_LIMIT, shown, split_escaped, visible_length
 from handlers.faq_texts import DRAFT, REPLY, data
 from models import Question
 
@@ -30,23 +30,15 @@ def translator(locale: str) -> Callable[[str], str]:
 
 
 def preview(text: str, limit: int = PREVIEW) -> str:
-    """User text on one line, HTML-escaped, at most ``limit`` characters after escaping (with "…")."""
-    line = html.escape(" ".join(text.split()))
-    if len(line) <= limit:
-        return line
-    return chunks(" ".join(text.split()), limit - 1)[0].rstrip() + "…"
+    """User text on one line, HTML-escaped, at most ``limit`` characters as Telegram counts them
+    (with "…")."""
+    return shown(" ".join(text.split()), limit)
 
 
-def chunks(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
-    """``text`` escaped and cut into messages of at most ``limit`` characters (never inside an entity)."""
-    parts, current = [], ""
-    for char in text:
-        escaped = html.escape(char)
-        if len(current) + len(escaped) > limit:
-            parts.append(current)
-            current = ""
-        current += escaped
-    return [*parts, current] if current else parts
+def chunks(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """``text`` escaped and cut into messages of at most ``limit`` visible characters (never inside an
+    entity)."""
+    return split_escaped(text, limit)
 
 
 def reply_markup(locale: str, question: Question) -> InlineKeyboardMarkup:
@@ -111,7 +103,7 @@ def relay(locale: str, question: Question, answer: str) -> list[str]:
         ]
     )
     whole = header + "\n\n" + html.escape(answer)
-    if len(whole) <= TELEGRAM_TEXT_LIMIT:
+    if visible_length(whole) <= TEXT_LIMIT:
         return [whole]
     return [header, *chunks(answer)]
 

@@ -24,8 +24,6 @@ from bot.runtime.outbox import Markup
 from bot.services import users
 from models import OutboxLane, Role, User
 
-CAPTION_LIMIT = 1024
-
 
 @dataclass(frozen=True)
 class Reader:
@@ -121,10 +119,10 @@ class Outbox:
         outbox.enqueue_text(self.session, reader.chat_id, text, markup, lane=lane, inbox_id=self.inbox_id)
 
     def document(self, reader: Reader, filename: str, content: bytes, caption: str, mime: str = "") -> None:
-        """Queue a file (the sender uploads it) with an HTML caption of at most 1024 characters."""
+        """Queue a file (the sender uploads it) with an HTML caption (the outbox fits it to the limit)."""
         payload = {
             "document": {"filename": filename, "content_b64": base64.b64encode(content).decode("ascii")},
-            "caption": caption[:CAPTION_LIMIT],
+            "caption": caption,
             "parse_mode": "HTML",
         }
         outbox.enqueue(self.session, reader.chat_id, "sendDocument", payload, inbox_id=self.inbox_id)

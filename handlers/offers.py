@@ -12,7 +12,7 @@ import html
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot.authz import requires
+from bot.authz import private_only, requires
 from bot.context import BotContext
 from bot.i18n import N_
 from bot.services import advisors, offers
@@ -135,6 +135,7 @@ async def _decline(context: BotContext, offer_id: int, reason: str) -> None:
 
 
 @requires(Role.ADVISOR)
+@private_only()
 async def offer_button(update: Update, context: BotContext) -> None:
     """Every offer button: view, accept, decline (ask the reason), decline with a reason."""
     assert update.callback_query is not None

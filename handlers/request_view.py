@@ -15,6 +15,7 @@ from bot.i18n import N_
 from bot.regions import get_registry
 from bot.services.intake_answers import TOPICS
 from bot.services.validation import display_phone
+from bot.telegram_text import shown
 from handlers.intake import labels
 from handlers.notify import Reader
 from models import KickoffRequest, MeetingFormat, RequestStatus
@@ -36,9 +37,8 @@ STAFF_STATUS_WORDS = {
 
 
 def short(value: str, limit: int) -> str:
-    """``value`` cut to ``limit`` characters (with "…") and escaped for HTML."""
-    text = value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
-    return html.escape(text)
+    """``value`` cut to ``limit`` characters as Telegram counts them (with "…"), escaped for HTML."""
+    return shown(value, limit)
 
 
 def place(request: KickoffRequest) -> str:
@@ -101,10 +101,11 @@ def facts(r: Reader, request: KickoffRequest) -> str:
     )
 
 
-def contact(r: Reader, request: KickoffRequest) -> str:
-    """Who asks and how to reach them, and their goals: only for the request's advisor."""
+def contact(r: Reader, request: KickoffRequest, goals_shown: int = GOALS_SHOWN) -> str:
+    """Who asks and how to reach them, and their goals (up to ``goals_shown`` characters): only for
+    the request's advisor and the coordinators."""
     phone = display_phone(request.phone) if request.phone else "–"
-    goals = short(request.goals, GOALS_SHOWN) if request.goals else "–"
+    goals = short(request.goals, goals_shown) if request.goals else "–"
     return "\n".join(
         [
             r._("<b>Contact person</b>"),

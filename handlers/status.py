@@ -11,13 +11,14 @@ import html
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from bot.authz import InGroup, private_only
 from bot.commands import command
 from bot.context import BotContext
 from bot.i18n import N_, format_date
 from bot.services import booking, intake, offers, requests
-from handlers.intake import callbacks, summary
-from handlers.intake.common import is_private, pressed_by_owner
-from handlers.intake.entry import private_only, where
+from handlers.intake import callbacks, entry, summary
+from handlers.intake.common import pressed_by_owner
+from handlers.intake.entry import where
 from handlers.menus import REQUEST, STATUS
 from handlers.notify import me
 from models import BookingStatus, KickoffRequest, RequestStatus, utcnow
@@ -116,14 +117,14 @@ async def _detail(
     return text, InlineKeyboardMarkup(rows)
 
 
+@private_only(InGroup.REFUSE, refusal=entry.private_only)
 async def show_status(update: Update, context: BotContext) -> None:
-    """Answer /status and /meineanfragen with the list of the contact's requests."""
-    if not is_private(update):
-        private_only(context)
-        return
+    """Answer /status and /meineanfragen with the list of the contact's requests (in a group, like
+    the intake, only a pointer to the private chat)."""
     context.reply(*await _overview(context))
 
 
+@private_only(InGroup.REFUSE)
 async def status_menu_button(update: Update, context: BotContext) -> None:
     """The menu's "My requests" button: the list in place of the menu."""
     context.answer()

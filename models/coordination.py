@@ -27,6 +27,12 @@ class AuditAction(enum.StrEnum):
     BROADCAST_CANCEL = "broadcast_cancel"
     BROADCAST_RETRY = "broadcast_retry"
     EXPORT = "export"
+    # A coordinator granted or revoked the coordinator role in the chat (issue 12).
+    ROLE_GRANT = "role_grant"
+    ROLE_REVOKE = "role_revoke"
+    # A coordinator sent a person their data file or erased a person on their behalf (issue 12).
+    DATA_EXPORT = "data_export"
+    DATA_ERASURE = "data_erasure"
 
 
 class CoordinatorAction(Base):

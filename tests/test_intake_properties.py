@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select, update
 
 from bot.runtime.outbox import TELEGRAM_TEXT_LIMIT
+from bot.telegram_text import visible_length
 from models import InboxUpdate, IntakeDraft, IntakeStep
 from tests.harness import Harness, TelegramUser
 from tests.intake_helpers import STEPS, draft_of, walk_to
@@ -94,7 +95,7 @@ async def test_any_text_at_any_step_gets_one_clean_reply(
     messages = [s for s in sent if s.method == "sendMessage"]
     assert len(messages) == 1
     reply = messages[0].text
-    assert 0 < len(reply) <= TELEGRAM_TEXT_LIMIT
+    assert 0 < visible_length(reply) <= TELEGRAM_TEXT_LIMIT  # Telegram counts the visible text
     assert _tags(reply) <= ALLOWED_TAGS
     draft = await draft_of(harness, user.id)
     if text.startswith("/anfrage") or text.startswith("/start"):

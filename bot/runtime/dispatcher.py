@@ -14,6 +14,7 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 
+from bot.logging_setup import describe_error, safe_traceback
 from bot.runtime.inbox import InboxItem
 
 log = logging.getLogger(__name__)
@@ -61,9 +62,14 @@ class ChatOrderedDispatcher:
                 async with self._slots:
                     try:
                         await self._handle(item)
-                    except Exception:
+                    except Exception as exc:
                         # The handle function records failures itself; never let one stop the chat.
-                        log.exception("update %s could not be handled", item.update_id)
+                        log.error(
+                            "update %s could not be handled: %s\n%s",
+                            item.update_id,
+                            describe_error(exc),
+                            safe_traceback(exc),
+                        )
                 queue.popleft()
                 self._queued_ids.discard(item.inbox_id)
                 self._room.release()

@@ -36,22 +36,50 @@ class InboxItem:
     payload: dict[str, Any]
 
 
+def _int_id(value: Any) -> int | None:
+    """``value`` as an id if it is one (a malformed update may carry anything)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _chat_id(obj: Any) -> int | None:
+    """The id of the ``chat`` of an update's object, if it has a well-formed one."""
+    chat = obj.get("chat") if isinstance(obj, dict) else None
+    return _int_id(chat.get("id")) if isinstance(chat, dict) else None
+
+
+def _from_id(obj: Any) -> int | None:
+    """The id of the ``from`` of an update's object, if it has a well-formed one."""
+    sender = obj.get("from") if isinstance(obj, dict) else None
+    return _int_id(sender.get("id")) if isinstance(sender, dict) else None
+
+
 def chat_key_of(payload: dict[str, Any]) -> int:
-    """The chat whose order this update must keep (button presses count for their message's chat)."""
+    """The chat whose order this update must keep (button presses count for their message's chat).
+
+    Never raises: a malformed update gets key 0 and is stored (and marked failed) like any other.
+    """
     for kind in _CHAT_KINDS:
-        chat = (payload.get(kind) or {}).get("chat")
-        if chat:
-            return int(chat["id"])
+        chat = _chat_id(payload.get(kind))
+        if chat is not None:
+            return chat
     callback = payload.get("callback_query")
-    if callback:
-        message = callback.get("message") or {}
-        if message.get("chat"):
-            return int(message["chat"]["id"])
-        return int(callback["from"]["id"])
+    if isinstance(callback, dict):
+        chat = _chat_id(callback.get("message"))
+        if chat is not None:
+            return chat
+        sender = _from_id(callback)
+        if sender is not None:
+            return sender
     for value in payload.values():
-        if isinstance(value, dict) and isinstance(value.get("from"), dict):
-            return int(value["from"]["id"])
+        sender = _from_id(value)
+        if sender is not None:
+            return sender
     return 0
+
+
+def stub(update_id: int) -> dict[str, Any]:
+    """What a handled update's row keeps of its payload: only its id (the content is gone)."""
+    return {"update_id": update_id}
 
 
 async def store(session: AsyncSession, payloads: Sequence[dict[str, Any]]) -> list[InboxItem]:
@@ -63,6 +91,8 @@ async def store(session: AsyncSession, payloads: Sequence[dict[str, Any]]) -> li
     new: list[InboxItem] = []
     now = utcnow()
     for payload in payloads:
+        if _int_id(payload.get("update_id")) is None:
+            continue  # cannot be told apart from a repeat, nor confirmed: the intake rejects these
         chat_key = chat_key_of(payload)
         statement = (
             insert(InboxUpdate)
@@ -90,18 +120,26 @@ async def pending(session: AsyncSession) -> list[InboxItem]:
     return [InboxItem(r.id, r.update_id, r.chat_key, r.payload) for r in rows]
 
 
-async def claim(session: AsyncSession, inbox_id: int) -> bool:
-    """Mark the update done inside the handling transaction; False if it was done already."""
+async def claim(session: AsyncSession, inbox_id: int, update_id: int, note: str | None = None) -> bool:
+    """Mark the update done inside the handling transaction; False if it was done already.
+
+    The payload goes with the commit: a handled update keeps only its id, chat, status and
+    times for the retention period (the raw update may hold what a person typed). ``note``
+    says why an update was done without handling (ignored, flood guard).
+    """
     result = await session.execute(
         update(InboxUpdate)
         .where(InboxUpdate.id == inbox_id, InboxUpdate.status == InboxStatus.PENDING.value)
-        .values(status=InboxStatus.DONE.value, handled_at=utcnow())
+        .values(status=InboxStatus.DONE.value, handled_at=utcnow(), payload=stub(update_id), error=note)
     )
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 async def mark_failed(session: AsyncSession, inbox_id: int, error: str) -> None:
-    """Record that handling the update raised; it is not retried (a poison update would loop)."""
+    """Record that handling the update raised; it is not retried (a poison update would loop).
+
+    The raw payload stays for diagnosis until the row is pruned.
+    """
     await session.execute(
         update(InboxUpdate)
         .where(InboxUpdate.id == inbox_id, InboxUpdate.status == InboxStatus.PENDING.value)

@@ -2,15 +2,47 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
 
+from bot.telegram_text import CAPTION_LIMIT, TEXT_LIMIT, clip, fit_html, utf16_length, visible_length
 from models import OutboxLane, OutboxMessage, utcnow
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
-TELEGRAM_TEXT_LIMIT = 4096
+TELEGRAM_TEXT_LIMIT = TEXT_LIMIT
+# The methods whose "text" is a message text; every "caption" is a caption.
+TEXT_METHODS = frozenset({"sendMessage", "editMessageText"})
+logger = logging.getLogger(__name__)
+
+
+def fitted(value: str, limit: int, parse_mode: str | None) -> str:
+    """``value`` within ``limit`` as Telegram counts it (HTML on its visible text), shortened with "…"
+    when longer: a long text must never make the action that sends it fail."""
+    html_mode = (parse_mode or "").upper() == "HTML"
+    length = visible_length(value) if html_mode else utf16_length(value)
+    if length <= limit:
+        return value
+    # Only the lengths: the text is personal data and must not reach the log.
+    logger.warning(
+        "outgoing text of %d characters (%d in the source) shortened to %d", length, len(value), limit
+    )
+    return fit_html(value, limit) if html_mode else clip(value, limit)
+
+
+def fit_payload(method: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """``payload`` with its message text or caption shortened to Telegram's limit where needed."""
+    fields = {"caption": CAPTION_LIMIT}
+    if method in TEXT_METHODS:
+        fields["text"] = TEXT_LIMIT
+    changed = dict(payload)
+    for key, limit in fields.items():
+        value = changed.get(key)
+        if isinstance(value, str) and value:
+            changed[key] = fitted(value, limit, changed.get("parse_mode"))
+    return changed
 
 
 def markup_payload(markup: Markup | None) -> dict[str, Any]:
@@ -41,10 +73,11 @@ def enqueue(
     ``chat_id`` also orders the calls: calls for one chat are made in the order enqueued.
     Methods without a chat parameter (``setMyCommands``) pass ``include_chat_id=False``.
     """
+    payload = fit_payload(method, payload)
     row = OutboxMessage(
         chat_id=chat_id,
         method=method,
-        payload={"chat_id": chat_id, **payload} if include_chat_id else dict(payload),
+        payload={"chat_id": chat_id, **payload} if include_chat_id else payload,
         lane=int(lane),
         inbox_id=inbox_id,
         next_attempt_at=utcnow(),
@@ -62,9 +95,10 @@ def enqueue_text(
     lane: OutboxLane = OutboxLane.INTERACTIVE,
     inbox_id: int | None = None,
 ) -> OutboxMessage:
-    """Enqueue an HTML text message (the caller escapes user-derived parts)."""
-    if not text or len(text) > TELEGRAM_TEXT_LIMIT:
-        raise ValueError(f"message text must have 1–{TELEGRAM_TEXT_LIMIT} characters")
+    """Enqueue an HTML text message (the caller escapes user-derived parts); a text longer than
+    Telegram allows is shortened rather than refused (see :func:`fit_payload`)."""
+    if not text:
+        raise ValueError("message text must not be empty")
     payload = {"text": text, "parse_mode": "HTML", **markup_payload(markup)}
     payload["link_preview_options"] = {"is_disabled": True}
     return enqueue(session, chat_id, "sendMessage", payload, lane=lane, inbox_id=inbox_id)
@@ -79,7 +113,7 @@ def enqueue_edit(
     *,
     inbox_id: int | None = None,
 ) -> OutboxMessage:
-    """Enqueue an edit of a message the bot sent earlier."""
+    """Enqueue an edit of a message the bot sent earlier (shortened like a new message if too long)."""
     payload = {
         "message_id": message_id,
         "text": text,

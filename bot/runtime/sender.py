@@ -54,6 +54,21 @@ class _Claimed:
     payload: dict[str, Any]
     lane: OutboxLane
     attempts: int
+    ephemeral: bool = False
+
+
+def sent_stub(payload: dict[str, Any]) -> dict[str, Any]:
+    """What a sent row keeps of its call: ids only, and whether it carried a keyboard.
+
+    The text, caption, file and buttons are gone once Telegram has them (they may hold contact
+    details). Failed and blocked rows keep their content until pruned, for a retry or a look.
+    ``reply_markup`` stays as an empty marker because a broadcast's progress message is known to
+    be final by its last version having no keyboard.
+    """
+    stub = {key: payload[key] for key in ("chat_id", "message_id") if key in payload}
+    if "reply_markup" in payload:
+        stub["reply_markup"] = {}
+    return stub
 
 
 def _api_kwargs(payload: dict[str, Any]) -> dict[str, Any]:
@@ -193,6 +208,7 @@ class OutboxSender:
                             row.payload,
                             OutboxLane(row.lane),
                             row.attempts,
+                            bool(row.ephemeral),
                         )
                     )
                 return batches
@@ -280,18 +296,23 @@ class OutboxSender:
         message_id: int | None = None,
         unreachable: bool = False,
     ) -> None:
+        """Record a row's outcome; a sent row keeps no content, an ephemeral one is deleted."""
         async with self._db.transaction(urgent=True) as session:
-            await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == row.id)
-                .values(
-                    status=status.value,
-                    attempts=row.attempts + 1,
-                    sent_at=utcnow() if status is OutboxStatus.SENT else None,
-                    telegram_message_id=message_id,
-                    error=error,
+            if status is OutboxStatus.SENT and row.ephemeral:
+                await session.execute(delete(OutboxMessage).where(OutboxMessage.id == row.id))
+            else:
+                values: dict[str, Any] = {
+                    "status": status.value,
+                    "attempts": row.attempts + 1,
+                    "sent_at": utcnow() if status is OutboxStatus.SENT else None,
+                    "telegram_message_id": message_id,
+                    "error": error,
+                }
+                if status is OutboxStatus.SENT:
+                    values["payload"] = sent_stub(row.payload)
+                await session.execute(
+                    update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values)
                 )
-            )
             if unreachable:
                 await users.mark_unreachable(session, row.chat_id)
 

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from bot.logging_setup import describe_error
+
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -37,10 +39,17 @@ def build_webhook_app(secret: str, path: str, accept: Accept) -> web.Application
             payload = json.loads(await request.read())
         except (ValueError, UnicodeDecodeError):
             return web.Response(status=400, text="invalid JSON")
-        if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
+        update_id = payload.get("update_id") if isinstance(payload, dict) else None
+        if not isinstance(update_id, int) or isinstance(update_id, bool):
             return web.Response(status=400, text="not an update")
-        # Only after this returns is the update safe; then Telegram may forget it.
-        await accept([payload])
+        # Only after this returns is the update safe; then Telegram may forget it. Whatever else
+        # the body holds is the handler's business: an update PTB cannot parse is stored and
+        # marked failed there, so Telegram is not asked to deliver it again and again.
+        try:
+            await accept([payload])
+        except Exception as exc:
+            log.error("update %s could not be stored: %s", update_id, describe_error(exc))
+            return web.Response(status=500, text="not stored")
         return web.Response(status=200, text="ok")
 
     async def health(_request: web.Request) -> web.Response:

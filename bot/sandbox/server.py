@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ipaddress
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -68,6 +69,39 @@ async def _read_params(request: web.Request) -> tuple[dict[str, Any], dict[str, 
         else:
             params[key] = value if isinstance(value, str) else bytes(value).decode()
     return params, files
+
+
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def host_name(header: str) -> str:
+    """The name in a Host header without its port (``[::1]:8081`` → ``::1``), lower case."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1:].split("]", 1)[0]
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+def host_guard(bound_host: str) -> Any:
+    """Middleware answering 421 to any Host header but the loopback names (DNS rebinding).
+
+    A web page from elsewhere whose name is re-pointed at 127.0.0.1 would otherwise reach the
+    sandbox from the visitor's browser: its requests carry that page's name as the Host.
+    The address the server is bound to is accepted too, when it is an address (``--host``).
+    """
+    allowed = set(LOOPBACK_NAMES)
+    with contextlib.suppress(ValueError):
+        if not ipaddress.ip_address(bound_host).is_unspecified:
+            allowed.add(bound_host.lower())
+
+    @web.middleware
+    async def guard(request: web.Request, handler: Any) -> web.StreamResponse:
+        """Refuse the request unless its Host header names this machine's loopback."""
+        if host_name(request.headers.get("Host", "")) not in allowed:
+            return web.Response(status=421, text="misdirected request: use 127.0.0.1 or localhost")
+        return await handler(request)  # type: ignore[no-any-return]
+
+    return guard
 
 
 class SandboxServer:
@@ -122,8 +156,8 @@ class SandboxServer:
         return f"{self.base_url}/"
 
     def make_app(self) -> web.Application:
-        """The aiohttp application with every route."""
-        app = web.Application(client_max_size=MAX_UPLOAD)
+        """The aiohttp application with every route, behind the Host header check."""
+        app = web.Application(client_max_size=MAX_UPLOAD, middlewares=[host_guard(self.host)])
         app.router.add_route("*", "/bot{token}/{method}", self._bot_api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._file)
         app.router.add_get("/", self._index)

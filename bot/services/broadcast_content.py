@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import html
-import re
 from dataclasses import dataclass
 
+from bot.telegram_text import CAPTION_LIMIT, TEXT_LIMIT, utf16_length
+from bot.telegram_text import visible_text as telegram_visible_text
 from models import Broadcast, MediaKind
 
-TEXT_LIMIT = 4096
-CAPTION_LIMIT = 1024
+__all__ = ["CAPTION_LIMIT", "TEXT_LIMIT", "Media", "content_errors", "media_of", "visible_text"]
 # What the Bot API accepts as an upload: photos up to 10 MB, other files up to 50 MB.
 MEDIA_LIMITS = {MediaKind.PHOTO: 10 * 1024 * 1024, MediaKind.DOCUMENT: 50 * 1024 * 1024}
-_TAG = re.compile(r"<[^>]*>")
 
 
 @dataclass(frozen=True)
@@ -28,7 +26,7 @@ class Media:
 
 def visible_text(text: str) -> str:
     """What Telegram shows of an HTML text: without tags, entities decoded."""
-    return html.unescape(_TAG.sub("", text))
+    return telegram_visible_text(text)
 
 
 def content_errors(text: str, media: Media | None) -> list[str]:
@@ -36,7 +34,8 @@ def content_errors(text: str, media: Media | None) -> list[str]:
     errors = []
     shown = visible_text(text)
     # A photo or document may go without a caption; a text message needs some text.
-    if len(shown) > (CAPTION_LIMIT if media is not None else TEXT_LIMIT) or (
+    # Telegram counts UTF-16 code units: an emoji outside the BMP counts twice.
+    if utf16_length(shown) > (CAPTION_LIMIT if media is not None else TEXT_LIMIT) or (
         media is None and not shown.strip()
     ):
         errors.append("text")

@@ -22,6 +22,8 @@ from models import IntakeDraft, IntakeStep, KickoffRequest, utcnow
 
 # Bump when the consent notice's content changes; drafts and requests store the version agreed to.
 NOTICE_VERSION = "2026-11"
+# The span MAX_REQUESTS_PER_DAY counts in: any 24 hours, not the calendar day.
+REQUEST_WINDOW = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,18 @@ class DraftTiming:
         return cls(
             timedelta(hours=settings.draft_reminder_hours), timedelta(days=settings.draft_retention_days)
         )
+
+
+async def next_request_at(
+    session: AsyncSession, user_id: int, per_day: int, now: datetime | None = None
+) -> datetime | None:
+    """When the contact may send their next request under the daily limit; None while they may now."""
+    now = now or utcnow()
+    recent = await requests.created_since(session, user_id, now - REQUEST_WINDOW)
+    if len(recent) < per_day:
+        return None
+    # Once enough of the recent ones are older than the window, one more fits.
+    return recent[len(recent) - per_day] + REQUEST_WINDOW
 
 
 async def get_draft(session: AsyncSession, user_id: int) -> IntakeDraft | None:

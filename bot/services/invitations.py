@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.advisors import by_user
 from bot.services.users import grant_role
-from models import Advisor, AdvisorInvitation, Role, User
+from models import Advisor, AdvisorInvitation, Role, RoleSource, User
 
 INVITATION_TTL = timedelta(days=7)
 START_PREFIX = "inv_"
@@ -133,7 +133,7 @@ async def redeem(session: AsyncSession, token: str, user_id: int, now: datetime)
     advisor, created = _profile_for(session, user, existing, prefilled, now)
     advisor.active = True
     advisor.updated_at = now
-    grant_role(user, Role.ADVISOR)
+    grant_role(user, Role.ADVISOR, RoleSource.INVITATION)
     await session.flush()
     await session.refresh(invitation)  # load what the compare-and-set wrote
     invitation.advisor_id = advisor.id

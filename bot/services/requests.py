@@ -109,6 +109,17 @@ async def count_for_contact(session: AsyncSession, user_id: int) -> int:
     return int(count or 0)
 
 
+async def created_since(session: AsyncSession, user_id: int, since: datetime) -> list[datetime]:
+    """When the contact sent each request since ``since``, oldest first (withdrawn ones count too:
+    sending and withdrawing must not get round the daily limit)."""
+    rows = await session.scalars(
+        select(KickoffRequest.created_at)
+        .where(KickoffRequest.contact_user_id == user_id, KickoffRequest.created_at > since)
+        .order_by(KickoffRequest.created_at)
+    )
+    return list(rows)
+
+
 async def get_for_contact(session: AsyncSession, request_id: int, user_id: int) -> KickoffRequest | None:
     """The request if it belongs to this contact; None for anybody else's (no hint it exists)."""
     return await session.scalar(

@@ -6,10 +6,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import normalize_locale
-from models import Role, User, UserRole, utcnow
+from models import Role, RoleSource, User, UserRole, utcnow
 
 
 @dataclass(frozen=True)
@@ -36,18 +37,25 @@ async def touch(session: AsyncSession, identity: TelegramIdentity, default_local
     user = await get_by_telegram_id(session, identity.telegram_id)
     now = utcnow()
     if user is None:
-        user = User(
-            telegram_id=identity.telegram_id,
-            first_name=identity.first_name[:128],
-            username=(identity.username or None) and identity.username[:64],
-            locale=normalize_locale(identity.language_code, default_locale),
-            created_at=now,
-            role_rows=[],
-        )
-        session.add(user)
-    else:
-        user.first_name = identity.first_name[:128]
-        user.username = (identity.username or None) and identity.username[:64]
+        try:
+            # A savepoint: two first messages at once both insert; the loser reads the winner's row.
+            async with session.begin_nested():
+                user = User(
+                    telegram_id=identity.telegram_id,
+                    first_name=identity.first_name[:128],
+                    username=(identity.username or None) and identity.username[:64],
+                    locale=normalize_locale(identity.language_code, default_locale),
+                    created_at=now,
+                    role_rows=[],
+                )
+                session.add(user)
+                await session.flush()
+        except IntegrityError:
+            user = await get_by_telegram_id(session, identity.telegram_id)
+            if user is None:
+                raise
+    user.first_name = identity.first_name[:128]
+    user.username = (identity.username or None) and identity.username[:64]
     user.last_seen_at = now
     user.unreachable_since = None
     await session.flush()
@@ -55,15 +63,29 @@ async def touch(session: AsyncSession, identity: TelegramIdentity, default_local
 
 
 def grant_if_configured(user: User, coordinator_ids: Iterable[int]) -> bool:
-    """Make the user a coordinator if the settings name them; True if that changed anything."""
-    return user.telegram_id in set(coordinator_ids) and grant_role(user, Role.COORDINATOR)
+    """Align the user's coordinator role with the settings: granted (source config) while they name
+    the user, taken away once they do not if it came from them; True if that changed anything."""
+    row = _coordinator_row(user)
+    if user.telegram_id in set(coordinator_ids):
+        if row is not None and row.source is None:
+            row.source = RoleSource.CONFIG.value  # granted before sources were recorded
+        return grant_role(user, Role.COORDINATOR, RoleSource.CONFIG)
+    # A role without a source predates their recording, when only the settings made coordinators.
+    if row is not None and row.source in (None, RoleSource.CONFIG.value):
+        user.role_rows.remove(row)
+        return True
+    return False
 
 
-def grant_role(user: User, role: Role) -> bool:
-    """Give ``user`` the role; False if they held it already. Contact is implicit."""
+def _coordinator_row(user: User) -> UserRole | None:
+    return next((r for r in user.role_rows if r.role == Role.COORDINATOR.value), None)
+
+
+def grant_role(user: User, role: Role, source: RoleSource = RoleSource.CHAT) -> bool:
+    """Give ``user`` the role, noting its source; False if they held it already. Contact is implicit."""
     if role is Role.CONTACT or user.has_role(role):
         return False
-    user.role_rows.append(UserRole(role=role.value, granted_at=utcnow()))
+    user.role_rows.append(UserRole(role=role.value, granted_at=utcnow(), source=source.value))
     return True
 
 
@@ -98,10 +120,13 @@ async def users_with_role(session: AsyncSession, role: Role) -> list[User]:
     return list(result)
 
 
-async def grant_configured_coordinators(session: AsyncSession, telegram_ids: Iterable[int]) -> int:
-    """Make the already known users among ``telegram_ids`` coordinators; returns how many changed."""
-    ids = list(telegram_ids)
-    if not ids:
-        return 0
-    users = await session.scalars(select(User).where(User.telegram_id.in_(ids)))
-    return sum(grant_role(user, Role.COORDINATOR) for user in users)
+async def grant_configured_coordinators(session: AsyncSession, telegram_ids: Iterable[int]) -> list[User]:
+    """At start-up: make the known users among ``telegram_ids`` coordinators and end the configured
+    role of everyone no longer named; returns the users whose roles changed (their menus are stale)."""
+    ids = set(telegram_ids)
+    named = select(User).where(User.telegram_id.in_(ids)) if ids else None
+    holders = select(User).join(UserRole).where(UserRole.role == Role.COORDINATOR.value)
+    candidates = {u.id: u for u in await session.scalars(holders)}
+    if named is not None:
+        candidates.update({u.id: u for u in await session.scalars(named)})
+    return [user for user in candidates.values() if grant_if_configured(user, ids)]

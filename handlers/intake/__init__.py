@@ -86,7 +86,8 @@ async def handle_text(update: Update, context: BotContext) -> bool:
         await flow.show(context, draft, "⚠️ " + notice)
         return True
     assert update.effective_message is not None
-    await answers.on_text(context, draft, update.effective_message.text or "")
+    message = update.effective_message
+    await answers.on_text(context, draft, message.text or "", message.date)
     return True
 
 

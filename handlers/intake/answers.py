@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from telegram import InlineKeyboardButton
 
@@ -25,7 +26,7 @@ from bot.services.validation import (
     clean_topic_other,
     display_phone,
 )
-from handlers.intake import callbacks, flow
+from handlers.intake import callbacks, flow, overflow
 from handlers.intake.common import preview
 from handlers.menus import contact_line
 from models import IntakeDraft, IntakeStep, PlaceKind
@@ -220,6 +221,16 @@ _BY_STEP: dict[IntakeStep, Callable[[BotContext, IntakeDraft, str], Awaitable[No
 }
 
 
-async def on_text(context: BotContext, draft: IntakeDraft, text: str) -> None:
-    """Handle a typed answer to the draft's current step."""
-    await _BY_STEP[IntakeStep(draft.step)](context, draft, text)
+async def on_text(
+    context: BotContext, draft: IntakeDraft, text: str, sent_at: datetime | None = None
+) -> None:
+    """Handle a typed answer to the draft's current step; the tail of a long text Telegram split
+    (sent right after a refused too-long message) is refused as well, never saved."""
+    step = IntakeStep(draft.step)
+    if sent_at is not None and step in overflow.LIMITS:
+        if overflow.continues(draft, step, sent_at):
+            await overflow.refuse_rest(context, draft, sent_at)
+            return
+        if overflow.too_long(step, text) and not await overflow.remember(context, draft, sent_at):
+            return
+    await _BY_STEP[step](context, draft, text)

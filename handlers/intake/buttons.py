@@ -28,7 +28,7 @@ from bot.services.intake_answers import (
     with_selection,
 )
 from handlers.intake import answers as typed
-from handlers.intake import calendar, flow, labels
+from handlers.intake import calendar, flow, labels, limit
 from handlers.intake.callbacks import STEPS, Pressed
 from handlers.intake.common import today
 from handlers.intake.confirmation import confirm_submitted
@@ -195,6 +195,12 @@ async def _summary(context: BotContext, draft: IntakeDraft, pressed: Pressed) ->
         await flow.save(
             context, draft, notice, edit=True, answers=answers, step=IntakeStep.TIMES, editing=True
         )
+        return True
+    when = await limit.next_allowed(context)
+    if when is not None:
+        # The summary stays as it is, with its "Send" button, for when the limit allows.
+        context.answer()
+        context.reply(limit.refusal(context, when, draft_kept=True))
         return True
     year = today(context).year
     request = await intake.submit(context.db, draft, context.locale, year)

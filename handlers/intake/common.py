@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from datetime import date
 
@@ -10,9 +9,9 @@ from telegram import InlineKeyboardButton, Update
 from telegram.constants import ChatType
 
 from bot.context import BotContext
-from bot.runtime.outbox import TELEGRAM_TEXT_LIMIT
 from bot.services.intake import DraftTiming
 from bot.services.intake_answers import TOTAL_STEPS, previous_step, step_number
+from bot.telegram_text import TEXT_LIMIT, clip, shown, utf16_length, visible_length
 from handlers.intake import callbacks
 from models import IntakeDraft, IntakeStep, utcnow
 
@@ -43,24 +42,25 @@ def pressed_by_owner(update: Update) -> bool:
 
 
 def preview(value: str, limit: int = 200) -> str:
-    """``value`` cut to ``limit`` characters (with "…"), then escaped for HTML."""
-    text = value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
-    return html.escape(text)
+    """``value`` cut to ``limit`` characters as Telegram counts them (with "…"), escaped for HTML."""
+    return shown(value, limit)
 
 
 def fit(build: Callable[[dict[str, str]], str], values: dict[str, str]) -> str:
     """The message ``build`` makes from user-given ``values``, shortening the longest until it fits.
 
-    ``build`` receives the raw values and must escape them itself; escaping can make a text
-    up to five times longer, so the limit is checked on the finished message.
+    ``build`` receives the raw values and must escape them itself; the limit is checked on the
+    finished message as Telegram counts it (tags removed, entities one character), so escaping
+    never costs the reader any of their text.
     """
     current = dict(values)
     text = build(current)
-    while len(text) > TELEGRAM_TEXT_LIMIT:
-        key = max(current, key=lambda k: len(current[k]))
-        if len(current[key]) <= 1:
+    while visible_length(text) > TEXT_LIMIT:
+        key = max(current, key=lambda k: utf16_length(current[k]))
+        size = utf16_length(current[key])
+        if size <= 1:
             raise ValueError("message cannot be shortened to fit")
-        current[key] = current[key][: int(len(current[key]) * 0.8)].rstrip() + "…"
+        current[key] = clip(current[key], int(size * 0.8))
         text = build(current)
     return text
 

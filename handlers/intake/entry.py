@@ -9,12 +9,13 @@ import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.commands import command
 from bot.context import BotContext
 from bot.i18n import N_
 from bot.services import intake
 from bot.services.intake_answers import TOTAL_STEPS, step_number
 from handlers import faq_coordination
-from handlers.intake import callbacks, flow
+from handlers.intake import callbacks, flow, limit
 from handlers.intake.callbacks import CONSENT, GENERAL, Pressed
 from handlers.intake.common import is_private, timing
 from handlers.menus import contact_line, main_menu
@@ -43,10 +44,25 @@ def consent_notice(context: BotContext) -> str:
                 "and the advisor who takes on your request see these details. Legal basis: your consent "
                 "(Art. 6(1)(a) GDPR), which you can withdraw at any time."
             ),
-            _(
-                "How long: an unfinished request is deleted after {days} days without activity; a sent "
-                "request is deleted after it is closed, within the period the privacy statement gives."
-            ).format(days=context.settings.draft_retention_days),
+            " ".join(
+                [
+                    context.ngettext(
+                        "How long: an unfinished request is deleted after {count} day without activity.",
+                        "How long: an unfinished request is deleted after {count} days without activity.",
+                        context.settings.draft_retention_days,
+                    ).format(count=context.settings.draft_retention_days),
+                    context.ngettext(
+                        "A sent request is anonymised {count} day after it ends; you can delete everything "
+                        "earlier with /{command}.",
+                        "A sent request is anonymised {count} days after it ends; you can delete everything "
+                        "earlier with /{command}.",
+                        context.settings.request_retention_days,
+                    ).format(
+                        count=context.settings.request_retention_days,
+                        command=command("delete").name(context.locale),
+                    ),
+                ]
+            ),
             _(
                 "Your rights: access, correction, deletion, restriction, data portability, withdrawal of "
                 "consent and complaint to a supervisory authority."
@@ -100,7 +116,10 @@ async def begin(update: Update, context: BotContext, *, edit: bool = False) -> N
         private_only(context)
         return
     draft = await intake.get_draft(context.db, context.user.id)
-    if draft is None:
+    when = await limit.next_allowed(context) if draft is None else None
+    if when is not None:
+        text, markup = limit.refusal(context, when, draft_kept=False), main_menu(context)
+    elif draft is None:
         text, markup = consent_notice(context), _consent_markup(context)
     else:
         _ = context.gettext
@@ -127,6 +146,11 @@ async def on_consent(update: Update, context: BotContext, pressed: Pressed) -> N
         context.edit(consent_notice(context), _consent_markup(context))
         return
     existing = await intake.get_draft(context.db, context.user.id)
+    when = await limit.next_allowed(context) if existing is None else None
+    if when is not None:
+        # The notice was opened before the limit was reached: nothing is stored.
+        context.edit(limit.refusal(context, when, draft_kept=False), main_menu(context))
+        return
     draft = existing or await intake.start(context.db, context.user.id, timing(context))
     agreed = _("✅ You agreed on {date}.").format(date=context.format_datetime(draft.consented_at, "short"))
     context.edit(consent_notice(context) + "\n\n" + agreed)

@@ -1,0 +1,100 @@
+"""After an erasure: telling the advisors, contacts and coordinators concerned, and the goodbye.
+
+Nobody is told anything personal about the erased person: advisors learn the reference, the
+coordinators the references that came back to them. The goodbye to the erased person is the one
+message left for their chat; it is ephemeral (deleted once sent) and tied to no update.
+"""
+
+from __future__ import annotations
+
+import html
+
+from bot.i18n import N_, translate
+from bot.runtime import outbox
+from bot.services.advisor_erasure import AdvisorRelease
+from bot.services.erasure import ErasureResult
+from handlers import cascade
+from handlers.notify import Outbox
+from handlers.withdrawal import tell_advisors
+from models import OutboxMessage
+
+WITHDRAWN = N_("ℹ️ The contact withdrew the request {reference}. Nothing more to do for it.")
+GOODBYE_OWN = N_(
+    "🗑 Your data has been deleted. Thank you for your interest in MiGlobe. "
+    "If you write to me again, we start afresh."
+)
+GOODBYE_ON_BEHALF = N_("🗑 At your request, the MiGlobe programme team has deleted your data in this bot.")
+
+
+async def announce(out: Outbox, result: ErasureResult) -> None:
+    """Queue every notice the erasure calls for (in each recipient's language)."""
+    for item in result.withdrawn:
+        if item.withdrawal is not None:
+            await tell_advisors(out, item.request, item.withdrawal, item.holder, WITHDRAWN)
+    for item in result.running:
+        r = await out.reader(item.holder.user_id) if item.holder is not None else None
+        if r is not None:
+            text = r._(
+                "ℹ️ The contact of {reference} deleted their data in the bot. The request stays in the "
+                "statistics without personal details; their contact details are no longer available."
+            )
+            out.send(r, text.format(reference=html.escape(item.request.reference)))
+    if result.advisor is not None:
+        await _advisor_work(out, result.advisor)
+
+
+async def _advisor_work(out: Outbox, release: AdvisorRelease) -> None:
+    """Offers passed on, held requests back with the programme: tell the next advisors, the
+    contacts whose advisor left, and the coordinators."""
+    for passed in release.passed_on:
+        await cascade.announce(out, passed)
+    for back in release.handed_back:
+        request = back.request
+        if back.next is None:
+            continue
+        r = await out.reader(request.contact_user_id)
+        if r is not None:
+            text = r._(
+                "ℹ️ Your advisor for {reference} is no longer available. We are looking for someone "
+                "else and will let you know."
+            ).format(reference=html.escape(request.reference))
+            talk = back.withdrawal.booking if back.withdrawal is not None else None
+            if talk is not None:
+                text += "\n" + r._("The kickoff talk on {when} is cancelled.").format(
+                    when=r.when(talk.starts_at)
+                )
+            out.send(r, text)
+        await cascade.announce(out, back.next)
+    if not release.passed_on and not release.handed_back:
+        return
+    again = ", ".join(html.escape(b.request.reference) for b in release.handed_back if b.next is not None)
+    after = ", ".join(html.escape(b.request.reference) for b in release.handed_back if b.next is None)
+    for r in await out.coordinator_rooms():
+        lines = [r._("ℹ️ An advisor deleted their data; their profile is deactivated.")]
+        if release.passed_on:
+            lines.append(
+                r.ngettext(
+                    "{count} offer waiting for their answer went to the next advisor.",
+                    "{count} offers waiting for their answer went to the next advisors.",
+                    len(release.passed_on),
+                ).format(count=len(release.passed_on))
+            )
+        if again:
+            lines.append(
+                r._("Back with the programme (offered anew or waiting for you): {references}").format(
+                    references=again
+                )
+            )
+        if after:
+            lines.append(
+                r._("After the kickoff talk, now without an advisor: {references}").format(references=after)
+            )
+        out.send(r, "\n".join(lines))
+
+
+def goodbye(out: Outbox, result: ErasureResult, *, on_behalf: bool) -> OutboxMessage:
+    """The one last message to the erased person: ephemeral, tied to no update."""
+    text = translate(result.locale, GOODBYE_ON_BEHALF if on_behalf else GOODBYE_OWN)
+    row = outbox.enqueue_text(out.session, result.telegram_id, text)
+    row.ephemeral = True
+    return row
