@@ -109,6 +109,12 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
             self.db, message.chat.id, message.message_id, text, markup, inbox_id=self.scope.inbox_id
         )
 
+    def pressed_message_id(self) -> int | None:
+        """The id of the message whose button was pressed (None for a typed message)."""
+        update = self._update
+        message = update.callback_query.message if update and update.callback_query else None
+        return message.message_id if message is not None else None
+
     def answer(self, text: str | None = None, *, alert: bool = False) -> None:
         """Answer the pressed button (right after the commit, so the spinner stops)."""
         update = self._update

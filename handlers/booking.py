@@ -27,7 +27,8 @@ async def _held_request(context: BotContext, request_id: int) -> KickoffRequest 
     """The request if the presser is its advisor and a date can be proposed; else answer why not."""
     request = await context.db.get(KickoffRequest, request_id, populate_existing=True)
     holder = await offers.holder(context.db, request_id)
-    if request is None or holder is None or holder.user_id != context.user.id:
+    # A deactivated advisor who still holds the request proposes nothing (a date brings contact data).
+    if request is None or holder is None or holder.user_id != context.user.id or not holder.active:
         context.answer(context.gettext(NOT_AVAILABLE), alert=True)
         return None
     if request.status not in PROPOSABLE:

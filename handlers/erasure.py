@@ -58,7 +58,7 @@ def _own_text(context: BotContext, preview: erasure.ErasurePreview) -> str:
     parts = [
         _("🗑 <b>Delete your data?</b>"),
         _(
-            "This deletes what the bot stores about you: your name, your contact details and what you "
+            "This deletes what we store about you: your name, your contact details and what you "
             "typed, your questions, an unfinished request and your subscription to programme news."
         ),
     ]
@@ -223,7 +223,8 @@ async def _erase(context: BotContext, target: User, on_behalf: bool) -> None:
         return
     out = Outbox.of(context)
     await erasure_notices.announce(out, result)
-    erasure_notices.goodbye(out, result, on_behalf=on_behalf)
+    pressed = context.pressed_message_id() if not on_behalf else None
+    erasure_notices.goodbye(out, result, on_behalf=on_behalf, message_id=pressed)
     if not on_behalf:
         context.answer(_("Your data has been deleted."))
         return

@@ -92,9 +92,18 @@ async def _advisor_work(out: Outbox, release: AdvisorRelease) -> None:
         out.send(r, "\n".join(lines))
 
 
-def goodbye(out: Outbox, result: ErasureResult, *, on_behalf: bool) -> OutboxMessage:
-    """The one last message to the erased person: ephemeral, tied to no update."""
+def goodbye(
+    out: Outbox, result: ErasureResult, *, on_behalf: bool, message_id: int | None = None
+) -> OutboxMessage:
+    """The one last message to the erased person: ephemeral, tied to no update.
+
+    With ``message_id`` (the confirmation the person pressed) the goodbye replaces that screen,
+    so no live "delete" button stays behind.
+    """
     text = translate(result.locale, GOODBYE_ON_BEHALF if on_behalf else GOODBYE_OWN)
-    row = outbox.enqueue_text(out.session, result.telegram_id, text)
+    if message_id is not None:
+        row = outbox.enqueue_edit(out.session, result.telegram_id, message_id, text)
+    else:
+        row = outbox.enqueue_text(out.session, result.telegram_id, text)
     row.ephemeral = True
     return row

@@ -56,7 +56,7 @@ def own_caption(context: BotContext) -> str:
         [
             _("🗂 <b>Your data</b>"),
             _(
-                "Everything this bot stores about you: profile, roles, consents, requests with their "
+                "Everything we store about you: profile, roles, consents, requests with their "
                 "history, questions and answers, programme news."
             ),
             _("Not included: the coordination team's internal notes."),

@@ -21,9 +21,9 @@ def retention_lines(context: BotContext) -> list[str]:
     question = settings.question_retention_days
     lines = [
         ngettext(
-            "What you send me is kept only until it is handled; its time and status are deleted "
+            "What you send us is kept only until it is handled; its time and status are deleted "
             "after {count} day.",
-            "What you send me is kept only until it is handled; its time and status are deleted "
+            "What you send us is kept only until it is handled; its time and status are deleted "
             "after {count} days.",
             inbox,
         ).format(count=inbox),

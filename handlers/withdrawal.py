@@ -43,6 +43,7 @@ async def tell_advisors(
     if talk is not None:
         text += "\n" + r._("The kickoff talk on {when} is cancelled.").format(when=r.when(talk.starts_at))
     out.send(r, text)
-    if talk is not None and withdrawal.booking_was_confirmed:
+    # The calendar file names the contact: a deactivated advisor gets the plain notice only.
+    if talk is not None and withdrawal.booking_was_confirmed and holder.active:
         advisor = await out.session.get(Advisor, talk.advisor_id) or holder
         booking_notices.send_calendar_file(out, r, talk, request, advisor)

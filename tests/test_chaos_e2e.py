@@ -252,7 +252,8 @@ async def test_intakes_and_offers_survive_twenty_kill_9(database_url: str, tmp_p
     offered = dict(Counter(o.status for o in offers))
     print(
         f"{len(chaos.lives)} kills (alive {min(chaos.lives):.2f}–{max(chaos.lives):.2f} s after start, "
-        f"{sum(chaos.left)} chats left waiting for a lease) in {chaos_done - started:.1f} s; drained "
+        f"{sum(chaos.left)} chats with claimed messages unsent at a kill) in "
+        f"{chaos_done - started:.1f} s; drained "
         f"{drained - chaos_done:.1f} s later; {CONTACTS} intakes, {actions} contact actions, offers "
         f"{offered}, requests {dict(statuses)}; {duplicates} duplicate messages; "
         f"{time.monotonic() - started:.1f} s in all"

@@ -319,6 +319,7 @@ async def test_once_the_sender_ran_not_even_the_goodbye_is_left(harness: Harness
     [screen] = await h.text(CONTACT, "/loeschen")
     await h.press(CONTACT, yes_button(screen))
     await _send_everything(h)
-    goodbye = [p for m, p in h.api.calls if m == "sendMessage" and p.get("chat_id") == str(CONTACT.id)]
-    assert any("Ihre Daten sind gelöscht" in p["text"] for p in goodbye)
+    # The goodbye replaces the confirmation screen, so no live "delete" button stays behind.
+    goodbye = [p for m, p in h.api.calls if m == "editMessageText" and p.get("chat_id") == str(CONTACT.id)]
+    assert any("Ihre Daten sind gelöscht" in p["text"] and "reply_markup" not in p for p in goodbye)
     assert await leaks(h) == []
