@@ -22,6 +22,19 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"databases: SQLite only - set {POSTGRES_ENV} to run the suite on PostgreSQL too"
 
 
+# Tests that run the real bot process, a browser, or measure pacing share one xdist worker, one after
+# another, so that two bot processes never compete for the machine; the rest spread over the others.
+_SERIAL_MODULES = {"test_sandbox_command", "test_sandbox_page", "test_dispatcher_and_limits"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Put every end-to-end test into one xdist group (see ``--dist loadgroup`` in pyproject.toml)."""
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        if module.endswith("_e2e") or module in _SERIAL_MODULES:
+            item.add_marker(pytest.mark.xdist_group("end-to-end"))
+
+
 def _database_params() -> list[str]:
     return ["sqlite", "postgresql"] if os.environ.get(POSTGRES_ENV) else ["sqlite"]
 

@@ -268,7 +268,12 @@ async def test_send_rate_stays_within_the_limit_and_replies_overtake_bulk(
         stamps = sorted(c.time for c in emulator.calls_to("sendMessage"))
         busiest = max(sum(1 for t in stamps[i:] if t - start < 1.0) for i, start in enumerate(stamps))
         print(f"\nrate: {len(stamps)} sends, busiest second {busiest}, reply after {reply_delay:.2f} s")
-        assert reply is not None and reply_delay < 1.0
+        # The reply overtook the queued bulk: most of the newsletter went out after it.
+        replied_at = max(
+            c.time for c in emulator.calls_to("sendMessage") if str(c.params.get("chat_id")) == str(asker)
+        )
+        overtaken = sum(1 for t in stamps if t > replied_at)
+        assert reply is not None and overtaken >= 40, (overtaken, reply_delay)
         assert busiest <= 30  # Telegram's limit; the bot aims for 25
         assert stamps[-1] - stamps[0] >= len(stamps) / 30 - 1
 

@@ -12,14 +12,14 @@ import io
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING, Any
 
 from bot.regions import get_registry
 from bot.services.funnel_stats import FunnelCounts
 from bot.services.geography import locate
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 ACCENT = "#c0392b"
 BAR = "#2e86ab"
@@ -59,8 +59,18 @@ def _marker_area(count: int) -> float:
     return min(MAX_MARKER_AREA, 30.0 + 40.0 * count)
 
 
-def _png(figure: Figure) -> bytes:
+def _new_figure(**options: Any) -> Figure:
+    """A figure on the Agg canvas; matplotlib is imported here, at the first chart, not at start-up
+    (importing it takes seconds, which every start of the bot would pay)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(**options)
     FigureCanvasAgg(figure)
+    return figure
+
+
+def _png(figure: Figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI)
     return buffer.getvalue()
@@ -70,7 +80,7 @@ def funnel_chart(counts: FunnelCounts, labels: FunnelLabels) -> bytes:
     """Horizontal bars from requests down to consultations, each with its count and its share of
     the stage before."""
     values = counts.stages()
-    figure = Figure(figsize=(7.5, 4.2), layout="constrained")
+    figure = _new_figure(figsize=(7.5, 4.2), layout="constrained")
     axes = figure.add_subplot()
     positions = list(range(len(values)))[::-1]  # requests on top
     axes.barh(positions, values, color=BAR, height=0.6)
@@ -91,7 +101,7 @@ def municipality_map(places: Mapping[str, int], labels: MapLabels) -> bytes:
     """Every Gemeinde as a small grey dot; the places in ``places`` (Gemeinde or Kreis AGS → number of
     requests) as red circles whose area grows with the number. Unknown keys are left out."""
     gemeinden = get_registry().gemeinden
-    figure = Figure(figsize=(6.4, 7.2), layout="constrained")
+    figure = _new_figure(figsize=(6.4, 7.2), layout="constrained")
     axes = figure.add_subplot()
     axes.scatter(
         [g.lon for g in gemeinden], [g.lat for g in gemeinden], s=2, color=GREY, label=labels.municipalities
