@@ -3,6 +3,7 @@ without any network: the Bot API is an in-memory transport that records calls.""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import time
@@ -19,6 +20,8 @@ from telegram.request import HTTPXRequest
 from bot import migrate
 from bot.app import BotRuntime
 from bot.config import load_settings
+from bot.db import Database
+from bot.runtime.sender import OutboxSender
 from models import OutboxMessage
 
 TEST_TOKEN = "123456789:TEST_token_for_offline_runs_only_xx"
@@ -236,6 +239,24 @@ class Harness:
     def answered_callbacks(self) -> list[dict[str, Any]]:
         """Every answerCallbackQuery made so far."""
         return [params for method, params in self.api.calls if method == "answerCallbackQuery"]
+
+
+async def drain_outbox(db: Database, sender: OutboxSender, rounds: int = 400) -> None:
+    """Run ``sender`` until no message is pending (fails if it does not get there)."""
+    await sender.start()
+    try:
+        for _ in range(rounds):
+            async with db.transaction() as session:
+                pending = await session.scalar(
+                    select(OutboxMessage.id).where(OutboxMessage.status == "pending").limit(1)
+                )
+            if pending is None:
+                return
+            sender.wake()
+            await asyncio.sleep(0.05)
+        raise AssertionError("the sender did not finish")
+    finally:
+        await sender.stop(timeout=5)
 
 
 @asynccontextmanager

@@ -5,7 +5,6 @@ coordinator is refused; coordinators erase on a person's behalf (audited)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -30,7 +29,7 @@ from models import (
     User,
     utcnow,
 )
-from tests.harness import Harness, Sent, TelegramUser, bot_harness
+from tests.harness import Harness, Sent, TelegramUser, bot_harness, drain_outbox
 from tests.intake_helpers import Entry, IntakeStep, requests_of, tap, walk_to
 from tests.matching_chat_helpers import COORDINATOR, MOESSINGEN, button, onboard
 from tests.test_own_data import file_of
@@ -294,31 +293,12 @@ async def test_withdrawing_consent_on_the_privacy_screen_leads_to_the_confirmati
     assert "Daten löschen?" in screen.text and yes_button(screen)
 
 
-async def _send_everything(h: Harness) -> None:
-    """Run the real sender (against the offline Bot API) until no message is pending."""
-    sender = h.runtime.sender
-    await sender.start()
-    try:
-        for _ in range(400):
-            async with h.runtime.db.transaction() as session:
-                pending = await session.scalar(
-                    select(OutboxMessage.id).where(OutboxMessage.status == "pending").limit(1)
-                )
-            if pending is None:
-                return
-            sender.wake()
-            await asyncio.sleep(0.05)
-        raise AssertionError("the sender did not finish")
-    finally:
-        await sender.stop(timeout=5)
-
-
 async def test_once_the_sender_ran_not_even_the_goodbye_is_left(harness: Harness) -> None:
     h = harness
     await contact_with_everything(h)
     [screen] = await h.text(CONTACT, "/loeschen")
     await h.press(CONTACT, yes_button(screen))
-    await _send_everything(h)
+    await drain_outbox(h.runtime.db, h.runtime.sender)
     # The goodbye replaces the confirmation screen, so no live "delete" button stays behind.
     goodbye = [p for m, p in h.api.calls if m == "editMessageText" and p.get("chat_id") == str(CONTACT.id)]
     assert any("Ihre Daten sind gelöscht" in p["text"] and "reply_markup" not in p for p in goodbye)

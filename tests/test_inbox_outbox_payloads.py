@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from sqlalchemy import select
@@ -14,7 +13,7 @@ from bot.runtime import outbox
 from bot.runtime.rate_limit import SendRateLimiter
 from bot.runtime.sender import OutboxSender
 from models import InboxUpdate, OutboxMessage
-from tests.harness import Harness, TelegramUser
+from tests.harness import Harness, TelegramUser, drain_outbox
 
 SECRET = "Kontakt: Frau Beispiel, beispiel@example.org, 0711 123456"
 
@@ -46,21 +45,8 @@ class FakeBot:
 
 
 async def _send_all(db: Database, bot: FakeBot) -> None:
-    sender = OutboxSender(db, bot, SendRateLimiter(per_second=1000))  # type: ignore[arg-type]
-    await sender.start()
-    try:
-        for _ in range(200):
-            async with db.transaction() as session:
-                pending = await session.scalar(
-                    select(OutboxMessage.id).where(OutboxMessage.status == "pending").limit(1)
-                )
-            if pending is None:
-                return
-            sender.wake()
-            await asyncio.sleep(0.05)
-        raise AssertionError("the sender did not finish")
-    finally:
-        await sender.stop(timeout=5)
+    """Send every pending row through a real sender and a fake Bot API."""
+    await drain_outbox(db, OutboxSender(db, bot, SendRateLimiter(per_second=1000)))  # type: ignore[arg-type]
 
 
 async def test_sent_rows_lose_their_content_failed_keep_it_ephemeral_go(harness: Harness) -> None:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -17,6 +18,9 @@ from bot.db import create_engine
 from models import Base
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# These tests migrate from scratch or from an older revision: they need an empty database.
+pytestmark = pytest.mark.empty_database
 
 
 def _head_and_previous() -> tuple[str, str]:
