@@ -17,13 +17,13 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.commands import command
 from bot.context import BotContext
-from bot.services import audit, erasure, personal_data
+from bot.services import audit, erasure
 from bot.services.offers import OfferTiming
 from handlers import erasure_notices
 from handlers.callback_data import data, parse
 from handlers.intake.common import is_private
 from handlers.notify import Outbox
-from handlers.own_data import PRIVACY_PREFIX
+from handlers.own_data import PRIVACY_PREFIX, find_person_or_say
 from models import AuditAction, Role, User, utcnow
 
 WITHDRAW, YES, NO = "w", "y", "n"
@@ -149,14 +149,8 @@ async def delete_command(update: Update, context: BotContext) -> None:
         if not context.user.has_role(Role.COORDINATOR):
             context.reply(_("This is only available to coordinators."))
             return
-        key = " ".join(args)
-        found = await personal_data.find_person(context.db, key)
+        found = await find_person_or_say(context, " ".join(args))
         if found is None:
-            context.reply(
-                _("Nobody found for {key}. Please give a Telegram id or a request reference (MG-…).").format(
-                    key=html.escape(key[:40])
-                )
-            )
             return
         person = found
     context.reply(*await _confirmation(context, person))

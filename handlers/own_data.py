@@ -85,15 +85,22 @@ async def _on_behalf(update: Update, context: BotContext, key: str) -> None:
     if not is_private(update):
         context.reply(_("Please use this in your private chat with me."))
         return
+    person = await find_person_or_say(context, key)
+    if person is None:
+        return
+    await _send_for(context, person, key)
+
+
+async def find_person_or_say(context: BotContext, key: str) -> User | None:
+    """The person a coordinator names by Telegram id or MG-reference; if nobody, say so and return None."""
     person = await personal_data.find_person(context.db, key)
     if person is None:
         context.reply(
-            _("Nobody found for {key}. Please give a Telegram id or a request reference (MG-…).").format(
-                key=html.escape(key[:40])
-            )
+            context.gettext(
+                "Nobody found for {key}. Please give a Telegram id or a request reference (MG-…)."
+            ).format(key=html.escape(key[:40]))
         )
-        return
-    await _send_for(context, person, key)
+    return person
 
 
 async def _send_for(context: BotContext, person: User, key: str) -> None:
