@@ -18,17 +18,17 @@ Typical use in a handler::
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 
-from bot.config import Settings
 from bot.services.intent import Intent, IntentDetector
-from bot.services.knowledge_checks import PLACEHOLDERS, URL_PLACEHOLDERS
+from bot.services.knowledge_checks import PLACEHOLDERS
 from bot.services.knowledge_loader import load_entries, load_lexicon
-from bot.services.knowledge_model import LANGUAGES, Entry, Lexicon, Source
+from bot.services.knowledge_model import LANGUAGES, Entry, Lexicon
+from bot.services.knowledge_placeholders import fill, placeholder_values, source_url
 from bot.services.knowledge_yaml import KnowledgeError
 from bot.services.retrieval import LanguageIndex, Scored
 from bot.services.text_analysis import Analyzer, words
@@ -44,6 +44,7 @@ __all__ = [
     "KnowledgeBase",
     "KnowledgeError",
     "Match",
+    "Outcome",
     "answer",
     "fill",
     "knowledge_base",
@@ -59,7 +60,8 @@ CONTENT_DIR = Path(__file__).resolve().parent.parent / "knowledge"
 CONFIDENCE_THRESHOLD = 0.4
 # Entries scoring less than this are not even offered as "closest entries".
 SUGGESTION_FLOOR = 0.15
-_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+# A best entry scoring at least this (but not sure enough to answer) is offered as "Did you mean …?".
+CLARIFY_FLOOR = 0.25
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,14 @@ class Match:
     phrasing: str | None
 
 
+class Outcome(StrEnum):
+    """What the bot does with a question: answer it, ask which entry was meant, or decline honestly."""
+
+    ANSWER = "answer"  # a clear winner that covers the question's key words: show it as the answer
+    CLARIFY = "clarify"  # close entries but no clear winner: "Did you mean …?" with them as buttons
+    DECLINE = "decline"  # nothing fits: say so and offer a person
+
+
 @dataclass(frozen=True)
 class AnswerResult:
     """What the knowledge base says about one question."""
@@ -79,14 +89,23 @@ class AnswerResult:
     question: str
     locale: str
     matches: tuple[Match, ...]  # best first; ties broken by the entries' order in the content
-    confident: bool  # matches[0] may be presented as the answer
+    outcome: Outcome
     intent: Intent
     threshold: float
+
+    @property
+    def confident(self) -> bool:
+        """Whether matches[0] may be presented as the answer."""
+        return self.outcome is Outcome.ANSWER
 
     @property
     def best(self) -> Match | None:
         """The answer to present, or None when the bot is not sure (then use :meth:`suggestions`)."""
         return self.matches[0] if self.confident and self.matches else None
+
+    def clarifications(self) -> tuple[Match, ...]:
+        """The two or three entries to offer as "Did you mean …?" (empty unless the outcome is CLARIFY)."""
+        return self.suggestions() if self.outcome is Outcome.CLARIFY else ()
 
     def suggestions(self, limit: int = 3) -> tuple[Match, ...]:
         """The closest entries worth offering as buttons (also when not confident)."""
@@ -144,7 +163,13 @@ class KnowledgeBase:
                     intent = self._intents[other].detect(question)
         matches = tuple(ranked[:limit])
         confident = bool(matches) and matches[0].score >= threshold
-        return AnswerResult(question, primary, matches, confident, intent, threshold)
+        if confident:
+            outcome = Outcome.ANSWER
+        elif matches and matches[0].score >= CLARIFY_FLOOR:
+            outcome = Outcome.CLARIFY
+        else:
+            outcome = Outcome.DECLINE
+        return AnswerResult(question, primary, matches, outcome, intent, threshold)
 
     def _rank(self, scored: list[Scored], language: str) -> list[Match]:
         ordered = sorted(scored, key=lambda s: (-s.score, s.index))
@@ -178,32 +203,9 @@ def answer(question: str, locale: str) -> AnswerResult:
     return knowledge_base().answer(question, locale)
 
 
-def placeholder_values(settings: Settings) -> dict[str, str]:
-    """The value of every placeholder in :data:`PLACEHOLDERS`, from the deployment's settings."""
-    return {
-        "contact_email": settings.contact_email,
-        "contact_phone": settings.contact_phone,
-        "privacy_url": settings.privacy_url,
-        "draft_retention_days": str(settings.draft_retention_days),
-    }
-
-
-def fill(text: str, values: Mapping[str, str]) -> str:
-    """Replace ``{placeholders}`` in Telegram HTML with HTML-escaped values (KeyError if one is missing)."""
-    return _PLACEHOLDER.sub(lambda m: html.escape(values[m.group(1)], quote=True), text)
-
-
 def render_answer(entry: Entry, locale: str, values: Mapping[str, str]) -> str:
     """The entry's answer in ``locale`` as Telegram HTML, placeholders filled."""
     return fill(entry.text(locale).answer, values)
-
-
-def source_url(source: Source, values: Mapping[str, str]) -> str:
-    """The source's URL with a URL placeholder (``{privacy_url}``) filled in, not escaped."""
-    match = _PLACEHOLDER.fullmatch(source.url)
-    if match and match.group(1) in URL_PLACEHOLDERS:
-        return values[match.group(1)]
-    return source.url
 
 
 def source_links_html(entry: Entry, values: Mapping[str, str], separator: str = " · ") -> str:

@@ -88,8 +88,8 @@ class Entry:
     line: int = 0
 
     def text(self, locale: str) -> EntryText:
-        """The text in ``locale`` (German for a locale the content does not have)."""
-        return self.texts.get(locale) or self.texts[LANGUAGES[0]]
+        """The text in ``locale``; else German, else whichever language the entry has."""
+        return self.texts.get(locale) or self.texts.get(LANGUAGES[0]) or next(iter(self.texts.values()))
 
 
 @dataclass(frozen=True)
