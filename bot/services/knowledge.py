@@ -27,7 +27,7 @@ from pathlib import Path
 from bot.services.intent import Intent, IntentDetector
 from bot.services.knowledge_checks import PLACEHOLDERS
 from bot.services.knowledge_loader import load_entries, load_lexicon
-from bot.services.knowledge_model import LANGUAGES, Entry, Lexicon
+from bot.services.knowledge_model import LANGUAGES, Entry, Lexicon, Source
 from bot.services.knowledge_placeholders import fill, placeholder_values, source_url
 from bot.services.knowledge_yaml import KnowledgeError
 from bot.services.retrieval import LanguageIndex, Scored
@@ -128,8 +128,10 @@ class KnowledgeBase:
 
     def __init__(self, entries: tuple[Entry, ...], lexicon: Lexicon, places: Iterable[str] = ()) -> None:
         self.entries = entries
+        self._lexicon = lexicon
+        self._places = tuple(places)
         self._by_id = {entry.id: entry for entry in entries}
-        place_words = frozenset(places)
+        place_words = frozenset(self._places)
         self._indexes: dict[str, LanguageIndex] = {}
         self._intents: dict[str, IntentDetector] = {}
         for language in LANGUAGES:
@@ -143,6 +145,10 @@ class KnowledgeBase:
             )
             self._indexes[language] = LanguageIndex(analyzer, entries)
             self._intents[language] = IntentDetector(analyzer, lexicon)
+
+    def extended(self, extra: Iterable[Entry]) -> KnowledgeBase:
+        """A new knowledge base with ``extra`` entries after these (e.g. the team's chat-made entries)."""
+        return KnowledgeBase((*self.entries, *extra), self._lexicon, self._places)
 
     def get(self, entry_id: str) -> Entry | None:
         """The entry with this id, or None (e.g. an id stored before the entry was removed)."""
@@ -210,11 +216,14 @@ def render_answer(entry: Entry, locale: str, values: Mapping[str, str]) -> str:
 
 def source_links_html(entry: Entry, values: Mapping[str, str], separator: str = " · ") -> str:
     """The entry's sources as Telegram HTML links, e.g. for "Quelle: …" under an answer."""
-    links = (
-        f'<a href="{html.escape(source_url(s, values), quote=True)}">{html.escape(s.label)}</a>'
-        for s in entry.sources
-    )
-    return separator.join(links)
+    return separator.join(_source_html(source, values) for source in entry.sources)
+
+
+def _source_html(source: Source, values: Mapping[str, str]) -> str:
+    """One source as a link, or as plain text when it has no address (the programme team itself)."""
+    if not source.url:
+        return html.escape(source.label)
+    return f'<a href="{html.escape(source_url(source, values), quote=True)}">{html.escape(source.label)}</a>'
 
 
 @cache
