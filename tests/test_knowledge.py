@@ -180,8 +180,10 @@ INTAKE = [
     ("de", "Wir möchten eine Beratung"),
     ("de", "Wir hätten gern ein Auftaktgespräch für unsere Stadt"),
     ("de", "Unsere Gemeinde möchte bei MiGlobe mitmachen"),
-    ("de", "Können wir einen Termin für ein Auftaktgespräch vereinbaren?"),
     ("de", "Wir interessieren uns für eine Beratung"),
+    ("de", "Wir möchten eine Beratung anfragen, wie geht das?"),
+    ("de", "Ich hätte gern einen Termin für ein Erstgespräch, geht das?"),
+    ("en", "We would like to book a kickoff talk, is that possible?"),
     ("de", "Beratung anfragen"),
     ("en", "I'd like to request a kickoff talk"),
     ("en", "We want to book a consultation"),
@@ -203,6 +205,16 @@ NO_INTAKE = [
     ("en", "What does a consultation look like?"),
     ("en", "I want to talk to a human"),
     ("en", "I'd like to become an advisor"),
+    # Questions about who, what or whether are answered (the answer may offer the request button).
+    ("de", "Können auch Landkreise eine Beratung anfragen?"),
+    ("de", "Können auch Vereine eine Beratung anfragen?"),
+    ("de", "Kann ich mir eine bestimmte Beraterin wünschen?"),
+    ("de", "Können wir einen Termin für ein Auftaktgespräch vereinbaren?"),
+    ("de", "Wer darf ein Auftaktgespräch buchen?"),
+    ("de", "Ob wir als kleine Gemeinde auch eine Beratung beantragen können?"),
+    ("en", "Which municipalities can request advice?"),
+    ("en", "Can associations book a consultation too?"),
+    ("en", "Who is allowed to request a kickoff talk?"),
 ]
 
 

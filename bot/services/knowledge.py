@@ -62,6 +62,8 @@ CONFIDENCE_THRESHOLD = 0.4
 SUGGESTION_FLOOR = 0.15
 # A best entry scoring at least this (but not sure enough to answer) is offered as "Did you mean …?".
 CLARIFY_FLOOR = 0.25
+# The answer must lead the runner-up by this much; closer entries are offered to choose from.
+MARGIN = 0.0
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,8 @@ class Match:
     score: float
     language: str  # the language whose phrasings matched (the user's, or the other as fallback)
     phrasing: str | None
+    missing: tuple[str, ...] = ()  # the question's key words (stems) the entry does not contain
+    unknown: bool = False  # one of them is a word no entry knows
 
 
 class Outcome(StrEnum):
@@ -168,18 +172,15 @@ class KnowledgeBase:
                 if intent is Intent.NONE:
                     intent = self._intents[other].detect(question)
         matches = tuple(ranked[:limit])
-        confident = bool(matches) and matches[0].score >= threshold
-        if confident:
-            outcome = Outcome.ANSWER
-        elif matches and matches[0].score >= CLARIFY_FLOOR:
-            outcome = Outcome.CLARIFY
-        else:
-            outcome = Outcome.DECLINE
-        return AnswerResult(question, primary, matches, outcome, intent, threshold)
+        return AnswerResult(question, primary, matches, decide(matches, threshold), intent, threshold)
 
     def _rank(self, scored: list[Scored], language: str) -> list[Match]:
         ordered = sorted(scored, key=lambda s: (-s.score, s.index))
-        return [Match(self.entries[s.index], s.score, language, s.phrasing) for s in ordered if s.score > 0]
+        return [
+            Match(self.entries[s.index], s.score, language, s.phrasing, s.missing, s.unknown)
+            for s in ordered
+            if s.score > 0
+        ]
 
     def _merge(self, first: list[Match], second: list[Match]) -> list[Match]:
         best: dict[str, Match] = {}
@@ -189,6 +190,24 @@ class KnowledgeBase:
                 best[match.entry.id] = match
         order = {entry.id: i for i, entry in enumerate(self.entries)}
         return sorted(best.values(), key=lambda m: (-m.score, order[m.entry.id]))
+
+
+def decide(matches: tuple[Match, ...], threshold: float = CONFIDENCE_THRESHOLD) -> Outcome:
+    """Answer, clarify or decline, from the ranked matches (best first).
+
+    An answer needs a clear winner: above ``threshold``, containing every key word of the question,
+    and ahead of the runner-up by :data:`MARGIN`. Close entries without one are offered as
+    "Did you mean …?"; a question about something no entry knows, or with nothing close, is declined.
+    """
+    if not matches:
+        return Outcome.DECLINE
+    top = matches[0]
+    runner_up = matches[1].score if len(matches) > 1 else 0.0
+    if top.score >= threshold and not top.missing and top.score - runner_up >= MARGIN:
+        return Outcome.ANSWER
+    if top.unknown or top.score < CLARIFY_FLOOR:
+        return Outcome.DECLINE
+    return Outcome.CLARIFY
 
 
 def load_knowledge(entries_dir: Path | None = None, lexicon_dir: Path | None = None) -> KnowledgeBase:

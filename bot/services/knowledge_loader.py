@@ -39,7 +39,7 @@ TITLE_MAX = 60
 QUESTION_MAX = 300
 ANSWER_MAX = 2000
 _LANGUAGE_LIKE = re.compile(r"^[A-Za-z]{2}(?:[-_][A-Za-z]{2})?$")
-INTAKE_LISTS = ("wish", "action", "object", "block")
+INTAKE_LISTS = ("wish", "action", "object", "block", "question", "request")
 _KNOWN_LANGUAGES = f"the knowledge base has {', '.join(LANGUAGES)}"
 
 
@@ -235,6 +235,8 @@ def load_lexicon(folder: Path) -> Lexicon:
         intake_action=intake["action"],
         intake_object=intake["object"],
         intake_block=intake["block"],
+        intake_question=intake["question"],
+        intake_request=intake["request"],
     )
 
 

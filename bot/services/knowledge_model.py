@@ -112,3 +112,7 @@ class Lexicon:
     intake_action: dict[str, tuple[str, ...]] = field(default_factory=dict)
     intake_object: dict[str, tuple[str, ...]] = field(default_factory=dict)
     intake_block: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Words that open a question ("Können auch …", "Which …"): such a message asks whether or who,
+    # so it is a request only with a first-person wish from ``intake_request`` ("wir möchten").
+    intake_question: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    intake_request: dict[str, tuple[str, ...]] = field(default_factory=dict)

@@ -7,12 +7,17 @@ a word the content does not know counts as rare, so an off-topic question with o
 
     0.6 · best phrasing's F1 (question weight matched vs. phrasing weight matched)
   + 0.4 · share of the question's weight found anywhere in the entry
+
+Besides the score, each entry gets the question's *key words* it does not contain: specific words
+(rare among the entries, or unknown to all of them) that say what the question is about. An entry
+missing one ("Sprachen" for an entry on choosing an advisor) must not be given as the answer.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.services.knowledge_model import Entry
@@ -20,6 +25,8 @@ from bot.services.text_analysis import Analyzer, Term
 
 PHRASING_WEIGHT = 0.6
 BAG_WEIGHT = 1.0 - PHRASING_WEIGHT
+_SENTENCE = re.compile(r"[.!?:;\n]+")
+_WORD = re.compile(r"[^\W\d_][\w*:-]*")
 # A word found only in an entry's answer text counts this much of a word in its phrasings.
 ANSWER_QUALITY = 0.5
 # Weight of a weak word ("Zeit", "time"): like a word that half of the entries contain.
@@ -32,6 +39,11 @@ UNKNOWN_FACTOR = 1.5
 MINOR_FACTOR = 0.5
 # The phrasing score weighs recall this many times as much as precision (F-beta).
 BETA = 2.0
+# A word that names the topic of at most this many entries (in their questions, titles or
+# keywords) is a key word of a question that contains it.
+KEY_ENTRIES = 3
+# A key word matched this loosely (a far typo) is not held against an entry that lacks it.
+KEY_QUALITY = 0.75
 
 
 @dataclass(frozen=True)
@@ -41,6 +53,8 @@ class Scored:
     index: int  # position of the entry in the knowledge base
     score: float
     phrasing: str | None
+    missing: tuple[str, ...] = ()  # the question's key words (stems) this entry does not contain
+    unknown: bool = False  # the question has a noun no entry knows: it may be about something else
 
 
 @dataclass(frozen=True)
@@ -75,6 +89,18 @@ class LanguageIndex:
             for term in bag | answer_bag:
                 document_frequency[term] = document_frequency.get(term, 0) + 1
         self._idf = {term: math.log(1 + count / df) for term, df in document_frequency.items()}
+        topic_frequency: dict[str, int] = {}
+        for bag in bags:
+            for term in bag:
+                topic_frequency[term] = topic_frequency.get(term, 0) + 1
+        nouns = self._nouns(
+            piece for text in texts for piece in (text.title, *text.questions, *text.keywords)
+        )
+        self._key_terms = frozenset(
+            t
+            for t, n in topic_frequency.items()
+            if n <= KEY_ENTRIES and t not in analyzer.weak and (nouns is None or t in nouns)
+        )
         for term in analyzer.weak:
             self._idf[term] = min(self._idf.get(term, WEAK_IDF), WEAK_IDF)
         # A word no entry has weighs more than the rarest known word: it names something the
@@ -90,6 +116,21 @@ class LanguageIndex:
         for position, bag in enumerate(bags):
             for term in bag | answer_bags[position]:
                 self._postings.setdefault(term, []).append(position)
+
+    def _nouns(self, texts: Iterable[str]) -> frozenset[str] | None:
+        """The terms of German nouns (written capitalised after a sentence's first word); None in English.
+
+        Key words are nouns: a question's verbs ("passiert", "nutzen") vary too freely to demand.
+        """
+        if self.language != "de":
+            return None
+        found: set[str] = set()
+        for text in texts:
+            for sentence in _SENTENCE.split(text):
+                for word in _WORD.findall(sentence)[1:]:
+                    if word[:1].isupper():
+                        found.update(term.stem for term in self.analyzer.terms(word, content=True))
+        return frozenset(found)
 
     def _content_terms(self, text: str) -> frozenset[str]:
         return frozenset(term.stem for term in self.analyzer.terms(text, content=True))
@@ -116,6 +157,10 @@ class LanguageIndex:
         if total <= 0:
             return []
         candidates = sorted({p for term in terms for p in self._postings.get(term, ())})
+        keys = [t for t, (_, q) in terms.items() if t in self._key_terms and q >= KEY_QUALITY]
+        unknown = any(
+            t not in self._idf and w > self.unknown_weight * MINOR_FACTOR for t, (w, _) in terms.items()
+        )
         results: list[Scored] = []
         for position in candidates:
             bag, answer_bag = self._bags[position], self._answer_bags[position]
@@ -134,5 +179,6 @@ class LanguageIndex:
                     best_f, best_text = f_beta, phrasing.text
             evidence = min(1.0, bag_recall * total / MIN_EVIDENCE)
             score = (PHRASING_WEIGHT * best_f + BAG_WEIGHT * bag_recall) * evidence
-            results.append(Scored(position, round(score, 6), best_text))
+            missing = tuple(t for t in keys if t not in bag and t not in answer_bag)
+            results.append(Scored(position, round(score, 6), best_text, missing, unknown))
         return results
