@@ -26,6 +26,7 @@ from bot.services.knowledge import (
 )
 from bot.services.knowledge_checks import html_problems, url_problem
 from bot.services.knowledge_model import LANGUAGES, AsOf, Precision
+from bot.services.knowledge_placeholders import hours_text
 
 MIN_ENTRIES = 25
 MIN_QUESTIONS = 3
@@ -78,6 +79,79 @@ def test_rendered_answers_are_filled_and_valid_telegram_html(entry: knowledge.En
     links = source_links_html(entry, values)
     assert links.count("<a href=") == len(entry.sources)
     assert html_problems(links) == []
+
+
+# Answers speak for the programme as it runs now (bot/knowledge/FACTS.md, "Whose voice"): nothing
+# may say or hint that it ended, narrate research ("the sources say", "later pages give"), or call
+# the chat "the bot". Phrases, not single words: "nicht mehr zurückziehen" or "after it ends" are fine.
+FORBIDDEN_PHRASES = re.compile(
+    "|".join(
+        [
+            # the programme ended, or may have
+            r"ausgelaufen|auslaufen|\bdiscontinued\b|\bis over\b|\bended in\b",
+            r"\b(?:ist|wurde|sei) (?:\w+ ){0,2}beendet\b|\b(?:has|have|had|was) (?:\w+ )?ended\b",
+            r"\bgibt es (?:\w+ )?nicht mehr\b|\bläuft (?:\w+ )?nicht mehr\b",
+            r"\bnicht mehr (?:aktiv|angeboten|statt|läuft)\b",
+            r"\bno longer (?:exists?|runs?|running|active|offered|available)\b",
+            # narration of research
+            r"\bQuellen?\b|\bsources?\b|\baccording to\b|\blaut (?:den|dem|der|DEAB|Forum|SKEW)\b",
+            r"\b(?:spätere|neuere) (?:Seiten|Angaben|Zahlen)\b|\bSeiten nennen\b|\bpages give\b",
+            r"\b(?:later|newer) (?:pages|information|figures)\b|\b(?:haben|hat) wir nicht\b",
+            r"\behrlich gesagt\b|\bto be honest\b",
+            # the chat calling itself a bot
+            r"\b(?:der|den|dem|des|dieser|diesen|diesem) Bots?\b|\b(?:the|this) bot\b",
+        ]
+    ),
+    re.IGNORECASE,
+)
+
+
+def test_the_phrase_check_catches_the_old_wording_and_lets_plain_text_pass() -> None:
+    old = [
+        "Das Forum der Kulturen schreibt, das Projekt ist Ende 2020 ausgelaufen.",
+        "Neuere Angaben haben wir nicht.",
+        "Spätere Seiten nennen 15, 16 oder 17 Berater*innen.",
+        "Ob neue Berater*innen gesucht werden, steht in den Quellen nicht.",
+        "Mit /meinedaten schickt Ihnen der Bot eine Übersicht.",
+        "To be honest: the project ended in late 2020.",
+        "The sources do not say whether new advisors are sought.",
+        "The bot speaks no other languages.",
+        "Is MiGlobe no longer running? It was discontinued.",
+    ]
+    assert [text for text in old if not FORBIDDEN_PHRASES.search(text)] == []
+    fine = [
+        "Von 2018 bis Ende 2020 haben wir 30 Auftaktgespräche in 29 Kommunen geführt.",
+        "Nach dem Auftaktgespräch können Sie die Anfrage nicht mehr zurückziehen.",
+        "Unter jeder Antwort sehen Sie, worauf sie beruht, und ihren Stand.",
+        "A request is anonymised 182 days after it ends. If a button no longer works, use the latest.",
+        "Hier im Chat beantworten wir Ihre Fragen; tippen Sie auf „Eine Person fragen“.",
+    ]
+    assert [text for text in fine if FORBIDDEN_PHRASES.search(text)] == []
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.id)
+def test_answers_speak_for_the_running_programme_without_narrating_research(entry: knowledge.Entry) -> None:
+    for language in LANGUAGES:
+        text = entry.text(language)
+        for shown in (text.title, text.answer):
+            found = FORBIDDEN_PHRASES.search(shown)
+            assert found is None, f"{entry.id} ({language}): {found.group(0)!r} in {shown!r}"
+
+
+def test_offer_response_hours_is_the_setting_without_a_trailing_zero() -> None:
+    def shown(**settings: float) -> str:
+        """The placeholder's value under these settings."""
+        return placeholder_values(Settings(_env_file=None, **settings))["offer_response_hours"]
+
+    default = Settings(_env_file=None).offer_response_hours
+    assert shown() == hours_text(default) and not shown().endswith(".0")
+    assert float(shown()) == default
+    assert (shown(offer_response_hours=36), shown(offer_response_hours=1.5)) == ("36", "1.5")
+    entry = knowledge.knowledge_base().get("response-time")
+    assert entry is not None
+    values = placeholder_values(Settings(_env_file=None, offer_response_hours=72))
+    assert "<b>72 Stunden</b>" in render_answer(entry, "de", values)
+    assert "<b>72 hours</b>" in render_answer(entry, "en", values)
 
 
 def test_as_of_dates_are_shown_in_the_users_language() -> None:

@@ -20,6 +20,8 @@ PLACEHOLDERS: dict[str, str] = {
     "contact_phone": "the programme's phone number (setting CONTACT_PHONE)",
     "privacy_url": "the privacy statement's URL (setting PRIVACY_URL); allowed in href and as a source",
     "draft_retention_days": "days until an unfinished request is deleted (setting DRAFT_RETENTION_DAYS)",
+    "offer_response_hours": "hours an advisor has to accept an offer before the next one is asked "
+    "(setting OFFER_RESPONSE_HOURS)",
 }
 # Placeholders that hold a URL and so may stand where a URL is expected.
 URL_PLACEHOLDERS = frozenset({"privacy_url"})

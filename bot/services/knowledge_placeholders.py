@@ -25,7 +25,13 @@ def placeholder_values(settings: Settings) -> dict[str, str]:
         "contact_phone": settings.contact_phone,
         "privacy_url": settings.privacy_url,
         "draft_retention_days": str(settings.draft_retention_days),
+        "offer_response_hours": hours_text(settings.offer_response_hours),
     }
+
+
+def hours_text(hours: float) -> str:
+    """A number of hours as an answer shows it: ``48`` for 48.0, ``1.5`` for 1.5 (never ``48.0``)."""
+    return str(int(hours)) if float(hours).is_integer() else str(hours)
 
 
 def fill(text: str, values: Mapping[str, str]) -> str:

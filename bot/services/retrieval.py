@@ -35,6 +35,7 @@ WEAK_IDF = math.log(1.5)
 # "What time is it?" matches only a weak word and so stays low however well it covers itself.
 MIN_EVIDENCE = 1.2
 UNKNOWN_FACTOR = 1.5
+UNKNOWN_DECAY = 1.0
 # An unknown German verb or adjective (see Term.minor) weighs this share of an unknown noun.
 MINOR_FACTOR = 0.5
 # The phrasing score weighs recall this many times as much as precision (F-beta).
@@ -138,11 +139,18 @@ class LanguageIndex:
     def query_terms(self, question: str) -> dict[str, tuple[float, float]]:
         """Each distinct term of ``question`` with (weight, match quality)."""
         found: dict[str, tuple[float, float]] = {}
+        unknown = 0
         for term in self.analyzer.terms(question):
             weight = self._weight(term)
             previous = found.get(term.stem)
-            if previous is None or previous[1] < term.quality:
-                found[term.stem] = (weight, term.quality)
+            if previous is not None and previous[1] >= term.quality:
+                continue
+            if term.stem not in self._idf and previous is None:
+                # Each further unknown word weighs less: one names a topic the content lacks,
+                # several are more often the context of a long question about a known topic.
+                unknown += 1
+                weight /= unknown**UNKNOWN_DECAY
+            found[term.stem] = (weight, term.quality)
         return found
 
     def _weight(self, term: Term) -> float:
