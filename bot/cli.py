@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot [run|webhook|sandbox|migrate|start]``."""
+"""Command line: ``python -m bot [run|webhook|sandbox|migrate|import-advisors|export-knowledge|start]``."""
 
 from __future__ import annotations
 
@@ -42,6 +42,10 @@ def _parser() -> argparse.ArgumentParser:
         "import-advisors", help="create advisor profiles and invitation links from a CSV file"
     )
     importer.add_argument("file", help="CSV: name, languages, area, home, topics, capacity")
+    exporter = sub.add_parser(
+        "export-knowledge", help="write the live answers the team made in the chat as a knowledge-base file"
+    )
+    exporter.add_argument("--output", metavar="FILE", help="the YAML file to write (default: print it)")
     sub.add_parser("start", help="run with BOT_TOKEN if one is set, otherwise the sandbox")
     return parser
 
@@ -70,6 +74,12 @@ def main(argv: list[str] | None = None) -> int:
             from bot.advisor_import_command import import_advisors
 
             return import_advisors(settings, Path(args.file))
+        if command == "export-knowledge":
+            from pathlib import Path
+
+            from bot.knowledge_export_command import export_knowledge
+
+            return export_knowledge(settings, Path(args.output) if args.output else None)
         if command == "sandbox":
             from bot.sandbox_command import run_sandbox
 

@@ -64,6 +64,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("assign", "zuweisen", "assign", N_("Assign a request by hand"), Role.COORDINATOR),
     # Coordinators (issue 8): questions the bot passed on, waiting for a person's answer.
     Command("questions", "fragen", "questions", N_("Open questions from contacts"), Role.COORDINATOR),
+    # The answers coordinators made in the chat from answered questions: change, retire, reactivate.
+    Command("knowledge", "wissen", "knowledge", N_("Our team's answers: change or retire"), Role.COORDINATOR),
     Command("statistics", "statistik", "stats", N_("The programme's numbers"), Role.COORDINATOR),
     Command("requests", "anfragen", "requests", N_("Requests: filter, open, act"), Role.COORDINATOR),
     Command("advisors", "berater", "advisors", N_("Advisors: load, pause, invite"), Role.COORDINATOR),

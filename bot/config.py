@@ -56,7 +56,6 @@ class Settings(BaseSettings):
     request_waiting_days: float = Field(default=3.0, gt=0)
     # How often a running broadcast is fed to the outbox and its progress message updated.
     broadcast_sweep_seconds: float = Field(default=3.0, gt=0)
-    knowledge_drafts_dir: Path = Path("./data/knowledge-drafts")
     # Flood guard: updates one person may send at once, and how fast that allowance refills.
     flood_burst: int = Field(default=60, ge=1)
     flood_rate_per_second: float = Field(default=3.0, gt=0)

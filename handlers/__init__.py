@@ -22,6 +22,7 @@ from handlers import (
     fallback,
     faq,
     intake,
+    knowledge_admin,
     language,
     news,
     offers,
@@ -49,6 +50,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         broadcast_wizard,
         export,
         statistics,
+        knowledge_admin,
     )
     privacy_modules = (privacy, own_data, erasure)
     for module in (intake, *matching, *coordination, status, start, *privacy_modules, language, news, faq):

@@ -1,9 +1,11 @@
-"""Questions in free text: the knowledge base's answer, feedback, "another answer", handover to a person.
+"""Questions in free text: the knowledge base's answer, "did you mean", feedback, "another answer",
+handover to a person; and a short reply to small talk.
 
 Free text outside an active intake (and outside a coordinator's pending reply) reaches
-:func:`answer_question` through the fallback. Every question is stored; the asker's buttons act on
-their own stored question only (checked by the database, whatever the button says). The
-coordinators' side lives in :mod:`handlers.faq_coordination`.
+:func:`answer_question` through the fallback. Every question is stored (small talk is not a
+question); the asker's buttons act on their own stored question only (checked by the database,
+whatever the button says). Answers about the asker's own request are built in
+:mod:`handlers.faq_personal`; the coordinators' side lives in :mod:`handlers.faq_coordination`.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.commands import command
 from bot.context import BotContext
-from bot.services import knowledge, questions
+from bot.services import knowledge_live, questions, small_talk
 from bot.services.intent import Intent
 from handlers import faq_coordination
+from handlers.faq_personal import shown_view
 from handlers.faq_texts import (
     ASKER_ACTIONS,
     COORDINATOR_ACTIONS,
@@ -26,10 +29,9 @@ from handlers.faq_texts import (
     MORE,
     SHOW_ANSWER,
     Pressed,
-    answer_view,
     intake_offer_view,
     parse,
-    question_view,
+    small_talk_reply,
 )
 from handlers.menus import contact_line
 from models import Feedback, Question, QuestionStatus
@@ -40,7 +42,8 @@ handle_reply_text = faq_coordination.handle_reply_text
 
 
 async def answer_question(update: Update, context: BotContext) -> None:
-    """Answer free text from the knowledge base (or offer the intake), and store the question."""
+    """Answer free text from the knowledge base (or offer the intake) and store the question; reply
+    briefly to small talk without storing it."""
     message = update.effective_message
     if message is None or context.scope.user is None:
         return
@@ -54,13 +57,20 @@ async def answer_question(update: Update, context: BotContext) -> None:
     text = (message.text or "").strip()
     if not text:
         return
+    kind = small_talk.classify(text)
+    if kind is not None:
+        # "Danke", "Hallo", "👍": a short reply, nothing stored, nothing for the coordinators.
+        context.reply(small_talk_reply(context, kind))
+        return
     locale = context.locale
-    result = knowledge.answer(text, locale)
+    result = (await knowledge_live.knowledge_for(context.db)).answer(text, locale)
     question = await questions.record(context.db, context.user.id, text, locale, result)
     if result.intent is Intent.INTAKE:
         context.reply(*intake_offer_view(context, question))
     else:
-        context.reply(*question_view(context, question, result, result.best.entry if result.best else None))
+        context.reply(
+            *await shown_view(context, question, result, result.best.entry if result.best else None)
+        )
 
 
 def _addressed(update: Update, context: BotContext) -> bool:
@@ -97,9 +107,10 @@ async def asker_button(update: Update, context: BotContext) -> None:
         await _hand_over(context, question)
     elif pressed.action == SHOW_ANSWER:
         context.answer()
-        result = knowledge.answer(question.text, question.locale)
-        entry = knowledge.knowledge_base().get(question.shown_entry_id or "")
-        context.edit(*question_view(context, question, result, entry))
+        base = await knowledge_live.knowledge_for(context.db)
+        result = base.answer(question.text, question.locale)
+        entry = base.get(question.shown_entry_id or "")
+        context.edit(*await shown_view(context, question, result, entry))
     elif pressed.action in (MORE, ENTRY):
         await _show_other(context, question, pressed)
     else:
@@ -110,7 +121,8 @@ async def _show_other(context: BotContext, question: Question, pressed: Pressed)
     """ "Another answer" (the next in the ranking) or a suggested entry, in place of what is shown."""
     _ = context.gettext
     assert pressed.entry_id is not None
-    result = knowledge.answer(question.text, question.locale)
+    base = await knowledge_live.knowledge_for(context.db)
+    result = base.answer(question.text, question.locale)
     if pressed.action == MORE:
         shown: str | None = pressed.entry_id
         following = result.after(pressed.entry_id)
@@ -119,7 +131,7 @@ async def _show_other(context: BotContext, question: Question, pressed: Pressed)
             context.answer(_("I have no other answer to this question. You can ask a person."), alert=True)
             return
     else:
-        shown, entry = question.shown_entry_id, knowledge.knowledge_base().get(pressed.entry_id)
+        shown, entry = question.shown_entry_id, base.get(pressed.entry_id)
         if entry is None:
             context.answer(_("This button is no longer valid."), alert=True)
             return
@@ -128,13 +140,14 @@ async def _show_other(context: BotContext, question: Question, pressed: Pressed)
         return
     await context.db.refresh(question)
     context.answer()
-    context.edit(*answer_view(context, question, result, entry))
+    context.edit(*await shown_view(context, question, result, entry))
 
 
 async def _feedback(context: BotContext, question: Question, pressed: Pressed, feedback: Feedback) -> None:
     _ = context.gettext
     assert pressed.entry_id is not None
-    entry = knowledge.knowledge_base().get(pressed.entry_id)
+    base = await knowledge_live.knowledge_for(context.db)
+    entry = base.get(pressed.entry_id)
     if entry is None or not await questions.give_feedback(context.db, question, entry.id, feedback):
         context.answer(_("This button belongs to an earlier answer."))
         return
@@ -143,8 +156,8 @@ async def _feedback(context: BotContext, question: Question, pressed: Pressed, f
         context.answer(_("Thank you for your feedback!"))
     else:
         context.answer(_("Thank you. A person can answer instead: press “Ask a person”."), alert=True)
-    result = knowledge.answer(question.text, question.locale)
-    context.edit(*answer_view(context, question, result, entry))
+    result = base.answer(question.text, question.locale)
+    context.edit(*await shown_view(context, question, result, entry))
 
 
 async def _hand_over(context: BotContext, question: Question) -> None:

@@ -1,4 +1,5 @@
-"""The coordinators' side of questions: handover, "reply" and the answer relayed, /fragen, drafts.
+"""The coordinators' side of questions: handover, "reply" and the answer relayed, /fragen, and the
+button that makes an answered question a public answer (changed later in /wissen).
 
 A coordinator who presses "reply" holds the question in the database; their next private text
 message is the answer (routed from the fallback's free text, after an active intake). /abbrechen
@@ -8,7 +9,6 @@ and /cancel give the question back (through the intake's /cancel, which owns the
 from __future__ import annotations
 
 import html
-import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
@@ -17,15 +17,16 @@ from bot.authz import private_only, requires
 from bot.context import BotContext
 from bot.i18n import N_
 from bot.services import chat_inputs, questions
-from bot.services.knowledge import knowledge_base
-from bot.services.knowledge_drafts import write_draft
+from bot.services import knowledge_curation as curation
+from bot.services.knowledge_curation import Outcome
+from bot.services.knowledge_live import knowledge_for
 from bot.services.questions import Claim
 from handlers import faq_staff_texts as staff
+from handlers import knowledge_admin
 from handlers.faq_texts import DRAFT, REPLY, data, parse
 from handlers.notify import Outbox
 from models import Question, QuestionStatus, Role, utcnow
 
-log = logging.getLogger(__name__)
 LISTED = 10
 
 
@@ -41,7 +42,7 @@ async def send_handover(context: BotContext, question: Question) -> int:
     """
     place = await questions.municipality_of(context.db, question.user_id)
     # What the asker saw helps the coordinator: the answer shown, or the bot's closest guess.
-    shown = knowledge_base().get(question.shown_entry_id or question.entry_id or "")
+    shown = (await knowledge_for(context.db)).get(question.shown_entry_id or question.entry_id or "")
     rooms = await Outbox.of(context).coordinator_rooms()
     for room in rooms:
         text = staff.handover(room.locale, room.tz, question, place, shown)
@@ -95,34 +96,39 @@ async def _reply(context: BotContext, question_id: int) -> None:
             )
 
 
-async def _draft(context: BotContext, question_id: int) -> None:
+async def _publish(context: BotContext, question_id: int) -> None:
+    """Make the answered question a live public answer (once), then show it with its change buttons."""
     _ = context.gettext
-    question = await questions.get(context.db, question_id)
-    if question is None or question.status != QuestionStatus.ANSWERED:
-        context.answer(_("Only a question answered by the coordination team can become a draft."), alert=True)
-        return
-    answered_on = (question.answered_at or utcnow()).astimezone(context.settings.tz).date()
-    try:
-        path = write_draft(context.settings.knowledge_drafts_dir, question, answered_on)
-    except OSError as exc:
-        log.error("could not write the knowledge-base draft for question %s: %s", question.id, exc)
-        context.answer(_("The draft could not be saved. Please tell the maintainers."), alert=True)
-        return
-    context.answer()
-    context.reply(
-        "\n\n".join(
-            [
-                _("📚 Draft saved: <code>{path}</code>").format(path=html.escape(str(path))),
-                _("A maintainer reviews it, translates it and adds it to the knowledge base."),
-            ]
+    now = utcnow()
+    today = now.astimezone(context.settings.tz).date()
+    change = await curation.create_from_question(context.db, question_id, context.user.id, today, now)
+    if change.kind is Outcome.TOO_LONG:
+        text = _(
+            "Your answer is too long for a public answer ({found} characters, at most {limit}). "
+            "It was sent to the asker all the same."
         )
+        context.answer(text.format(found=change.found, limit=change.limit), alert=True)
+        return
+    if change.entry is None:
+        text = _("Only a question answered by the coordination team can become a public answer.")
+        context.answer(text, alert=True)
+        return
+    if change.kind is Outcome.EXISTS:
+        context.answer(_("This is a public answer already."))
+        context.reply(*await knowledge_admin.entry_view(context, change.entry))
+        return
+    context.answer(_("Live now."))
+    notice = _(
+        "✅ From the next question on I answer this and similar questions with your answer. "
+        "Please check the question below; add other ways of asking or the answer in another language."
     )
+    context.reply(*await knowledge_admin.entry_view(context, change.entry, notice))
 
 
 @requires(Role.COORDINATOR)
 @private_only()
 async def coordinator_button(update: Update, context: BotContext) -> None:
-    """ "Reply" and "draft" on a question: coordinators only, checked by the database."""
+    """ "Reply" and "make public" on a question: coordinators only, checked by the database."""
     assert update.callback_query is not None
     pressed = parse(update.callback_query.data)
     if pressed is None:
@@ -130,7 +136,7 @@ async def coordinator_button(update: Update, context: BotContext) -> None:
     elif pressed.action == REPLY:
         await _reply(context, pressed.question_id)
     elif pressed.action == DRAFT:
-        await _draft(context, pressed.question_id)
+        await _publish(context, pressed.question_id)
 
 
 async def handle_reply_text(update: Update, context: BotContext) -> bool:
@@ -172,10 +178,7 @@ async def _relay(context: BotContext, question: Question, answer: str) -> None:
         return
     for text in staff.relay(asker.locale, question, answer):
         context.send(asker.telegram_id, text)
-    context.reply(
-        _("✅ Your answer to question #{number} has been sent.").format(number=question.id),
-        staff.draft_markup(context.locale, question),
-    )
+    context.reply(*staff.answered(context.locale, question))
     group = context.settings.coordinator_group_id
     if group is not None:
         note = staff.translator(context.settings.default_locale)(N_("✅ {name} answered question #{number}."))

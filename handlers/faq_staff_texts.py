@@ -47,10 +47,26 @@ def reply_markup(locale: str, question: Question) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data(REPLY, question.id))]])
 
 
-def draft_markup(locale: str, question: Question) -> InlineKeyboardMarkup:
-    """The button that turns an answered question into a draft knowledge-base entry."""
-    label = translator(locale)(N_("📚 Draft a knowledge-base entry"))
-    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data(DRAFT, question.id))]])
+def answered(locale: str, question: Question) -> tuple[str, InlineKeyboardMarkup]:
+    """The confirmation that the answer was sent, with the one button that makes it a public answer
+    (the ``faq:d`` action): the question as asked and the answer, from then on for everyone."""
+    _ = translator(locale)
+    text = "\n\n".join(
+        [
+            _("✅ Your answer to question #{number} has been sent.").format(number=question.id),
+            _(
+                "Will others ask this too? Then make it a public answer: from now on I answer this "
+                "question, and questions like it, with your answer (as of today, source: our "
+                "programme team). The question as asked: <i>{question}</i>"
+            ).format(question=preview(question.text)),
+            _(
+                "You can add other ways of asking, the answer in another language, or retire "
+                "it in /{command}."
+            ).format(command=command("knowledge").name(locale)),
+        ]
+    )
+    label = _("📚 Make this a public answer")
+    return text, InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data(DRAFT, question.id))]])
 
 
 def handover(

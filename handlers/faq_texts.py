@@ -1,4 +1,4 @@
-"""What the asker sees: the answer, "not sure", the offer to start a request, and the buttons' data.
+"""What the asker sees: the answer, "did you mean", "not sure", the intake offer, and the buttons' data.
 
 Callback data is ``faq:<action>:<question id>[:<entry id>]`` – ids only (an entry id is a public
 content slug), at most 64 bytes. Buttons that act on what the message shows carry the entry shown,
@@ -13,14 +13,18 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.commands import command
 from bot.context import BotContext
 from bot.services.knowledge import (
     AnswerResult,
     Entry,
+    Match,
+    Outcome,
     placeholder_values,
     render_answer,
     source_links_html,
 )
+from bot.services.small_talk import Kind
 from handlers.menus import REQUEST
 from models import Feedback, Question
 
@@ -70,23 +74,34 @@ def ask_a_person_button(context: BotContext, question: Question) -> InlineKeyboa
 
 
 def answer_view(
-    context: BotContext, question: Question, result: AnswerResult, entry: Entry
+    context: BotContext,
+    question: Question,
+    result: AnswerResult,
+    entry: Entry,
+    *,
+    note: str | None = None,
+    last_rows: list[list[InlineKeyboardButton]] | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """``entry`` as the answer: title, text, sources and "Stand", with the answer's buttons."""
+    """``entry`` as the answer: title, text, sources and "Stand", with the answer's buttons.
+
+    ``note`` (HTML) is a paragraph about the asker after the answer; ``last_rows`` end the keyboard.
+    """
     _ = context.gettext
     values = placeholder_values(context.settings)
     sources = context.ngettext("Source: {links}", "Sources: {links}", len(entry.sources))
-    text = "\n\n".join(
-        [
-            f"<b>{html.escape(entry.text(context.locale).title)}</b>",
-            render_answer(entry, context.locale, values).strip(),
-            "\n".join(
-                [
-                    sources.format(links=source_links_html(entry, values)),
-                    _("As of: {date}").format(date=entry.as_of.format(context.locale)),
-                ]
-            ),
-        ]
+    parts = [
+        f"<b>{html.escape(entry.text(context.locale).title)}</b>",
+        render_answer(entry, context.locale, values).strip(),
+    ]
+    if note:
+        parts.append(note)
+    parts.append(
+        "\n".join(
+            [
+                sources.format(links=source_links_html(entry, values)),
+                _("As of: {date}").format(date=entry.as_of.format(context.locale)),
+            ]
+        )
     )
     chosen = question.feedback if question.feedback_entry_id == entry.id else None
     helpful, not_helpful = _("👍 Helpful"), _("👎 Not helpful")
@@ -96,7 +111,7 @@ def answer_view(
         not_helpful += " ✓"
     rows = []
     if result.after(entry.id) is not None:
-        rows.append([_button(_("🔄 Another answer"), MORE, question.id, entry.id)])
+        rows.append([another_answer_button(context, question, entry)])
     rows.append(
         [
             _button(helpful, HELPFUL, question.id, entry.id),
@@ -104,26 +119,60 @@ def answer_view(
         ]
     )
     rows.append([ask_a_person_button(context, question)])
+    rows.extend(last_rows or [])
+    return "\n\n".join(parts), InlineKeyboardMarkup(rows)
+
+
+def another_answer_button(context: BotContext, question: Question, entry: Entry) -> InlineKeyboardButton:
+    """ "Another answer": the next entry in the ranking in place of ``entry``."""
+    return _button(context.gettext("🔄 Another answer"), MORE, question.id, entry.id)
+
+
+def _entry_rows(
+    context: BotContext, question: Question, matches: tuple[Match, ...]
+) -> list[list[InlineKeyboardButton]]:
+    """One button per entry, by its title; pressing it shows the entry as the answer."""
+    return [[_button(m.entry.text(context.locale).title, ENTRY, question.id, m.entry.id)] for m in matches]
+
+
+def clarify_view(
+    context: BotContext, question: Question, result: AnswerResult
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Close entries but no clear winner: ask which one was meant, each a button, and offer a person."""
+    choices = result.clarifications()
+    text = "\n\n".join(
+        [
+            context.ngettext(
+                "🤔 Did you mean this topic?", "🤔 Did you mean one of these topics?", len(choices)
+            ),
+            context.gettext(
+                "Tap it to read our answer – or ask a person from our coordination team.",
+            )
+            if len(choices) == 1
+            else context.gettext(
+                "Tap the one that fits to read our answer – or ask a person from our coordination team."
+            ),
+        ]
+    )
+    rows = _entry_rows(context, question, choices)
+    rows.append([ask_a_person_button(context, question)])
     return text, InlineKeyboardMarkup(rows)
 
 
-def not_sure_view(
-    context: BotContext, question: Question, result: AnswerResult
-) -> tuple[str, InlineKeyboardMarkup]:
-    """Say plainly that the bot is not sure; offer the closest entries and the handover."""
+def decline_view(context: BotContext, question: Question) -> tuple[str, InlineKeyboardMarkup]:
+    """Nothing fits: say so honestly and offer a person.
+
+    No entries are offered: below the "did you mean" level they share a word or two with the
+    question at most, and a list of unrelated topics reads as a wrong answer.
+    """
     _ = context.gettext
-    suggestions = result.suggestions()
-    parts = [_("🤔 I am not sure I can answer that correctly.")]
-    if suggestions:
-        parts.append(_("These topics come closest – tap one to read it:"))
-    else:
-        parts.append(_("I have nothing on this in my knowledge base yet."))
-    parts.append(_("A person from the coordination team can answer your question here in the chat."))
-    rows = [
-        [_button(m.entry.text(context.locale).title, ENTRY, question.id, m.entry.id)] for m in suggestions
-    ]
-    rows.append([ask_a_person_button(context, question)])
-    return "\n\n".join(parts), InlineKeyboardMarkup(rows)
+    text = "\n\n".join(
+        [
+            _("🤔 We are not sure we can answer that correctly – our answers do not cover it yet."),
+            _("A person from our coordination team will gladly answer your question here in the chat."),
+        ]
+    )
+    return text, InlineKeyboardMarkup([[ask_a_person_button(context, question)]])
 
 
 def intake_offer_view(context: BotContext, question: Question) -> tuple[str, InlineKeyboardMarkup]:
@@ -132,7 +181,7 @@ def intake_offer_view(context: BotContext, question: Question) -> tuple[str, Inl
     text = "\n\n".join(
         [
             _("It sounds as if you would like to request a kickoff talk with an advisor."),
-            _("I can take your request right here, step by step."),
+            _("We can take your request right here, step by step."),
         ]
     )
     rows = [
@@ -142,10 +191,27 @@ def intake_offer_view(context: BotContext, question: Question) -> tuple[str, Inl
     return text, InlineKeyboardMarkup(rows)
 
 
-def question_view(
-    context: BotContext, question: Question, result: AnswerResult, entry: Entry | None
+def no_answer_view(
+    context: BotContext, question: Question, result: AnswerResult
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The answer when an entry is shown, else "not sure"."""
-    if entry is None:
-        return not_sure_view(context, question, result)
-    return answer_view(context, question, result, entry)
+    """What the asker sees when no entry is shown: "did you mean" (close entries) or "not sure"."""
+    if result.outcome is Outcome.CLARIFY and result.clarifications():
+        return clarify_view(context, question, result)
+    return decline_view(context, question)
+
+
+def small_talk_reply(context: BotContext, kind: Kind) -> str:
+    """A short, friendly reply to small talk ("Danke", "Hallo", "👍"): no buttons, no handover."""
+    _ = context.gettext
+    if kind is Kind.THANKS:
+        return _("You're welcome! If you have another question, just write it here.")
+    if kind is Kind.GREETING:
+        return _(
+            "Hello! 👋 Just write your question about MiGlobe here in the chat. To request a kickoff talk "
+            "with an advisor, send /{command}."
+        ).format(command=command("request").name(context.locale))
+    if kind is Kind.GOODBYE:
+        return _("Goodbye! You can write to us here at any time.")
+    if kind is Kind.ACKNOWLEDGEMENT:
+        return _("Fine! If anything else comes up, just write your question here.")
+    return _("😊 If you have a question, just write it here.")

@@ -51,6 +51,11 @@ def retention_lines(context: BotContext) -> list[str]:
             "Questions you ask are deleted after {count} days, unless our team still has to answer them.",
             question,
         ).format(count=question),
+        # Chat-made public answers (handlers.knowledge_admin) keep the wording the team reviewed.
+        context.gettext(
+            "If our team turns a question into a public answer for everyone, its wording is kept as the "
+            "team reviewed it, without any link to you."
+        ),
     ]
     return ["• " + line for line in lines]
 

@@ -15,6 +15,7 @@ from models.broadcast import (
 from models.chat_input import ChatInput
 from models.coordination import AuditAction, CoordinatorAction
 from models.intake import IntakeDraft, IntakeStep
+from models.knowledge import CuratedEntry, CuratedStatus
 from models.offer import HOLDING_STATUSES, Offer, OfferStatus
 from models.question import Feedback, Question, QuestionStatus
 from models.request import (
@@ -42,6 +43,8 @@ __all__ = [
     "BroadcastStatus",
     "ChatInput",
     "CoordinatorAction",
+    "CuratedEntry",
+    "CuratedStatus",
     "Feedback",
     "InboxStatus",
     "InboxUpdate",

@@ -33,6 +33,12 @@ class AuditAction(enum.StrEnum):
     # A coordinator sent a person their data file or erased a person on their behalf (issue 12).
     DATA_EXPORT = "data_export"
     DATA_ERASURE = "data_erasure"
+    # A coordinator made, changed, retired or reactivated a chat-made knowledge-base entry; the
+    # details name the entry ("team-3") and what changed. Stored as text: no migration needed.
+    KNOWLEDGE_CREATE = "knowledge_create"
+    KNOWLEDGE_EDIT = "knowledge_edit"
+    KNOWLEDGE_RETIRE = "knowledge_retire"
+    KNOWLEDGE_REACTIVATE = "knowledge_reactivate"
 
 
 class CoordinatorAction(Base):

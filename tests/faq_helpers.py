@@ -1,4 +1,4 @@
-"""Shared pieces of the question tests: a harness with a drafts folder, people, stored questions."""
+"""Shared pieces of the question tests: a harness, people, stored questions."""
 
 from __future__ import annotations
 
@@ -22,10 +22,9 @@ STRANGER = TelegramUser(102, "Eve", "de")
 
 @asynccontextmanager
 async def faq_bot(database_url: str, tmp_path: Path, **settings: Any) -> AsyncIterator[Harness]:
-    """The bot offline, coordinator 900 configured, drafts written into the test's folder."""
-    async with bot_harness(
-        database_url, coordinator_ids="900", knowledge_drafts_dir=str(tmp_path / "drafts"), **settings
-    ) as harness:
+    """The bot offline, coordinator 900 configured (``tmp_path``: kept for the callers' signature)."""
+    del tmp_path
+    async with bot_harness(database_url, coordinator_ids="900", **settings) as harness:
         yield harness
 
 

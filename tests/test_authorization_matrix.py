@@ -90,6 +90,7 @@ RULES: dict[str, Rule] = {
     "coordinators": _staff(),
     "broadcast": _staff(where=ONLY_PRIVATE),
     "export": _staff(where=ONLY_PRIVATE),
+    "knowledge": _staff(where=ONLY_PRIVATE),
     # Buttons, by the pattern their handler registers.
     "^menu:request$": Rule(EVERYONE, samples=("menu:request",)),
     "^ik:": Rule(EVERYONE, samples=(f"ik:cs:y:{NOTICE_VERSION}",)),
@@ -116,7 +117,8 @@ RULES: dict[str, Rule] = {
     "^lang:": Rule(EVERYONE, ANYWHERE, ("lang:en",)),
     "^nw:": Rule(EVERYONE, samples=("nw:off",)),
     "^faq:[mynhea]:": Rule(frozenset({CONTACT_ROLE}), samples=("faq:h:{question}",)),
-    "^faq:[rd]:": _staff("faq:r:{question}"),
+    "^faq:[rd]:": _staff("faq:r:{question}", "faq:d:{question}"),
+    "^kn:": _staff("kn:l:0", "kn:v:1", "kn:r:1", "kn:a:1:de", where=ONLY_PRIVATE),
     FALLBACK: Rule(NOBODY, samples=("zz:forged:1",)),
 }
 

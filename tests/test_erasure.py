@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -62,13 +61,9 @@ SECRETS = [str(CONTACT.id), CONTACT.first_name, CONTACT.username, QUESTION, *TYP
 
 
 @pytest.fixture
-async def harness(database_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
-    """The shared harness, with room for the many quick steps of a whole intake (no flood guard)
-    and its own folder of knowledge-base drafts."""
-    drafts = tmp_path / "drafts"
-    async with bot_harness(
-        database_url, coordinator_ids="900", flood_burst=100_000, knowledge_drafts_dir=drafts
-    ) as h:
+async def harness(database_url: str) -> AsyncIterator[Harness]:
+    """The shared harness, with room for the many quick steps of a whole intake (no flood guard)."""
+    async with bot_harness(database_url, coordinator_ids="900", flood_burst=100_000) as h:
         yield h
 
 
@@ -133,11 +128,6 @@ async def test_erasure_leaves_nothing_of_the_person_but_keeps_the_statistics(har
     h = harness
     request = await contact_with_everything(h)
     assert any(CONTACT.first_name in t for _n, t in await rows_as_text(h))
-    # A coordinator's answer to their question became a knowledge-base draft quoting them.
-    drafts = h.runtime.settings.knowledge_drafts_dir
-    drafts.mkdir(parents=True)
-    (drafts / "question-1.yaml").write_text(QUESTION, encoding="utf-8")
-    (drafts / "question-99.yaml").write_text("someone else", encoding="utf-8")
     [screen] = await h.text(CONTACT, "/loeschen")
     assert "Daten löschen?" in screen.text and "zurückgezogen" in screen.text
     assert [label for label, _d in screen.buttons] == ["Ja, alles löschen", "Abbrechen"]
@@ -158,7 +148,6 @@ async def test_erasure_leaves_nothing_of_the_person_but_keeps_the_statistics(har
     told = [m for m in outbox if m.chat_id == ADVISOR.id and request.reference in str(m.payload.get("text"))]
     assert told and all(CONTACT.first_name not in str(m.payload) for m in told)
     assert await leaks(h, goodbye.id) == []
-    assert [p.name for p in drafts.iterdir()] == ["question-99.yaml"]
     # The statistics still count the request as sent, offered and accepted.
     assert (stats.total.requests, stats.total.offered, stats.total.accepted) == (1, 1, 1)
 

@@ -1,5 +1,5 @@
-"""Questions in free text, the asker's side: the answer with sources and "Stand", "not sure",
-"another answer", feedback, the intake offer, and buttons pressed by the wrong person."""
+"""Questions in free text, the asker's side: the answer with sources and "Stand", "did you mean",
+"not sure", "another answer", feedback, the intake offer, and buttons pressed by the wrong person."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.services import knowledge
+from bot.services.knowledge import Outcome
 from models import Feedback
 from tests.faq_helpers import (
     CONTACT,
@@ -23,7 +24,7 @@ from tests.faq_helpers import (
 from tests.harness import BOT_USER, Harness
 
 COSTS_DE, COSTS_EN = "Was kostet das?", "What does MiGlobe cost?"
-UNSURE = "Gibt es Geld für Reisekosten?"  # close to funding entries, but not close enough
+UNSURE = "Was kostet eine Partnerschaft?"  # close to costs and partnerships, but neither covers it
 UNKNOWN = "Wie ist das Wetter morgen?"  # nothing in the knowledge base comes close
 WISH = "Wir möchten eine Beratung"
 
@@ -63,26 +64,27 @@ async def test_a_question_gets_the_answer_with_sources_stand_and_buttons(
         f"faq:y:{question.id}:costs",
         f"faq:n:{question.id}:costs",
         f"faq:h:{question.id}",
+        "menu:request",  # the costs of a talk show interest in one
     ]
     assert all(len(data.encode()) <= 64 for _label, data in reply.buttons)
 
 
-async def test_not_sure_says_so_offers_the_closest_entries_and_a_person(h: Harness) -> None:
+async def test_not_sure_asks_which_entry_was_meant_and_offers_a_person(h: Harness) -> None:
     expected = knowledge.answer(UNSURE, "de")
-    assert not expected.confident and expected.suggestions()
+    assert expected.outcome is Outcome.CLARIFY and len(expected.clarifications()) >= 2
     [reply] = await h.text(CONTACT, UNSURE)
-    assert "nicht sicher" in reply.text
+    assert "Meinten Sie" in reply.text
     top = expected.matches[0].entry
     first_line = top.text("de").answer.splitlines()[0]
     assert first_line not in reply.text, "no answer text may be presented as the answer"
     question = await only_question(h, CONTACT)
     assert not question.confident and question.entry_id == top.id and question.shown_entry_id is None
     offered = [data for _label, data in reply.buttons]
-    assert offered == [f"faq:e:{question.id}:{m.entry.id}" for m in expected.suggestions()] + [
+    assert offered == [f"faq:e:{question.id}:{m.entry.id}" for m in expected.clarifications()] + [
         f"faq:h:{question.id}"
     ]
-    # Pressing a suggestion shows that entry as an answer in place of the "not sure" message.
-    pick = expected.suggestions()[1].entry
+    # Pressing a suggestion shows that entry as an answer in place of the question.
+    pick = expected.clarifications()[1].entry
     [edit] = await h.press(CONTACT, f"faq:e:{question.id}:{pick.id}")
     assert edit.method == "editMessageText" and pick.text("de").title in edit.text
     assert data_with(edit, "faq:y:") == f"faq:y:{question.id}:{pick.id}"

@@ -64,6 +64,7 @@ async def test_answer_feedback_another_answer_handover_and_relay(database_url: s
                 "👍 Hilfreich",
                 "👎 Nicht hilfreich",
                 "Eine Person fragen",
+                "📝 Auftaktgespräch anfragen",  # the costs of a talk show interest in one
             ]
 
             # Feedback: stored, and the chosen button marked.

@@ -1,5 +1,6 @@
 """Questions, the coordinators' side: handover (to each coordinator or their group), "reply" and the
-relayed answer, two coordinators racing, /cancel, /fragen, drafts, and who may press what."""
+relayed answer, two coordinators racing, /cancel, /fragen, making an answer public, and who may press
+what."""
 
 from __future__ import annotations
 
@@ -8,12 +9,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from bot.services import users
-from bot.services.knowledge_loader import load_entries
 from bot.telegram_text import visible_length
-from models import Question, QuestionStatus, utcnow
+from models import CuratedEntry, Question, QuestionStatus, utcnow
 from tests.faq_helpers import (
     CONTACT,
     CONTACT_EN,
@@ -187,19 +187,35 @@ async def test_questions_command_lists_open_questions_with_reply_buttons(h: Harn
     assert "Open questions: 2" in english.text
 
 
-async def test_an_answered_question_becomes_a_draft_entry_that_loads(h: Harness, tmp_path: Path) -> None:
+async def test_an_answered_question_becomes_a_public_answer_once(h: Harness) -> None:
     question, _sent = await _handed_over(h)
     assert await h.press(COORDINATOR, f"faq:d:{question.id}") == []
-    assert "beantwortete Frage" in last_callback_answer(h)["text"]
+    assert "Koordinationsteam beantwortet hat" in last_callback_answer(h)["text"]
     await h.press(COORDINATOR, f"faq:r:{question.id}")
-    await h.text(COORDINATOR, "Ja, Fahrtkosten bis 50 € & mehr: {siehe Richtlinie}.")
-    [saved] = await h.press(COORDINATOR, f"faq:d:{question.id}")
-    path = tmp_path / "drafts" / f"question-{question.id}.yaml"
-    assert path.exists() and str(path) in saved.text
-    [entry] = load_entries(path.parent)
-    assert entry.id == f"question-{question.id}"
-    assert entry.text("de").answer.startswith("Ja, Fahrtkosten bis 50 € &amp; mehr")
-    assert entry.text("de").questions[0].startswith("Zahlt MiGlobe auch Fahrtkosten")
+    [*_relayed, confirmation] = await h.text(
+        COORDINATOR, "Ja, Fahrtkosten bis 50 € & mehr: {siehe Richtlinie}."
+    )
+    # The confirmation shows what would go live before the button is pressed.
+    assert (
+        "öffentliche Antwort" in confirmation.text
+        and "&lt;Ehrenamtliche&gt; &amp; Vereine" in confirmation.text
+    )
+    [screen] = await h.press(COORDINATOR, f"faq:d:{question.id}")
+    assert (
+        "Antwort team-" in screen.text
+        and "Zahlt MiGlobe auch Fahrtkosten für ‹Ehrenamtliche› &amp;" in screen.text
+    )
+    assert "bis 50 € &amp; mehr: {siehe Richtlinie}." in screen.text
+    async with h.runtime.db.transaction() as session:
+        [entry] = list(await session.scalars(select(CuratedEntry)))
+    assert entry.question_id == question.id and entry.answers == {
+        "de": "Ja, Fahrtkosten bis 50 € & mehr: {siehe Richtlinie}."
+    }
+    # A second press shows the same answer instead of making another.
+    [again] = await h.press(COORDINATOR, f"faq:d:{question.id}")
+    assert f"Antwort team-{entry.id}" in again.text and "bereits" in last_callback_answer(h)["text"]
+    async with h.runtime.db.transaction() as session:
+        assert len(list(await session.scalars(select(CuratedEntry)))) == 1
 
 
 @pytest.mark.parametrize("data", ["faq:r:{id}", "faq:d:{id}"])
@@ -210,7 +226,8 @@ async def test_contacts_cannot_press_coordinator_buttons(h: Harness, tmp_path: P
     stored = await only_question(h, CONTACT)
     assert stored.status == QuestionStatus.HANDED_OVER and stored.replying_coordinator_id is None
     assert await h.text(STRANGER, "Ja, das geht.") and to(await h.text(STRANGER, "Ja."), CONTACT) == []
-    assert not (tmp_path / "drafts").exists()
+    async with h.runtime.db.transaction() as session:
+        assert list(await session.scalars(select(CuratedEntry))) == []
     [refusal] = await h.text(STRANGER, "/fragen")
     assert "nur der Koordination" in refusal.text
 

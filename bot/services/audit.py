@@ -96,6 +96,30 @@ async def actions(
     return list(await session.scalars(query.limit(limit)))
 
 
+# The audit actions about chat-made knowledge-base entries; their details name the entry ("team-3").
+KNOWLEDGE_ACTIONS = (
+    AuditAction.KNOWLEDGE_CREATE,
+    AuditAction.KNOWLEDGE_EDIT,
+    AuditAction.KNOWLEDGE_RETIRE,
+    AuditAction.KNOWLEDGE_REACTIVATE,
+)
+
+
+async def knowledge_actions(
+    session: AsyncSession, entry_key: str, limit: int = 100
+) -> list[CoordinatorAction]:
+    """Audit rows about one chat-made knowledge-base entry (by its id, e.g. "team-3"), newest first."""
+    query = (
+        select(CoordinatorAction)
+        .where(
+            CoordinatorAction.action.in_([a.value for a in KNOWLEDGE_ACTIONS]),
+            CoordinatorAction.details["entry"].as_string() == entry_key,
+        )
+        .order_by(CoordinatorAction.created_at.desc(), CoordinatorAction.id.desc())
+    )
+    return list(await session.scalars(query.limit(limit)))
+
+
 def _candidate_of(offer: Offer) -> dict[str, Any]:
     """The stored ranking entry of the offer's own advisor: why they were chosen."""
     for candidate in offer.ranking or ():

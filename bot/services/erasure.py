@@ -2,7 +2,8 @@
 
 In one transaction: open requests are withdrawn (pending offers taken back, open kickoff dates
 cancelled), every request of theirs is anonymised and kept for the statistics, their questions lose
-text and answer, an advisor's work goes back to the programme (:mod:`advisor_erasure`), drafts,
+text and answer (a public answer the team made of one keeps its reviewed texts but no longer says
+which question it came from), an advisor's work goes back to the programme (:mod:`advisor_erasure`), drafts,
 pending inputs, news consent and broadcast recipients go, their chat disappears from the inbox and
 outbox (:mod:`scrub`), and the user row with its roles is deleted. The result says whom to tell.
 The user row is locked first: a double tap or two coordinators at once erase once.
@@ -11,15 +12,22 @@ The user row is locked first: a double tap or two coordinators at once erase onc
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import advisors, assignment, funnel, knowledge_drafts, offers, questions, requests, scrub
+from bot.services import (
+    advisors,
+    assignment,
+    funnel,
+    knowledge_curation,
+    offers,
+    questions,
+    requests,
+    scrub,
+)
 from bot.services.advisor_erasure import AdvisorRelease, release
 from bot.services.anonymize import anonymize_request, personal_strings
 from bot.services.assignment import Withdrawal
@@ -179,10 +187,8 @@ async def erase(
     actor_user_id: int | None,
     now: datetime,
     timing: OfferTiming = DEFAULT_OFFER_TIMING,
-    drafts_dir: Path | None = None,
 ) -> ErasureResult:
-    """Erase the person ``user_id`` (``actor_user_id``: who asked, for the request events);
-    ``drafts_dir`` is where answered questions became knowledge-base drafts (they quote the asker)."""
+    """Erase the person ``user_id`` (``actor_user_id``: who asked, for the request events)."""
     user = await session.scalar(
         select(User).where(User.id == user_id).with_for_update().execution_options(populate_existing=True)
     )
@@ -196,11 +202,8 @@ async def erase(
     actor = actor_user_id if actor_user_id != user.id else None
     withdrawn, running, count = await _end_requests(session, user, actor, now)
     released = await release(session, advisor, actor, now, timing) if advisor is not None else None
-    if drafts_dir is not None:
-        forget_knowledge_drafts(
-            drafts_dir, await session.scalars(select(Question).where(Question.user_id == user.id))
-        )
     asked = await questions.forget_user(session, user.id)
+    await knowledge_curation.unlink_blank_questions(session)
     for model in (IntakeDraft, ChatInput, NewsConsent, BroadcastRecipient):
         await session.execute(delete(model).where(model.user_id == user.id))  # type: ignore[attr-defined]
     scrubbed = await scrub.scrub(session, telegram_id, wanted, since)
@@ -217,17 +220,6 @@ async def erase(
         asked,
         scrubbed,
     )
-
-
-def forget_knowledge_drafts(folder: Path, asked: Iterable[Question]) -> int:
-    """Delete the knowledge-base drafts written from these questions; returns how many."""
-    removed = 0
-    for question in asked:
-        path = folder / f"{knowledge_drafts.draft_id(question)}.yaml"
-        if path.is_file():
-            path.unlink()
-            removed += 1
-    return removed
 
 
 async def is_blank(session: AsyncSession, user: User) -> bool:

@@ -64,6 +64,8 @@ SUGGESTION_FLOOR = 0.15
 CLARIFY_FLOOR = 0.25
 # The answer must lead the runner-up by this much; closer entries are offered to choose from.
 MARGIN = 0.0
+# The answer may leave at most this much of the question's weight uncovered (about one common word).
+UNCOVERED_MAX = 99.0
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ class Match:
     phrasing: str | None
     missing: tuple[str, ...] = ()  # the question's key words (stems) the entry does not contain
     unknown: bool = False  # one of them is a word no entry knows
+    uncovered: float = 0.0  # the weight of the question's words the entry does not contain
 
 
 class Outcome(StrEnum):
@@ -177,7 +180,7 @@ class KnowledgeBase:
     def _rank(self, scored: list[Scored], language: str) -> list[Match]:
         ordered = sorted(scored, key=lambda s: (-s.score, s.index))
         return [
-            Match(self.entries[s.index], s.score, language, s.phrasing, s.missing, s.unknown)
+            Match(self.entries[s.index], s.score, language, s.phrasing, s.missing, s.unknown, s.uncovered)
             for s in ordered
             if s.score > 0
         ]
@@ -203,7 +206,8 @@ def decide(matches: tuple[Match, ...], threshold: float = CONFIDENCE_THRESHOLD) 
         return Outcome.DECLINE
     top = matches[0]
     runner_up = matches[1].score if len(matches) > 1 else 0.0
-    if top.score >= threshold and not top.missing and top.score - runner_up >= MARGIN:
+    clear = top.score - runner_up >= MARGIN and top.uncovered <= UNCOVERED_MAX
+    if top.score >= threshold and not top.missing and clear:
         return Outcome.ANSWER
     if top.unknown or top.score < CLARIFY_FLOOR:
         return Outcome.DECLINE

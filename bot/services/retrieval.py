@@ -36,6 +36,11 @@ WEAK_IDF = math.log(1.5)
 MIN_EVIDENCE = 1.2
 UNKNOWN_FACTOR = 1.5
 UNKNOWN_DECAY = 1.0
+# Everyday frequency on wordfreq's Zipf scale: a word at SPECIFIC_ZIPF or rarer keeps its whole
+# weight, one at COMMON_ZIPF ("jetzt", "wieder") keeps only COMMON_FLOOR of it.
+SPECIFIC_ZIPF = 4.0
+COMMON_ZIPF = 6.0
+COMMON_FLOOR = 0.1
 # An unknown German verb or adjective (see Term.minor) weighs this share of an unknown noun.
 MINOR_FACTOR = 0.5
 # The phrasing score weighs recall this many times as much as precision (F-beta).
@@ -47,6 +52,12 @@ KEY_ENTRIES = 3
 KEY_QUALITY = 0.75
 
 
+def commonness_factor(zipf: float) -> float:
+    """How much of its weight a word keeps for how common it is in everyday language (1 = all)."""
+    share = (COMMON_ZIPF - zipf) / (COMMON_ZIPF - SPECIFIC_ZIPF)
+    return min(1.0, max(COMMON_FLOOR, share))
+
+
 @dataclass(frozen=True)
 class Scored:
     """One entry's score for a question in one language, with the phrasing that fitted best."""
@@ -56,6 +67,7 @@ class Scored:
     phrasing: str | None
     missing: tuple[str, ...] = ()  # the question's key words (stems) this entry does not contain
     unknown: bool = False  # the question has a noun no entry knows: it may be about something else
+    uncovered: float = 0.0  # the weight of the question's words this entry does not contain
 
 
 @dataclass(frozen=True)
@@ -75,12 +87,15 @@ class LanguageIndex:
         analyzer.learn(
             piece for text in texts for piece in (text.title, *text.questions, *text.keywords, text.answer)
         )
+        self._content_zipf: dict[str, float] = {}
         term_sets: list[list[tuple[str, frozenset[str]]]] = []
         bags: list[frozenset[str]] = []
         answer_bags: list[frozenset[str]] = []
+        keyword_bags: list[set[str]] = []
         for text in texts:
             phrasings = [(q, self._content_terms(q)) for q in dict.fromkeys((text.title, *text.questions))]
             keyword_terms = {t for k in text.keywords for t in self._content_terms(k)}
+            keyword_bags.append(keyword_terms)
             term_sets.append(phrasings)
             bags.append(frozenset({t for _, terms in phrasings for t in terms} | keyword_terms))
             answer_bags.append(self._content_terms(text.answer) - bags[-1])
@@ -102,6 +117,14 @@ class LanguageIndex:
             for t, n in topic_frequency.items()
             if n <= KEY_ENTRIES and t not in analyzer.weak and (nouns is None or t in nouns)
         )
+        # A small content's idf takes any word that one entry happens to use ("gilt", "jetzt") for
+        # a topic; everyday language knows better. Words the content names on purpose (lexicon,
+        # keywords, German nouns) keep their weight; the others weigh less the more common they are.
+        topic = analyzer.curated | {t for bag in keyword_bags for t in bag} | (nouns or frozenset())
+        self._topic = topic
+        for term in self._idf:
+            if term not in topic:
+                self._idf[term] *= commonness_factor(self._content_zipf.get(term, 0.0))
         for term in analyzer.weak:
             self._idf[term] = min(self._idf.get(term, WEAK_IDF), WEAK_IDF)
         # A word no entry has weighs more than the rarest known word: it names something the
@@ -134,7 +157,10 @@ class LanguageIndex:
         return frozenset(found)
 
     def _content_terms(self, text: str) -> frozenset[str]:
-        return frozenset(term.stem for term in self.analyzer.terms(text, content=True))
+        terms = self.analyzer.terms(text, content=True)
+        for term in terms:
+            self._content_zipf[term.stem] = max(term.zipf, self._content_zipf.get(term.stem, 0.0))
+        return frozenset(term.stem for term in terms)
 
     def query_terms(self, question: str) -> dict[str, tuple[float, float]]:
         """Each distinct term of ``question`` with (weight, match quality)."""
@@ -155,8 +181,11 @@ class LanguageIndex:
 
     def _weight(self, term: Term) -> float:
         if term.stem in self._idf:
-            return self._idf[term.stem]
-        return self.unknown_weight * (MINOR_FACTOR if term.minor else 1.0)
+            weight = self._idf[term.stem]
+            # A verb of the question that the content does not name on purpose ("wechseln"):
+            # it says less about the topic than the nouns around it.
+            return weight * MINOR_FACTOR if term.minor and term.stem not in self._topic else weight
+        return self.unknown_weight * (MINOR_FACTOR if term.minor else 1.0) * commonness_factor(term.zipf)
 
     def score(self, question: str) -> list[Scored]:
         """Every entry sharing a term with ``question``, scored (unsorted)."""
@@ -188,5 +217,10 @@ class LanguageIndex:
             evidence = min(1.0, bag_recall * total / MIN_EVIDENCE)
             score = (PHRASING_WEIGHT * best_f + BAG_WEIGHT * bag_recall) * evidence
             missing = tuple(t for t in keys if t not in bag and t not in answer_bag)
-            results.append(Scored(position, round(score, 6), best_text, missing, unknown))
+            uncovered = sum(
+                w for t, (w, q) in terms.items() if q >= KEY_QUALITY and t not in bag and t not in answer_bag
+            )
+            results.append(
+                Scored(position, round(score, 6), best_text, missing, unknown, round(uncovered, 6))
+            )
         return results

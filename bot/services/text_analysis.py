@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
+from wordfreq import zipf_frequency
 
 from bot.services import text_german
 
@@ -53,9 +54,11 @@ class Term:
     stem: str
     quality: float = 1.0
     known: bool = True
-    # An unknown word written in lower case in German text that capitalises its nouns: a verb or
-    # adjective ("erwartet", "vielfältiger"), which says less about the topic than a noun would.
+    # A word written in lower case in German text that capitalises its nouns: a verb or adjective
+    # ("erwartet", "wechseln"), which says less about the topic than a noun would.
     minor: bool = False
+    # How common the written word is in everyday language (Zipf scale: 6 = "jetzt", 3 = "Warteliste").
+    zipf: float = 0.0
 
 
 class Analyzer:
@@ -80,7 +83,9 @@ class Analyzer:
         # Fixed stems for word forms the stemmer would merge wrongly (Berater / Beratung).
         self._forms = {fold(form): fold(term) for form, term in (wordforms or {}).items()}
         self._stem_cache: dict[str, str] = {}
-        self._stop = frozenset(fold(word) for word in stopwords)
+        self._zipf_cache: dict[str, float] = {}
+        # German typed without umlauts ("fuer", "koennen") must meet the stop words too.
+        self._stop = frozenset(form for word in stopwords for form in _spellings(word, self._german))
         self._places = frozenset(fold(place) for place in places)
         self._canon: dict[str, str] = {}
         self._phrases: dict[tuple[str, ...], str] = {}
@@ -93,6 +98,9 @@ class Analyzer:
                 elif key:
                     self._phrases.setdefault(key, head)
         self.weak = frozenset(self._canonical(self.stem(w)) for item in weak for w in words(item))
+        # Terms the lexicon names on purpose (synonym groups, word forms): topic words, whatever
+        # their frequency in everyday language.
+        self.curated = frozenset({*self._canon.values(), *self._phrases.values(), *self._forms.values()})
         self._surfaces: set[str] = set()
         self._known: set[str] = set(self._canon) | set(self._canon.values())
         self._known.update(stem for key in self._phrases for stem in key)
@@ -112,6 +120,16 @@ class Analyzer:
     def stems(self, text: str) -> list[str]:
         """The stems of every word of ``text`` (stop words included)."""
         return [self.stem(word) for word in words(text)]
+
+    def zipf(self, word: str) -> float:
+        """How common ``word`` is in everyday German or English (wordfreq's Zipf scale, 0 if unseen)."""
+        cached = self._zipf_cache.get(word)
+        if cached is None:
+            cached = zipf_frequency(word, self.language)
+            if len(self._zipf_cache) >= CACHE_LIMIT:
+                self._zipf_cache.clear()
+            self._zipf_cache[word] = cached
+        return cached
 
     def learn(self, texts: Iterable[str]) -> None:
         """Add the words of ``texts`` to the vocabulary that typos and compounds are checked against."""
@@ -144,7 +162,10 @@ class Analyzer:
                 continue
             terms = self._resolve(tokens[i], stems[i], content)
             if tokens[i] in lower:
-                terms = tuple(replace(term, minor=True) if not term.known else term for term in terms)
+                terms = tuple(replace(term, minor=True) for term in terms)
+            if terms:
+                common = self.zipf(tokens[i])
+                terms = tuple(replace(term, zipf=common) for term in terms)
             found.extend(terms)
             i += 1
         return found
@@ -190,6 +211,10 @@ class Analyzer:
                 if self.stem(base) in self._known:
                     return self._known_terms([base])
             if parts := self._compound(folded):
+                if self._canonical(self.stem(parts[-1])) in self.weak:
+                    # The last part carries a German compound's meaning: a "Warteliste" is a
+                    # list, not waiting; with a general last part the word names something new.
+                    return (Term(stem, known=False),)
                 return self._known_terms(parts)
         if typo := self._typo(folded):
             match, quality = typo
@@ -231,6 +256,17 @@ class Analyzer:
             # Scale so a borderline typo counts for about half a word.
             return match, (similarity - 0.5) * 2
         return None
+
+
+def _spellings(word: str, german: bool) -> set[str]:
+    """The folded word, and in German also its spelling without umlauts ("für" → fur, fuer)."""
+    forms = {fold(word)}
+    if german:
+        typed = word.casefold()
+        for umlaut, spelled in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
+            typed = typed.replace(umlaut, spelled)
+        forms.add(typed)
+    return forms
 
 
 def _lower_case_words(text: str) -> frozenset[str]:
