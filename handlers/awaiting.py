@@ -17,6 +17,7 @@ from handlers import (
     coordinator_advisors,
     coordinator_requests,
     coordinator_roles,
+    knowledge_admin,
     outcome,
     profile_input,
 )
@@ -34,6 +35,7 @@ _ANSWERS: dict[str, Answer] = {
             coordinator_advisors,
             coordinator_roles,
             broadcast_wizard,
+            knowledge_admin,
         )
         for kind in module.KINDS
     },

@@ -207,8 +207,7 @@ async def _erase(context: BotContext, target: User, on_behalf: bool) -> None:
     now = utcnow()
     actor_id = context.user.id
     timing = OfferTiming.from_settings(context.settings)
-    drafts = context.settings.knowledge_drafts_dir
-    result = await erasure.erase(context.db, target.id, actor_id, now, timing, drafts_dir=drafts)
+    result = await erasure.erase(context.db, target.id, actor_id, now, timing)
     if result.kind == erasure.ErasureOutcome.LAST_COORDINATOR:
         context.answer(_last_coordinator(context), alert=True)
         return

@@ -72,7 +72,7 @@ async def test_the_live_base_is_rebuilt_only_when_the_entries_changed(database_u
 
         # Retired elsewhere: gone from the answers with the next question.
         async with db.transaction() as other:
-            done = await curation.set_live(other, entry_id, False, None, utcnow())  # type: ignore[arg-type]
+            done = await curation.set_live(other, entry_id, False, None, utcnow())
             assert done.kind is curation.Outcome.DONE
         async with db.transaction() as session:
             retired = await knowledge_for(session)

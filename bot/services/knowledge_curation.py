@@ -174,7 +174,7 @@ async def _change(
     session: AsyncSession,
     entry_id: int,
     mutate: Mutation,
-    actor_id: int,
+    actor_id: int | None,
     action: AuditAction,
     details: dict[str, Any],
     now: datetime,
@@ -260,6 +260,7 @@ async def set_answer(
     answer = clean(typed).strip()
 
     def values(entry: CuratedEntry) -> dict[str, Any] | Change:
+        """The new answers and "Stand", or UNCHANGED when the side reads like that already."""
         if (entry.answers or {}).get(language) == answer:
             return Change(Outcome.UNCHANGED)
         return {"answers": {**(entry.answers or {}), language: answer}, "as_of": today}
@@ -268,11 +269,14 @@ async def set_answer(
     return await _change(session, entry_id, values, actor_id, AuditAction.KNOWLEDGE_EDIT, details, now)
 
 
-async def set_live(session: AsyncSession, entry_id: int, live: bool, actor_id: int, now: datetime) -> Change:
+async def set_live(
+    session: AsyncSession, entry_id: int, live: bool, actor_id: int | None, now: datetime
+) -> Change:
     """Retire the entry (the bot no longer answers from it) or make it live again."""
     wanted = CuratedStatus.LIVE if live else CuratedStatus.RETIRED
 
     def values(entry: CuratedEntry) -> dict[str, Any] | Change:
+        """The new status, or UNCHANGED (a double tap)."""
         return Change(Outcome.UNCHANGED) if entry.status == wanted else {"status": wanted.value}
 
     action = AuditAction.KNOWLEDGE_REACTIVATE if live else AuditAction.KNOWLEDGE_RETIRE

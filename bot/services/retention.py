@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.db import Database
+from bot.services import knowledge_curation
 from bot.services.anonymize import anonymize_request
 from models import KickoffRequest, Question, QuestionStatus, RequestStatus, utcnow
 
@@ -74,6 +75,8 @@ async def sweep_retention(db: Database, settings: Settings, now: datetime | None
     async with db.transaction() as session:
         requests = await anonymize_ended_requests(session, settings, now)
         questions = await blank_old_questions(session, settings, now)
+        # A public answer made from a question forgets which question it was once that is blanked.
+        await knowledge_curation.unlink_blank_questions(session)
     if not requests and not questions:
         return ""
     return f"{requests} requests anonymised, {questions} questions blanked"
