@@ -19,13 +19,20 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from enum import StrEnum
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
 from bot.services.intent import Intent, IntentDetector
 from bot.services.knowledge_checks import PLACEHOLDERS
+from bot.services.knowledge_classifier import EntryClassifier
+from bot.services.knowledge_decision import (
+    CONFIDENCE_THRESHOLD,
+    SUGGESTION_FLOOR,
+    Match,
+    Outcome,
+    decide,
+)
 from bot.services.knowledge_loader import load_entries, load_lexicon
 from bot.services.knowledge_model import LANGUAGES, Entry, Lexicon, Source
 from bot.services.knowledge_placeholders import fill, placeholder_values, source_url
@@ -56,37 +63,6 @@ __all__ = [
 ]
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "knowledge"
-# Below this score the bot must not present an entry as the answer (tuned on tests/test_knowledge.py).
-CONFIDENCE_THRESHOLD = 0.4
-# Entries scoring less than this are not even offered as "closest entries".
-SUGGESTION_FLOOR = 0.15
-# A best entry scoring at least this (but not sure enough to answer) is offered as "Did you mean …?".
-CLARIFY_FLOOR = 0.25
-# The answer must lead the runner-up by this much; closer entries are offered to choose from.
-MARGIN = 0.0
-# The answer may leave at most this much of the question's weight uncovered (about one common word).
-UNCOVERED_MAX = 99.0
-
-
-@dataclass(frozen=True)
-class Match:
-    """An entry ranked for a question: its score in [0, 1] and the phrasing that fitted best."""
-
-    entry: Entry
-    score: float
-    language: str  # the language whose phrasings matched (the user's, or the other as fallback)
-    phrasing: str | None
-    missing: tuple[str, ...] = ()  # the question's key words (stems) the entry does not contain
-    unknown: bool = False  # one of them is a word no entry knows
-    uncovered: float = 0.0  # the weight of the question's words the entry does not contain
-
-
-class Outcome(StrEnum):
-    """What the bot does with a question: answer it, ask which entry was meant, or decline honestly."""
-
-    ANSWER = "answer"  # a clear winner that covers the question's key words: show it as the answer
-    CLARIFY = "clarify"  # close entries but no clear winner: "Did you mean …?" with them as buttons
-    DECLINE = "decline"  # nothing fits: say so and offer a person
 
 
 @dataclass(frozen=True)
@@ -141,6 +117,7 @@ class KnowledgeBase:
         place_words = frozenset(self._places)
         self._indexes: dict[str, LanguageIndex] = {}
         self._intents: dict[str, IntentDetector] = {}
+        self._classifiers: dict[str, EntryClassifier] = {}
         for language in LANGUAGES:
             analyzer = Analyzer(
                 language,
@@ -152,6 +129,7 @@ class KnowledgeBase:
             )
             self._indexes[language] = LanguageIndex(analyzer, entries)
             self._intents[language] = IntentDetector(analyzer, lexicon)
+            self._classifiers[language] = EntryClassifier(analyzer, entries)
 
     def extended(self, extra: Iterable[Entry]) -> KnowledgeBase:
         """A new knowledge base with ``extra`` entries after these (e.g. the team's chat-made entries)."""
@@ -174,6 +152,12 @@ class KnowledgeBase:
                 ranked = self._merge(ranked, self._rank(self._indexes[other].score(question), other))
                 if intent is Intent.NONE:
                     intent = self._intents[other].detect(question)
+        if ranked:
+            # The classifier of the language the words matched in orders the entries that share
+            # words with the question; the lexical checks then decide whether the first is sure.
+            probabilities = self._classifiers[ranked[0].language].probabilities(question)
+            ranked = [replace(m, probability=probabilities.get(m.entry.id, 0.0)) for m in ranked]
+            ranked.sort(key=lambda m: (-m.probability, -m.score))
         matches = tuple(ranked[:limit])
         return AnswerResult(question, primary, matches, decide(matches, threshold), intent, threshold)
 
@@ -193,25 +177,6 @@ class KnowledgeBase:
                 best[match.entry.id] = match
         order = {entry.id: i for i, entry in enumerate(self.entries)}
         return sorted(best.values(), key=lambda m: (-m.score, order[m.entry.id]))
-
-
-def decide(matches: tuple[Match, ...], threshold: float = CONFIDENCE_THRESHOLD) -> Outcome:
-    """Answer, clarify or decline, from the ranked matches (best first).
-
-    An answer needs a clear winner: above ``threshold``, containing every key word of the question,
-    and ahead of the runner-up by :data:`MARGIN`. Close entries without one are offered as
-    "Did you mean …?"; a question about something no entry knows, or with nothing close, is declined.
-    """
-    if not matches:
-        return Outcome.DECLINE
-    top = matches[0]
-    runner_up = matches[1].score if len(matches) > 1 else 0.0
-    clear = top.score - runner_up >= MARGIN and top.uncovered <= UNCOVERED_MAX
-    if top.score >= threshold and not top.missing and clear:
-        return Outcome.ANSWER
-    if top.unknown or top.score < CLARIFY_FLOOR:
-        return Outcome.DECLINE
-    return Outcome.CLARIFY
 
 
 def load_knowledge(entries_dir: Path | None = None, lexicon_dir: Path | None = None) -> KnowledgeBase:

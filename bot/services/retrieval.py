@@ -109,13 +109,14 @@ class LanguageIndex:
         for bag in bags:
             for term in bag:
                 topic_frequency[term] = topic_frequency.get(term, 0) + 1
+        keywords = frozenset(t for bag in keyword_bags for t in bag)
         nouns = self._nouns(
             piece for text in texts for piece in (text.title, *text.questions, *text.keywords)
         )
         self._key_terms = frozenset(
             t
             for t, n in topic_frequency.items()
-            if n <= KEY_ENTRIES and t not in analyzer.weak and (nouns is None or t in nouns)
+            if n <= KEY_ENTRIES and t not in analyzer.weak and t in (nouns or keywords)
         )
         # A small content's idf takes any word that one entry happens to use ("gilt", "jetzt") for
         # a topic; everyday language knows better. Words the content names on purpose (lexicon,

@@ -1,0 +1,72 @@
+"""Whether a ranked list of entries answers a question: answer, "did you mean …?", or decline.
+
+An entry is given as the answer only when everything points to it: the classifier trained on the
+entries' phrasings is sure of it and ahead of the runner-up, and the words agree – it matches the
+question's words well enough, contains every key word of the question, and leaves little of the
+question's weight uncovered. A question with a noun no entry knows is about something else.
+The thresholds are calibrated on ``tests/data/knowledge_eval.tsv`` (see tests/test_knowledge_eval.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.services.knowledge_model import Entry
+
+# The entry's word match (lexical score in [0, 1]) must reach this to be the answer.
+CONFIDENCE_THRESHOLD = 0.3
+# The classifier's probability for the answer, and its lead over the runner-up.
+PROBABILITY_MIN = 0.2
+PROBABILITY_LEAD = 0.05
+# The answer may leave at most this much of the question's weight uncovered (about one common word).
+UNCOVERED_MAX = 1.0
+# When the classifier is this sure, more of the question may stay uncovered ("Wir sind eine
+# Gemeinde mit 1.800 Einwohnern, sind wir zu klein?"): the entry's own phrasings vouch for it.
+# A noun no entry knows still stops an answer ("Wie melde ich einen Hund an?").
+PROBABILITY_SURE = 0.7
+UNCOVERED_MAX_SURE = 4.0
+# Entries scoring less than this are not even offered as "closest entries".
+SUGGESTION_FLOOR = 0.15
+# A best entry scoring at least this (but not sure enough to answer) is offered as "Did you mean …?".
+CLARIFY_FLOOR = 0.45
+
+
+@dataclass(frozen=True)
+class Match:
+    """An entry ranked for a question: its scores and the phrasing that fitted best."""
+
+    entry: Entry
+    score: float  # the lexical score in [0, 1]
+    language: str  # the language whose phrasings matched (the user's, or the other as fallback)
+    phrasing: str | None
+    missing: tuple[str, ...] = ()  # the question's key words (stems) the entry does not contain
+    unknown: bool = False  # the question has a noun no entry knows
+    uncovered: float = 0.0  # the weight of the question's words the entry does not contain
+    probability: float = 0.0  # the classifier's probability that the question is about this entry
+
+
+class Outcome(StrEnum):
+    """What the bot does with a question: answer it, ask which entry was meant, or decline honestly."""
+
+    ANSWER = "answer"  # a clear winner that covers the question's key words: show it as the answer
+    CLARIFY = "clarify"  # close entries but no clear winner: "Did you mean …?" with them as buttons
+    DECLINE = "decline"  # nothing fits: say so and offer a person
+
+
+def decide(matches: tuple[Match, ...], threshold: float = CONFIDENCE_THRESHOLD) -> Outcome:
+    """Answer, clarify or decline, from the ranked matches (best first)."""
+    if not matches:
+        return Outcome.DECLINE
+    top = matches[0]
+    runner_up = matches[1].probability if len(matches) > 1 else 0.0
+    sure = top.probability >= PROBABILITY_MIN and top.probability - runner_up >= PROBABILITY_LEAD
+    very_sure = top.probability >= PROBABILITY_SURE
+    allowed = UNCOVERED_MAX_SURE if very_sure else UNCOVERED_MAX
+    words_agree = top.score >= threshold and not top.missing and top.uncovered <= allowed
+    if sure and words_agree and not top.unknown:
+        return Outcome.ANSWER
+    best_words = max(m.score for m in matches)
+    if top.unknown or best_words < CLARIFY_FLOOR:
+        return Outcome.DECLINE
+    return Outcome.CLARIFY
