@@ -141,7 +141,8 @@ def test_the_ranked_list_gives_another_answer(kb: KnowledgeBase) -> None:
     assert result.confident and result.best is not None
     assert result.best.entry.id == "costs"
     ranked = [m.entry.id for m in result.matches]
-    assert result.matches == tuple(sorted(result.matches, key=lambda m: -m.score))
+    # Ordered by the classifier's probability, ties by the word score.
+    assert result.matches == tuple(sorted(result.matches, key=lambda m: (-m.probability, -m.score)))
     following = result.after("costs")
     assert following is not None and following.entry.id == ranked[1]
     assert result.after("no-such-entry") == result.matches[0]

@@ -25,6 +25,8 @@ UNCOVERED_MAX = 1.0
 # Gemeinde mit 1.800 Einwohnern, sind wir zu klein?"): the entry's own phrasings vouch for it.
 # A noun no entry knows still stops an answer ("Wie melde ich einen Hund an?").
 PROBABILITY_SURE = 0.7
+# A question with a word no entry knows is offered as "did you mean" only when this sure.
+PROBABILITY_UNKNOWN = 0.8
 UNCOVERED_MAX_SURE = 4.0
 # Entries scoring less than this are not even offered as "closest entries".
 SUGGESTION_FLOOR = 0.15
@@ -67,6 +69,8 @@ def decide(matches: tuple[Match, ...], threshold: float = CONFIDENCE_THRESHOLD) 
     if sure and words_agree and not top.unknown:
         return Outcome.ANSWER
     best_words = max(m.score for m in matches)
-    if top.unknown or best_words < CLARIFY_FLOOR:
-        return Outcome.DECLINE
-    return Outcome.CLARIFY
+    if top.unknown:
+        # Something no entry names, yet the rest points clearly to one entry: offer it to choose.
+        sure_of_rest = top.probability >= PROBABILITY_UNKNOWN and best_words >= CLARIFY_FLOOR
+        return Outcome.CLARIFY if sure_of_rest else Outcome.DECLINE
+    return Outcome.CLARIFY if best_words >= CLARIFY_FLOOR else Outcome.DECLINE
