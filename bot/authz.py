@@ -34,16 +34,16 @@ _REFUSALS = {
     Role.ADVISOR: N_("This is only available to advisors."),
     Role.COORDINATOR: N_("This is only available to coordinators."),
 }
-SENT_PRIVATELY = N_("I have sent it to you in our private chat.")
-SENT_PRIVATELY_TO = N_("{name}, I have answered you in our private chat.")
+SENT_PRIVATELY = N_("We have sent it to you in our private chat.")
+SENT_PRIVATELY_TO = N_("{name}, we have answered you in our private chat.")
 PRIVATE_ONLY = N_("For your privacy, this is only available in our private chat.")
-PRIVATE_ONLY_TO = N_("{name}, for your privacy this is only available in our private chat with me.")
+PRIVATE_ONLY_TO = N_("{name}, for your privacy this is only available in our private chat.")
 OPEN_FIRST = N_(
-    "I cannot write to you privately yet. Please open a private chat with me, send /start, and try again."
+    "We cannot write to you privately yet. Please open a private chat with us, send /start, and try again."
 )
 OPEN_FIRST_TO = N_(
-    "{name}, I cannot write to you privately yet. Please open a private chat with me (button below), "
-    "send /start, and try again."
+    "{name}, we cannot write to you privately yet. Please open a private chat with us (button below), send "
+    "/start, and try again."
 )
 OPEN_PRIVATE_CHAT = N_("💬 Open a private chat")
 

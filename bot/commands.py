@@ -45,7 +45,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("start", "start", "start", N_("Main menu")),
     Command("request", "anfrage", "request", N_("Request a kickoff talk")),
     Command("status", "meineanfragen", "status", N_("Your requests and where they stand")),
-    Command("help", "hilfe", "help", N_("What this bot can do")),
+    Command("help", "hilfe", "help", N_("What you can do here")),
     Command("privacy", "datenschutz", "privacy", N_("How your data is handled")),
     Command("language", "sprache", "language", N_("Change the language")),
     Command("news", "neuigkeiten", "news", N_("Programme news: on or off")),

@@ -57,7 +57,7 @@ async def invitation_text(context: BotContext) -> str:
     if username:
         lines.append(html.escape(invitations.deep_link(username, invitation.token)))
     lines += [
-        _("Or they send me this message: {command}").format(command=command),
+        _("Or they send this message here in the chat: {command}").format(command=command),
         _("Whoever opens it becomes an advisor and is asked to complete their profile."),
     ]
     return "\n\n".join(lines)
@@ -74,7 +74,7 @@ async def redeem(update: Update, context: BotContext) -> None:
     """``/start inv_<token>``: make the user an advisor and show their profile."""
     _ = context.gettext
     if not is_private(update):
-        context.reply(_("Please open the invitation link in a private chat with me."))
+        context.reply(_("Please open the invitation link in a private chat with us."))
         return
     assert update.effective_message is not None
     payload = (update.effective_message.text or "").split(maxsplit=1)[-1].strip()

@@ -90,9 +90,9 @@ def typed_day(r: Reader, text: str, today: date) -> tuple[date | None, str | Non
     day = parse_date(text, r.locale)
     if day is None:
         formats = ", ".join(_written(r, date(today.year, 12, 31)))
-        return None, "⚠️ " + r._("I cannot read that as a date. Please write it like this: {formats}.").format(
-            formats=formats
-        )
+        return None, "⚠️ " + r._(
+            "We cannot read that as a date. Please write it like this: {formats}."
+        ).format(formats=formats)
     if not in_range(day, today):
         last = datetime.combine(today + timedelta(days=MAX_PAUSE_DAYS), datetime.min.time(), r.tz)
         return None, "⚠️ " + r._(

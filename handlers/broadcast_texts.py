@@ -385,8 +385,8 @@ def content_prompt(reader: Reader) -> str:
         [
             reader._("📣 <b>New broadcast</b> · step 3 of 4"),
             reader._(
-                "Now send me the message exactly as it should arrive: text (bold, italic and links are "
-                "kept), or a photo or a document with a caption."
+                "Now send the message exactly as it should arrive: text (bold, italic and links are kept), "
+                "or a photo or a document with a caption."
             ),
             reader._("A text may have up to {text} characters, a caption up to {caption}.").format(
                 text=number(reader, TEXT_LIMIT), caption=number(reader, CAPTION_LIMIT)
@@ -412,7 +412,7 @@ def change_text_prompt(reader: Reader, broadcast_id: int) -> tuple[str, InlineKe
     text = "\n".join(
         [
             title(reader, broadcast_id),
-            reader._("Send me the new message: text, or a photo or a document with a caption."),
+            reader._("Send the new message: text, or a photo or a document with a caption."),
             reader._("A text may have up to {text} characters, a caption up to {caption}.").format(
                 text=number(reader, TEXT_LIMIT), caption=number(reader, CAPTION_LIMIT)
             ),

@@ -201,7 +201,7 @@ async def _start(context: BotContext, *, edit: bool = False) -> None:
 def _write_privately(context: BotContext) -> None:
     """The group's answer to /rundruf: broadcasts are written in the private chat."""
     context.reply(
-        context.gettext("Please write broadcasts in your private chat with me: /{command}").format(
+        context.gettext("Please write broadcasts in your private chat with us: /{command}").format(
             command=command("broadcast").name(context.locale)
         )
     )
@@ -790,7 +790,7 @@ async def _kreis_typed(context: BotContext, row: ChatInput, text: str) -> None:
     kreise, sure = kreise_for(query)
     if not kreise:
         context.reply(
-            context.gettext("I found no Kreis or town of that name in Baden-Württemberg. Please try again.")
+            context.gettext("No Kreis or town of that name was found in Baden-Württemberg. Please try again.")
         )
         return
     if len(kreise) > 1 or not sure:
@@ -895,7 +895,7 @@ async def _content(context: BotContext, row: ChatInput, html_text: str, media: M
             remove_media=media is None,
         )
     if result.kind == BroadcastOutcome.INVALID and set(result.errors) <= {"text", "media"}:
-        context.reply(_("I cannot send this as a broadcast. Please send a text, or a photo or a document."))
+        context.reply(_("This cannot be sent as a broadcast. Please send a text, or a photo or a document."))
         return
     if not await chat_inputs.take(context.db, row):
         return
@@ -941,8 +941,8 @@ async def _media_answer(update: Update, context: BotContext) -> None:
     if media is None:
         context.reply(
             _(
-                "I cannot send this kind of message as a broadcast. "
-                "Please send a text, or a photo or a document with a caption."
+                "This kind of message cannot be sent as a broadcast. Please send a text, or a photo or a "
+                "document with a caption."
             )
         )
         return

@@ -169,7 +169,7 @@ def filter_screen(r: Reader, place: Place) -> tuple[str, InlineKeyboardMarkup]:
     choices += [_button(r._(words), "l", 0, value.value) for value, words in AVAILABILITY_WORDS.items()]
     rows = [choices[i : i + 2] for i in range(0, len(choices), 2)]
     rows.append([_button(r._("↩️ Back"), "l", *place.args)])
-    return r._("🔎 <b>Which advisors should I list?</b>"), InlineKeyboardMarkup(rows)
+    return r._("🔎 <b>Which advisors would you like to see?</b>"), InlineKeyboardMarkup(rows)
 
 
 def _request_line(request: KickoffRequest, extra: str) -> str:

@@ -60,7 +60,7 @@ def _show(update: Update, context: BotContext, text: str, markup: InlineKeyboard
     else:
         context.send(context.user.telegram_id, text, markup)
         if update.callback_query is not None:
-            context.answer(context.gettext("I have sent it to you in our private chat."))
+            context.answer(context.gettext("We have sent it to you in our private chat."))
 
 
 async def _show_list(update: Update, context: BotContext, state: ListState) -> None:

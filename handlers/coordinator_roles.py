@@ -36,7 +36,7 @@ SOURCES = {
 }
 REFUSED = {
     RoleOutcome.NOT_ALLOWED: N_("This is only available to coordinators."),
-    RoleOutcome.NOT_FOUND: N_("I do not know this person."),
+    RoleOutcome.NOT_FOUND: N_("This person is not known here."),
     RoleOutcome.ALREADY: N_("{name} is already a coordinator."),
     RoleOutcome.NOT_HOLDING: N_("{name} is not a coordinator (any more)."),
     RoleOutcome.LAST: N_(
@@ -48,8 +48,8 @@ REFUSED = {
     ),
 }
 UNKNOWN_PERSON = N_(
-    "I do not know anyone with this Telegram id or username. The person must have written to me "
-    "before; ask them to send me /start, then try again."
+    "Nobody with this Telegram id or username is known here. The person must have written in this chat "
+    "before; ask them to send /start here, then try again."
 )
 TOLD_GRANTED = N_(
     "👥 {name} has made you a coordinator of MiGlobe Baden-Württemberg. Your menu now shows the "
@@ -121,7 +121,7 @@ async def _ask_person(context: BotContext, problem: str | None = None) -> None:
     await chat_inputs.expect(context.db, context.user.id, ADD_INPUT, utcnow())
     r = me(context)
     prompt = r._(
-        "Please send the Telegram id or @username of the person. They must have written to me before."
+        "Please send the Telegram id or @username of the person. They must have written in this chat before."
     )
     context.reply("\n\n".join([problem, prompt] if problem else [prompt]), InlineKeyboardMarkup([[_back(r)]]))
 

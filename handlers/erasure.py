@@ -138,7 +138,7 @@ async def delete_command(update: Update, context: BotContext) -> None:
     _ = context.gettext
     if not is_private(update):
         context.reply(
-            _("Please send /{command} in your private chat with me.").format(
+            _("Please send /{command} in your private chat with us.").format(
                 command=command("delete").name(context.locale)
             )
         )

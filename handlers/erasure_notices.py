@@ -20,10 +20,10 @@ from models import OutboxMessage
 
 WITHDRAWN = N_("ℹ️ The contact withdrew the request {reference}. Nothing more to do for it.")
 GOODBYE_OWN = N_(
-    "🗑 Your data has been deleted. Thank you for your interest in MiGlobe. "
-    "If you write to me again, we start afresh."
+    "🗑 Your data has been deleted. Thank you for your interest in MiGlobe. If you write to us again, we "
+    "start afresh."
 )
-GOODBYE_ON_BEHALF = N_("🗑 At your request, the MiGlobe programme team has deleted your data in this bot.")
+GOODBYE_ON_BEHALF = N_("🗑 At your request, the MiGlobe programme team has deleted your data in this chat.")
 
 
 async def announce(out: Outbox, result: ErasureResult) -> None:
@@ -35,7 +35,7 @@ async def announce(out: Outbox, result: ErasureResult) -> None:
         r = await out.reader(item.holder.user_id) if item.holder is not None else None
         if r is not None:
             text = r._(
-                "ℹ️ The contact of {reference} deleted their data in the bot. The request stays in the "
+                "ℹ️ The contact of {reference} deleted their data here in the chat. The request stays in the "
                 "statistics without personal details; their contact details are no longer available."
             )
             out.send(r, text.format(reference=html.escape(item.request.reference)))

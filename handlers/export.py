@@ -318,7 +318,7 @@ async def export_command(update: Update, context: BotContext) -> None:
         return
     span = parse_span(typed[:100])
     if span is None:
-        context.reply(context.gettext("I did not understand that period.") + "\n\n" + _hint(context))
+        context.reply(context.gettext("We did not understand that period.") + "\n\n" + _hint(context))
         return
     context.reply(*_format_chooser(context, span))
 

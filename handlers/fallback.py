@@ -27,8 +27,8 @@ async def unknown_command(update: Update, context: BotContext) -> None:
     _ = context.gettext
     text = "\n\n".join(
         [
-            _("Sorry, I do not know the command {command}.").format(command=html.escape(word)),
-            _("These are the commands I understand:"),
+            _("Sorry, we do not know the command {command}.").format(command=html.escape(word)),
+            _("These are the commands you can use here:"),
             command_list(context),
         ]
     )
@@ -41,7 +41,7 @@ async def unsupported_message(update: Update, context: BotContext) -> None:
         return
     context.reply(
         context.gettext(
-            "I can only read text messages. Please write your message as text or use the buttons."
+            "We can only read text messages. Please write your message as text or use the buttons."
         ),
         main_menu(context),
     )

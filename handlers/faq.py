@@ -87,10 +87,10 @@ def _group_hint(context: BotContext, chat_id: int) -> str:
     _ = context.gettext
     if chat_id == context.settings.coordinator_group_id:
         return _(
-            "To answer a question, press its “✍️ Reply” button; I will then ask for your answer "
-            "in our private chat."
+            "To answer a question, press its “✍️ Reply” button; you will then be asked for your answer in "
+            "the private chat."
         )
-    return _("I answer questions in our private chat – please write to me directly.")
+    return _("We answer questions in a private chat – please write to us directly.")
 
 
 async def asker_button(update: Update, context: BotContext) -> None:
@@ -128,7 +128,7 @@ async def _show_other(context: BotContext, question: Question, pressed: Pressed)
         following = result.after(pressed.entry_id)
         entry = following.entry if following else None
         if entry is None:
-            context.answer(_("I have no other answer to this question. You can ask a person."), alert=True)
+            context.answer(_("We have no other answer to this question. You can ask a person."), alert=True)
             return
     else:
         shown, entry = question.shown_entry_id, base.get(pressed.entry_id)
@@ -173,15 +173,15 @@ async def _hand_over(context: BotContext, question: Question) -> None:
     context.answer()
     if await faq_coordination.send_handover(context, question):
         text = _(
-            "✅ I have passed your question on to the coordination team. The answer will arrive here "
+            "✅ We have passed your question on to our coordination team. The answer will arrive here "
             "in this chat."
         )
     else:
         text = "\n\n".join(
             [
                 _(
-                    "✅ Your question is noted for the coordination team, but nobody from the team is "
-                    "connected to the bot yet. If it is urgent, please get in touch directly."
+                    "✅ Your question is noted for our coordination team, but nobody from the team is "
+                    "connected to this chat yet. If it is urgent, please get in touch directly."
                 ),
                 contact_line(context),
             ]

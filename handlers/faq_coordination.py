@@ -119,8 +119,8 @@ async def _publish(context: BotContext, question_id: int) -> None:
         return
     context.answer(_("Live now."))
     notice = _(
-        "✅ From the next question on I answer this and similar questions with your answer. "
-        "Please check the question below; add other ways of asking or the answer in another language."
+        "✅ From the next question on, the chat answers this and similar questions with your answer. Please "
+        "check the question below; add other ways of asking or the answer in another language."
     )
     context.reply(*await knowledge_admin.entry_view(context, change.entry, notice))
 
@@ -151,8 +151,8 @@ async def handle_reply_text(update: Update, context: BotContext) -> bool:
     if questions.lapsed(question):
         await questions.release_reply(context.db, context.user.id)
         text = _(
-            "More than an hour has passed since you pressed “Reply”, so I did not send this message "
-            "to the asker. To answer question #{number}, press “Reply” again."
+            "More than an hour has passed since you pressed “Reply”, so this message was not sent to the "
+            "asker. To answer question #{number}, press “Reply” again."
         ).format(number=question.id)
         context.reply(text, staff.reply_markup(context.locale, question))
         return True

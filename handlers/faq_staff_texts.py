@@ -55,9 +55,9 @@ def answered(locale: str, question: Question) -> tuple[str, InlineKeyboardMarkup
         [
             _("✅ Your answer to question #{number} has been sent.").format(number=question.id),
             _(
-                "Will others ask this too? Then make it a public answer: from now on I answer this "
-                "question, and questions like it, with your answer (as of today, source: our "
-                "programme team). The question as asked: <i>{question}</i>"
+                "Will others ask this too? Then make it a public answer: from now on the chat answers this "
+                "question, and questions like it, with your answer (as of today, source: our programme "
+                "team). The question as asked: <i>{question}</i>"
             ).format(question=preview(question.text)),
             _(
                 "You can add other ways of asking, the answer in another language, or retire "
@@ -86,9 +86,9 @@ def handover(
     if shown is not None:
         title = html.escape(shown.text(locale).title)
         if question.shown_entry_id == shown.id:
-            lines += ["", _("The bot's answer: {title}").format(title=title)]
+            lines += ["", _("Answer shown in the chat: {title}").format(title=title)]
         else:
-            lines += ["", _("The bot's closest entry (not sure): {title}").format(title=title)]
+            lines += ["", _("Closest answer in the chat (not sure): {title}").format(title=title)]
     return "\n".join(lines)
 
 
@@ -101,8 +101,8 @@ def reply_prompt(locale: str, question: Question) -> str:
             _("✍️ <b>Your answer to question #{number}</b>").format(number=question.id),
             f"<i>{preview(question.text, 2000)}</i>",
             _(
-                "Write your answer as your next message. I will send it to the asker exactly as you "
-                "write it. They read {language}."
+                "Write your answer as your next message. It is sent to the asker exactly as you write it. "
+                "They read {language}."
             ).format(language=i18n.language_name(question.locale, locale)),
             _("/{cancel}: do not answer now").format(cancel=cancel),
         ]

@@ -168,8 +168,14 @@ def decline_view(context: BotContext, question: Question) -> tuple[str, InlineKe
     _ = context.gettext
     text = "\n\n".join(
         [
-            _("🤔 We are not sure we can answer that correctly – our answers do not cover it yet."),
-            _("A person from our coordination team will gladly answer your question here in the chat."),
+            _(
+                "🤔 We have no answer to that yet. Here we answer questions about MiGlobe: what we offer, "
+                "the advice for municipalities, requests and dates."
+            ),
+            _(
+                "If your question is about this, a person from our coordination team will gladly answer "
+                "it here in the chat."
+            ),
         ]
     )
     return text, InlineKeyboardMarkup([[ask_a_person_button(context, question)]])

@@ -43,7 +43,7 @@ KINDS: tuple[str, ...] = (QUESTIONS_INPUT, ANSWER_INPUT)
 HISTORY_SHOWN = 3
 # Problems after which the same text is asked for again (the prompt stays open).
 ASK_AGAIN = frozenset({Outcome.EMPTY, Outcome.TOO_LONG, Outcome.TOO_MANY})
-SAVED = N_("✅ Saved. I answer with it from the next question on.")
+SAVED = N_("✅ Saved. The chat answers with it from the next question on.")
 SAVED_RETIRED = N_("✅ Saved. The answer is retired: make it live again to use it.")
 
 
@@ -110,9 +110,9 @@ async def _set_live(context: BotContext, entry: CuratedEntry, live: bool) -> Non
     else:
         context.answer(_("Retired.") if not live else _("Live again."))
     notice = (
-        _("🟢 Live again: I answer from it from the next question on.")
+        _("🟢 Live again: the chat answers from it from the next question on.")
         if live
-        else _("⏸ Retired: I no longer answer from it. You can make it live again at any time.")
+        else _("⏸ Retired: the chat no longer answers from it. You can make it live again at any time.")
     )
     context.edit(*await entry_view(context, change.entry, notice))
 

@@ -46,7 +46,7 @@ ACTION_WORDS = {
 PROBLEMS = {
     Outcome.GONE: N_("This answer no longer exists."),
     Outcome.NO_SIDE: N_("This answer has no text in that language yet: add the answer first."),
-    Outcome.EMPTY: N_("I found nothing to save in your message. Please send it again."),
+    Outcome.EMPTY: N_("Nothing to save was found in your message. Please send it again."),
     Outcome.TOO_MANY: N_(
         "That would make {found} questions; an answer can have at most {limit} per language."
     ),
@@ -83,12 +83,12 @@ def list_screen(
         parts.append(
             r._(
                 "There are none yet. After you have answered a question passed on to the team, "
-                "press “📚 Make this a public answer” to let me answer everyone who asks alike."
+                "press “📚 Make this a public answer” so that the chat answers everyone who asks alike."
             )
         )
         return "\n\n".join(parts), InlineKeyboardMarkup([])
     parts.append(r._("Live: {live} · retired: {retired}").format(live=live, retired=retired))
-    parts.append(r._("I answer from the live ones at once. Open one to change or retire it."))
+    parts.append(r._("The chat answers from the live ones at once. Open one to change or retire it."))
     rows = []
     for entry in entries:
         sides = curation.sides(entry)
@@ -147,7 +147,7 @@ def entry_screen(
         r._("As of: {date} · source: {source}").format(date=as_of, source=html.escape(rules.SOURCE_TITLE))
     )
     if entry.status == CuratedStatus.RETIRED:
-        head.append(r._("I no longer answer from it."))
+        head.append(r._("The chat no longer answers from it."))
     if entry.question_id is not None:
         head.append(r._("Made from question #{number}.").format(number=entry.question_id))
     parts = [notice] if notice else []
@@ -224,8 +224,8 @@ def prompt(r: Reader, entry: CuratedEntry, kind: str, language: str) -> tuple[st
         parts = [
             r._("✏️ <b>Answer ({language}) of answer {id}</b>").format(**names),
             r._(
-                "Send the new answer as your next message; I show it exactly as you write it and "
-                "its date becomes today. It replaces:"
+                "Send the new answer as your next message; it is shown exactly as you write it and its date "
+                "becomes today. It replaces:"
             ),
             _pre([entry.answers[language]]),
         ]
@@ -233,7 +233,7 @@ def prompt(r: Reader, entry: CuratedEntry, kind: str, language: str) -> tuple[st
         parts = [
             r._("➕ <b>Answer in {language} for answer {id}</b>").format(**names),
             r._(
-                "Send the answer in {language} as your next message; I show it exactly as you write it."
+                "Send the answer in {language} as your next message; it is shown exactly as you write it."
             ).format(**names),
         ]
     return fit_html("\n\n".join(parts), TEXT_LIMIT), InlineKeyboardMarkup([[back_to_entry(r, entry.id)]])

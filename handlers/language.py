@@ -24,7 +24,7 @@ def _chooser(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
         )
         for locale in SUPPORTED_LOCALES
     ]
-    return context.gettext("Which language should I use?"), InlineKeyboardMarkup([buttons])
+    return context.gettext("Which language would you like?"), InlineKeyboardMarkup([buttons])
 
 
 async def ask_language(update: Update, context: BotContext) -> None:
@@ -50,7 +50,7 @@ async def choose_language(update: Update, context: BotContext) -> None:
     # Telegram picks the menu by the app's language; a chat menu of its own makes it follow the bot's.
     commands.enqueue_menu(context.db, context.user)
     context.answer(context.gettext("Language changed."))
-    text = context.gettext("I will speak {language} with you from now on.").format(
+    text = context.gettext("From now on we write to you in {language}.").format(
         language=native_language_name(locale)
     )
     context.edit(text, main_menu(context))

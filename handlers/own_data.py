@@ -73,7 +73,7 @@ async def send_own_data(update: Update, context: BotContext) -> None:
     filename, raw = data_file(context, content)
     send_file(context, user.telegram_id, filename, raw, own_caption(context))
     if not is_private(update):
-        context.reply(_("I have sent your data to you in our private chat."))
+        context.reply(_("We have sent your data to you in our private chat."))
 
 
 async def _on_behalf(update: Update, context: BotContext, key: str) -> None:
@@ -83,7 +83,7 @@ async def _on_behalf(update: Update, context: BotContext, key: str) -> None:
         context.reply(_("This is only available to coordinators."))
         return
     if not is_private(update):
-        context.reply(_("Please use this in your private chat with me."))
+        context.reply(_("Please use this in your private chat with us."))
         return
     person = await find_person_or_say(context, key)
     if person is None:

@@ -28,9 +28,9 @@ def retention_lines(context: BotContext) -> list[str]:
             inbox,
         ).format(count=inbox),
         ngettext(
-            "The content of messages I send you is deleted once they are delivered; their time and status "
+            "The content of messages we send you is deleted once they are delivered; their time and status "
             "after {count} day.",
-            "The content of messages I send you is deleted once they are delivered; their time and status "
+            "The content of messages we send you is deleted once they are delivered; their time and status "
             "after {count} days.",
             sent,
         ).format(count=sent),
@@ -69,11 +69,10 @@ def privacy_text(context: BotContext) -> str:
     return "\n\n".join(
         [
             _("<b>Privacy</b>"),
-            _("Who: the MiGlobe Baden-Württemberg programme team processes your data to run this bot."),
+            _("Who: the MiGlobe Baden-Württemberg programme team processes your data to run this chat."),
             _(
-                "What and why: your Telegram name, id and language, and what you send me, to "
-                "answer your questions and to arrange kickoff talks. A request is stored only after "
-                "you agree to it."
+                "What and why: your Telegram name, id and language, and what you send us, to answer your "
+                "questions and to arrange kickoff talks. A request is stored only after you agree to it."
             ),
             _(
                 "Programme news: only if you agree; you can switch them off at any time with /{command}."

@@ -61,7 +61,7 @@ async def on_text(context: BotContext, row: ChatInput, text: str) -> None:
             return
         found = [c for c in found if c not in ASSUMED_LANGUAGES]
         if not found:
-            await _again(context, row, _("I found no language of that name. Please try another spelling."))
+            await _again(context, row, _("We found no language of that name. Please try another spelling."))
             return
         await chat_inputs.take(context.db, row)
         screen, markup = languages_screen(context, advisor, found)
@@ -83,7 +83,7 @@ async def _home(context: BotContext, row: ChatInput, advisor_id: int, text: str)
         return
     choices = [c.place for c in (result.choices or result.candidates) if isinstance(c.place, Gemeinde)][:6]
     if not choices:
-        await _again(context, row, _("I found no town of that name in Baden-Württemberg. Please try again."))
+        await _again(context, row, _("We found no town of that name in Baden-Württemberg. Please try again."))
         return
     rows = [[InlineKeyboardButton(g.label, callback_data=data(PROFILE, "h", g.ags))] for g in choices]
     rows.append([InlineKeyboardButton(_("↩️ Back"), callback_data=data(PROFILE, "v"))])

@@ -19,8 +19,8 @@ def _greeting(context: BotContext) -> str:
     lines = [_("Hello {name}!").format(name=name) if name else _("Hello!")]
     lines.append(
         _(
-            "I am the assistant of <b>MiGlobe Baden-Württemberg</b>: migrant advisors help "
-            "municipalities open their development-policy work interculturally, free of charge."
+            "Welcome to the chat of <b>MiGlobe Baden-Württemberg</b>. In our programme, migrant advisors "
+            "help municipalities open their development-policy work interculturally, free of charge."
         )
     )
     roles = context.user.roles
@@ -33,8 +33,8 @@ def _greeting(context: BotContext) -> str:
 
 def _privacy_notice(context: BotContext) -> str:
     return context.gettext(
-        "🔒 I store your Telegram name, your language and what you send me, only to answer you "
-        'and handle your requests. Details: <a href="{url}">privacy statement</a> or /privacy.'
+        "🔒 We store your Telegram name, your language and what you send us, only to answer you and handle "
+        'your requests. Details: <a href="{url}">privacy statement</a> or /privacy.'
     ).format(url=html.escape(context.settings.privacy_url, quote=True))
 
 
@@ -55,7 +55,7 @@ def help_text(context: BotContext) -> str:
     _ = context.gettext
     return "\n\n".join(
         [
-            _("<b>How I can help</b>"),
+            _("<b>How we can help</b>"),
             _("Use the buttons or these commands:"),
             command_list(context),
             contact_line(context),

@@ -353,7 +353,7 @@ async def test_a_typed_kreis_name_that_means_several_offers_a_choice(harness: Ha
     start = last(await h.text(COORD_EN, "/broadcast"))
     narrow = last(await h.press(COORD_EN, labelled(start, "Advisors")))
     [nothing] = messages(await h.text(COORD_EN, "Qwrtzpq"))
-    assert "found no Kreis or town" in nothing.text
+    assert "No Kreis or town of that name was found" in nothing.text
     choice = last(await h.text(COORD_EN, "Heilbronn"))
     assert "Which Kreis" in choice.text
     assert [t for t, _d in choice.buttons][:2] == ["Stadtkreis Heilbronn", "Landkreis Heilbronn"]
@@ -441,9 +441,9 @@ async def test_too_long_text_wrong_types_and_long_caption_are_answered_politely(
     [too_long] = messages(await h.text(COORD_EN, "x" * 4097))
     assert "4,097 characters" in too_long.text and "at most 4,096" in too_long.text
     [sticker] = messages(await h.sticker(COORD_EN))
-    assert "cannot send this kind of message" in sticker.text
+    assert "This kind of message cannot be sent" in sticker.text
     [voice] = messages(await h.voice(COORD_EN))
-    assert "cannot send this kind of message" in voice.text
+    assert "This kind of message cannot be sent" in voice.text
     photo = [{"file_id": "p", "file_unique_id": "p", "width": 90, "height": 90}]
     [long_caption] = messages(await send_message(h, COORD_EN, photo=photo, caption="y" * 1025))
     assert "at most 1,024" in long_caption.text
@@ -468,7 +468,7 @@ async def test_german_wizard_refuses_wrong_content_in_german(harness: Harness) -
     narrow = last(await h.press(COORD_DE, labelled(start, "Berater")))
     await h.press(COORD_DE, button(narrow, "bc:n:"))
     [sticker] = messages(await h.sticker(COORD_DE))
-    assert sticker.text.startswith("Diese Art Nachricht kann ich nicht als Rundruf verschicken.")
+    assert sticker.text.startswith("Diese Art Nachricht lässt sich nicht als Rundruf verschicken.")
     [too_long] = messages(await h.text(COORD_DE, "x" * 5000))
     assert "5.000 Zeichen" in too_long.text and "höchstens 4.096" in too_long.text
 

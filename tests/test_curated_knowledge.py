@@ -94,7 +94,7 @@ async def test_edits_are_saved_answered_from_and_audited(h: Harness) -> None:
     assert f"Stand: {format_date(stored.as_of, format='long', locale='de')}" in german.text
     # Retired and made live again: both recorded, the screen says so.
     [retired] = await h.press(COORDINATOR, f"kn:r:{entry.id}")
-    assert "Zurückgezogen: Daraus antworte ich nicht mehr" in retired.text
+    assert "Zurückgezogen: Daraus antwortet der Chat nicht mehr" in retired.text
     assert "MiGlobe-Programmteam" not in last(await h.text(STRANGER, PARAPHRASE), STRANGER).text
     await h.press(COORDINATOR, f"kn:o:{entry.id}")
     assert "MiGlobe-Programmteam" in last(await h.text(STRANGER, PARAPHRASE), STRANGER).text

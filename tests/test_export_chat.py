@@ -183,7 +183,7 @@ async def test_an_empty_period_still_gives_headers(harness: Harness) -> None:
 async def test_typed_nonsense_gets_a_hint(harness: Harness) -> None:
     for typed in ("gestern", "32.01.2026 01.02.2026", "01.01.2026", "1999", "01.01.2026 und 02.02.2026"):
         [hint] = await harness.text(GERMAN, f"/export {typed}")
-        assert "Diesen Zeitraum habe ich nicht verstanden." in hint.text, typed
+        assert "Diesen Zeitraum haben wir nicht verstanden." in hint.text, typed
         assert "/export 2026" in hint.text and not hint.buttons
 
 

@@ -38,8 +38,8 @@ async def h(database_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
 @pytest.mark.parametrize(
     ("person", "text", "source_word", "as_of"),
     [
-        (CONTACT, COSTS_DE, "Quelle", "Stand: Dezember 2020"),
-        (CONTACT_EN, COSTS_EN, "Source", "As of: December 2020"),
+        (CONTACT, COSTS_DE, "Quelle", "Stand: Dezember 2026"),
+        (CONTACT_EN, COSTS_EN, "Source", "As of: December 2026"),
     ],
 )
 async def test_a_question_gets_the_answer_with_sources_stand_and_buttons(

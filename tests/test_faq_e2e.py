@@ -88,7 +88,7 @@ async def test_answer_feedback_another_answer_handover_and_relay(database_url: s
                 coordinator, lambda m: "for the coordination team" in (m.text or ""), TIMEOUT
             )
             assert "Was kostet das?" in (handover.text or "") and "Language: German" in (handover.text or "")
-            assert f"The bot's answer: {second.entry.text('en').title}" in (handover.text or "")
+            assert f"Answer shown in the chat: {second.entry.text('en').title}" in (handover.text or "")
             await emulator.wait_for_message(contact, lambda m: "weitergegeben" in (m.text or ""), TIMEOUT)
 
             # "Reply", then the coordinator's next message reaches the contact, escaped.

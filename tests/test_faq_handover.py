@@ -57,7 +57,7 @@ async def test_handover_reaches_every_coordinator_with_municipality_and_language
     question, sent = await _handed_over(h)
     assert question.status == QuestionStatus.HANDED_OVER and question.handed_over_at is not None
     [confirmation] = to(sent, CONTACT)
-    assert "an das Koordinationsteam weitergegeben" in confirmation.text
+    assert "an unser Koordinationsteam weitergegeben" in confirmation.text
     [german] = to(sent, COORDINATOR)
     [english] = to(sent, SECOND_COORDINATOR)
     assert f"Frage #{question.id}" in german.text and "Kommune: Tübingen" in german.text

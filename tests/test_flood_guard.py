@@ -128,12 +128,12 @@ async def test_sixty_quick_updates_get_the_burst_answered_and_one_notice(
     assert replies.count(notice) == 1
     answered = [r for r in replies if r != notice]
     assert len(answered) == 20 and all(
-        "<b>So kann ich helfen</b>" in r or "<b>How I can help</b>" in r for r in answered
+        "<b>So helfen wir Ihnen</b>" in r or "<b>How we can help</b>" in r for r in answered
     )
     handled = await _handled(h)
     assert sum(1 for n in range(1, 61) if handled[n] == "dropped by the flood guard") == 40
     # The other person, in the very same batch, is answered as usual.
-    assert ["<b>So kann ich helfen</b>" in r for r in await _replies(h, 302)] == [True]
+    assert ["<b>So helfen wir Ihnen</b>" in r for r in await _replies(h, 302)] == [True]
     # A dropped update delivered again is not taken for a new one.
     assert await h.runtime.accept([flood[-1]]) == []
     # More updates while the guard is quiet: silence, no second notice.
@@ -157,7 +157,7 @@ async def test_a_coordinator_has_a_higher_limit(guarded: tuple[Harness, Clock]) 
     await h.runtime.dispatcher.join()
     replies = await _replies(h, 900)
     assert replies.count(NOTICE_EN) == 1
-    assert len([r for r in replies if "<b>How I can help</b>" in r]) == 60
+    assert len([r for r in replies if "<b>How we can help</b>" in r]) == 60
 
 
 async def test_the_guard_stays_silent_in_groups(guarded: tuple[Harness, Clock]) -> None:

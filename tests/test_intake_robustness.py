@@ -177,7 +177,7 @@ async def test_help_mid_intake_keeps_the_intake_going(harness: Harness) -> None:
     user = TelegramUser(611, "A", "en")
     await walk_to(harness, user, IntakeStep.NAME)
     [help_reply] = await harness.text(user, "/help")
-    assert "How I can help" in help_reply.text and "/request" in help_reply.text
+    assert "How we can help" in help_reply.text and "/request" in help_reply.text
     [role_step] = await harness.text(user, "Ana Müller")
     assert "Step 3 of 10" in role_step.text
 

@@ -158,3 +158,23 @@ def test_the_command_line_prints_the_figures(tmp_path: Path, capsys: pytest.Capt
     assert "in       1 questions: right    1" in printed
     assert "off      1 questions: right    0, confident wrong   0, clarified   0, declined   1" in printed
     assert "precision of confident answers: 100.0%" in printed
+
+
+@pytest.mark.parametrize(("locale", "word"), [("de", "Termin"), ("de", "Berater"), ("en", "appointment")])
+def test_a_bare_word_many_entries_share_is_answered_with_a_choice(
+    kb: KnowledgeBase, locale: str, word: str
+) -> None:
+    result = kb.answer(word, locale)
+    assert result.outcome is Outcome.CLARIFY
+    assert len(result.clarifications()) >= 2
+
+
+@pytest.mark.parametrize(
+    ("locale", "word", "entry_id"),
+    [("de", "Kosten", "costs"), ("de", "Datenschutz", "privacy"), ("en", "costs", "costs")],
+)
+def test_a_bare_word_that_names_one_topic_is_answered(
+    kb: KnowledgeBase, locale: str, word: str, entry_id: str
+) -> None:
+    result = kb.answer(word, locale)
+    assert result.best is not None and result.best.entry.id == entry_id

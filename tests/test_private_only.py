@@ -47,7 +47,7 @@ async def test_screens_typed_in_a_group_go_to_the_private_chat(world: tuple[Harn
     ):
         sent = await h.text_in_group(COORDINATOR, typed, chat_id=GROUP)
         [note] = _in(sent, GROUP)
-        assert note.text == "Cora, I have answered you in our private chat.", typed
+        assert note.text == "Cora, we have answered you in our private chat.", typed
         assert "reply_markup" not in note.payload
         private = _in(sent, COORDINATOR.id)
         assert private and expected in "\n".join(s.text for s in private), (typed, private)
@@ -59,11 +59,11 @@ async def test_an_advisor_opens_a_held_request_from_a_group_only_privately(
 ) -> None:
     h, w = world
     sent = await h.text_in_group(MEHMET, "/auftraege", chat_id=GROUP)
-    assert [s.text for s in _in(sent, GROUP)] == ["Mehmet, I have answered you in our private chat."]
+    assert [s.text for s in _in(sent, GROUP)] == ["Mehmet, we have answered you in our private chat."]
     opened = await h.press_in_group(MEHMET, f"as:v:{w.held}", chat_id=GROUP)
     assert _in(opened, GROUP) == [] and len(_in(opened, MEHMET.id)) == 1
     assert leaks(_in(opened, MEHMET.id)[0].payload)  # the holder sees the contact, in private
-    assert h.answered_callbacks()[-1]["text"] == "I have sent it to you in our private chat."
+    assert h.answered_callbacks()[-1]["text"] == "We have sent it to you in our private chat."
     # An offer accepted from a group: the contact's details follow in the private chat only.
     accepted = await h.press_in_group(MEHMET, f"of:a:{w.offer}", chat_id=GROUP)
     assert _in(accepted, GROUP) == [] and leaks([s.payload for s in _in(accepted, MEHMET.id)])
@@ -75,7 +75,7 @@ async def test_exports_and_invitations_are_refused_in_a_group(world: tuple[Harne
     for typed in ("/export", "/export 2026", "/einladen", "/invite"):
         [refusal] = await h.text_in_group(COORDINATOR, typed, chat_id=GROUP)
         assert refusal.chat_id == GROUP
-        assert refusal.text == "Cora, for your privacy this is only available in our private chat with me."
+        assert refusal.text == "Cora, for your privacy this is only available in our private chat."
         [[label, _data]] = [
             [b["text"], b["url"]] for row in refusal.payload["reply_markup"]["inline_keyboard"] for b in row
         ]
@@ -100,7 +100,7 @@ async def test_in_german_and_for_contacts_the_group_hears_only_a_pointer(
     german = TelegramUser(900, "Cora", "de")
     await h.press(german, "lang:de")
     [note] = _in(await h.text_in_group(german, "/anfragen", chat_id=GROUP), GROUP)
-    assert note.text == "Cora, ich habe Ihnen in unserem privaten Chat geantwortet."
+    assert note.text == "Cora, wir haben Ihnen in unserem privaten Chat geantwortet."
     [pointer] = await h.text_in_group(CONTACT, "/meineanfragen", chat_id=GROUP)
     assert pointer.chat_id == GROUP and "privaten Chat" in pointer.text and not leaks(pointer.payload)
     # The menu's "My requests" pressed in a group lists nothing there.
@@ -112,7 +112,7 @@ async def test_in_german_and_for_contacts_the_group_hears_only_a_pointer(
 async def test_who_has_no_private_chat_is_asked_to_open_one_first(world: tuple[Harness, World]) -> None:
     h, _w = world
     [hint] = await h.text_in_group(NEWCOMER, "/anfragen", chat_id=GROUP)
-    assert hint.chat_id == GROUP and "Bitte öffnen Sie einen privaten Chat mit mir" in hint.text
+    assert hint.chat_id == GROUP and "Bitte öffnen Sie einen privaten Chat mit uns" in hint.text
     assert hint.payload["reply_markup"]["inline_keyboard"][0][0]["url"] == "https://t.me/miglobe_test_bot"
     assert await h.press_in_group(NEWCOMER, "rq:l:0:o", chat_id=GROUP) == []
     assert "privaten Chat" in h.answered_callbacks()[-1]["text"]

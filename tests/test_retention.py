@@ -33,7 +33,7 @@ async def test_the_privacy_notice_states_every_configured_period_in_german(harne
     [notice] = await harness.text(TelegramUser(3001, "A", "de"), "/datenschutz")
     for line in (
         "Zeitpunkt und Status löschen wir nach 3 Tagen",
-        "Den Inhalt meiner Nachrichten an Sie löschen wir, sobald sie zugestellt sind; Zeitpunkt und "
+        "Den Inhalt unserer Nachrichten an Sie löschen wir, sobald sie zugestellt sind; Zeitpunkt und "
         "Status nach 4 Tagen",
         "Eine unfertige Anfrage löschen wir nach 5 Tagen ohne Aktivität",
         "Eine Anfrage anonymisieren wir 30 Tage nach ihrem Ende",

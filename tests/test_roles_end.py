@@ -108,7 +108,7 @@ async def test_coordinators_add_and_remove_coordinators_in_the_chat(database_url
         [prompt] = await h.press(COORDINATOR, "co:a")
         assert "Telegram id or @username" in prompt.text
         [again] = await h.text(COORDINATOR, "@nobody_here")
-        assert "do not know anyone" in again.text
+        assert "Nobody with this Telegram id or username is known here" in again.text
         [confirm] = await h.text(COORDINATOR, "@Tom_K")
         assert confirm.text.startswith("Make Tom (@tom_k) a coordinator?")
         assert await _roles(h, TOM) == {}  # nothing before the confirmation

@@ -21,7 +21,7 @@ from tests.bot_process import FAKE_TOKEN, running_bot, sandbox
 
 # What the bot answers to each command in German, to check the order of replies.
 COMMANDS = ["/start", "/hilfe", "/datenschutz", "/sprache"]
-REPLY_STARTS = ["Hallo", "So kann ich helfen", "Datenschutz", "Welche Sprache"]
+REPLY_STARTS = ["Hallo", "So helfen wir Ihnen", "Datenschutz", "In welcher Sprache"]
 
 
 def _bot_messages(server: SandboxServer, chat_id: int) -> list[str]:
@@ -159,7 +159,7 @@ async def test_webhook_checks_the_secret_and_ignores_repeated_updates(
                 await server.emulator.wait_for(lambda: len(_bot_messages(server, user)) >= 1, timeout=20)
                 await asyncio.sleep(1.0)
             assert await _count(database_url, InboxUpdate) == 1
-            assert [m.startswith("How I can help") for m in _bot_messages(server, user)] == [True]
+            assert [m.startswith("How we can help") for m in _bot_messages(server, user)] == [True]
             webhook = server.emulator.calls_to("setWebhook")
             assert webhook and webhook[-1].params["url"] == url
             assert secret not in bot.log() and FAKE_TOKEN not in bot.log()

@@ -117,7 +117,7 @@ async def test_start_in_two_languages_and_a_button_press(sandbox_url: str) -> No
 
         message = await _wait(edited)
         assert message["message_id"] == english_reply["message_id"]
-        assert message["text"] == "Which language should I use?"
+        assert message["text"] == "Which language would you like?"
 
 
 @pytest.mark.skipif(not chromium_available(), reason=NO_CHROMIUM)
@@ -125,7 +125,7 @@ def test_the_page_in_a_real_browser_with_the_real_bot(sandbox_url: str) -> None:
     with chromium_driver() as driver:
         trip = browser_round_trip(driver, sandbox_url + "/", column=1, timeout=30, button_data="menu:help")
     assert trip.reply_text.startswith("Hallo")
-    assert trip.edited_text.startswith("So kann ich helfen")
+    assert trip.edited_text.startswith("So helfen wir Ihnen")
 
 
 def test_start_without_a_token_opens_the_sandbox_with_a_coordinator(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -70,10 +70,10 @@ async def test_start_escapes_the_users_name(harness: Harness) -> None:
 @pytest.mark.parametrize(
     ("language", "command", "expected"),
     [
-        ("de", "/hilfe", "So kann ich helfen"),
-        ("de", "/help", "So kann ich helfen"),
-        ("en", "/help", "How I can help"),
-        ("en", "/hilfe", "How I can help"),
+        ("de", "/hilfe", "So helfen wir Ihnen"),
+        ("de", "/help", "So helfen wir Ihnen"),
+        ("en", "/help", "How we can help"),
+        ("en", "/hilfe", "How we can help"),
         ("de", "/datenschutz", "Ihre Rechte"),
         ("en", "/privacy", "Your rights"),
         ("en", "/datenschutz", "Your rights"),
@@ -106,24 +106,24 @@ async def test_privacy_notice_has_link_rights_and_a_way_out_of_telegram(harness:
 async def test_language_switch_by_command_and_button(harness: Harness, role: Role) -> None:
     user = _person(role, "de")
     [chooser] = await harness.text(user, "/sprache")
-    assert chooser.text == "Welche Sprache soll ich verwenden?"
+    assert chooser.text == "In welcher Sprache möchten Sie schreiben?"
     assert ("✓ Deutsch", "lang:de") in chooser.buttons and ("English", "lang:en") in chooser.buttons
     sent = await harness.press(user, "lang:en")
     edit = next(s for s in sent if s.method == "editMessageText")
-    assert edit.text == "I will speak English with you from now on."
+    assert edit.text == "From now on we write to you in English."
     assert harness.answered_callbacks()[-1]["text"] == "Language changed."
     async with harness.runtime.db.transaction() as session:
         stored = await users.get_by_telegram_id(session, user.id)
         assert stored is not None and stored.locale == "en"
     [help_reply] = await harness.text(user, "/hilfe")
-    assert "How I can help" in help_reply.text
+    assert "How we can help" in help_reply.text
 
 
 async def test_language_menu_button_edits_the_message(harness: Harness) -> None:
     user = TelegramUser(106, "A", "en")
     [edit] = await harness.press(user, "menu:language", message_id=55)
     assert edit.method == "editMessageText" and edit.payload["message_id"] == 55
-    assert edit.text == "Which language should I use?"
+    assert edit.text == "Which language would you like?"
 
 
 async def test_locale_comes_from_telegram_and_defaults_to_german(harness: Harness) -> None:
@@ -143,7 +143,9 @@ async def test_chosen_locale_is_not_overwritten_by_telegram(harness: Harness) ->
     assert reply.text.startswith("Hallo A!")
 
 
-@pytest.mark.parametrize(("language", "expected"), [("de", "kenne ich leider nicht"), ("en", "do not know")])
+@pytest.mark.parametrize(
+    ("language", "expected"), [("de", "kennen wir leider nicht"), ("en", "we do not know")]
+)
 async def test_unknown_command_is_named_escaped_and_the_commands_listed(
     harness: Harness, language: str, expected: str
 ) -> None:

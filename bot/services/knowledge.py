@@ -164,7 +164,16 @@ class KnowledgeBase:
     def _rank(self, scored: list[Scored], language: str) -> list[Match]:
         ordered = sorted(scored, key=lambda s: (-s.score, s.index))
         return [
-            Match(self.entries[s.index], s.score, language, s.phrasing, s.missing, s.unknown, s.uncovered)
+            Match(
+                self.entries[s.index],
+                s.score,
+                language,
+                s.phrasing,
+                s.missing,
+                s.unknown,
+                s.uncovered,
+                vague=s.vague,
+            )
             for s in ordered
             if s.score > 0
         ]

@@ -46,6 +46,7 @@ class Match:
     unknown: bool = False  # the question has a noun no entry knows
     uncovered: float = 0.0  # the weight of the question's words the entry does not contain
     probability: float = 0.0  # the classifier's probability that the question is about this entry
+    vague: bool = False  # the question is a single word that many entries share ("Termin")
 
 
 class Outcome(StrEnum):
@@ -66,7 +67,7 @@ def decide(matches: tuple[Match, ...], threshold: float = CONFIDENCE_THRESHOLD) 
     very_sure = top.probability >= PROBABILITY_SURE
     allowed = UNCOVERED_MAX_SURE if very_sure else UNCOVERED_MAX
     words_agree = top.score >= threshold and not top.missing and top.uncovered <= allowed
-    if sure and words_agree and not top.unknown:
+    if sure and words_agree and not top.unknown and not top.vague:
         return Outcome.ANSWER
     best_words = max(m.score for m in matches)
     if top.unknown:

@@ -1,7 +1,8 @@
 """The knowledge base a question is answered from right now: the reviewed files plus chat-made entries.
 
 The shipped base (``knowledge.knowledge_base()``) is extended by the live entries the coordinators
-made in the chat (:mod:`knowledge_curation`). Building the search indexes takes about 90 ms, so the
+made in the chat (:mod:`knowledge_curation`). Building the search indexes and training the entry
+classifiers takes about a second, so it runs in a worker thread (the chat stays responsive) and the
 built base is kept per process and rebuilt only when the entries changed: every call reads a cheap
 version (how many entries, the sum of their revisions), which every change raises. Several
 processes on one database therefore each see a change with their next question. A change made by
@@ -10,6 +11,7 @@ hand in the database must raise ``revision`` too, or the processes keep the base
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,7 +71,7 @@ async def knowledge_for(db: AsyncSession) -> KnowledgeBase:
         return built.base
     rows = await curation.every_entry(db)
     entries = live_entries(rows)
-    base = knowledge_base().extended(entries) if entries else knowledge_base()
+    base = await asyncio.to_thread(knowledge_base().extended, entries) if entries else knowledge_base()
     # The version of the rows just read: a change committed between the two reads is seen next time.
     _built = _Built(database, curation.version_of(rows), base)
     return base

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.services.knowledge_model import Entry
-from bot.services.text_analysis import Analyzer, Term
+from bot.services.text_analysis import Analyzer, Term, words
 
 PHRASING_WEIGHT = 0.6
 BAG_WEIGHT = 1.0 - PHRASING_WEIGHT
@@ -68,6 +68,7 @@ class Scored:
     missing: tuple[str, ...] = ()  # the question's key words (stems) this entry does not contain
     unknown: bool = False  # the question has a noun no entry knows: it may be about something else
     uncovered: float = 0.0  # the weight of the question's words this entry does not contain
+    vague: bool = False  # the question is one word that many entries share
 
 
 @dataclass(frozen=True)
@@ -196,6 +197,9 @@ class LanguageIndex:
             return []
         candidates = sorted({p for term in terms for p in self._postings.get(term, ())})
         keys = [t for t, (_, q) in terms.items() if t in self._key_terms and q >= KEY_QUALITY]
+        # A bare word that many entries share ("Termin", "Berater") does not say which one is meant.
+        content = [t for t in terms if t not in self.analyzer.weak]
+        vague = len(words(question)) <= 2 and len(content) == 1 and content[0] not in self._key_terms
         unknown = any(
             t not in self._idf and w > self.unknown_weight * MINOR_FACTOR for t, (w, _) in terms.items()
         )
@@ -222,6 +226,6 @@ class LanguageIndex:
                 w for t, (w, q) in terms.items() if q >= KEY_QUALITY and t not in bag and t not in answer_bag
             )
             results.append(
-                Scored(position, round(score, 6), best_text, missing, unknown, round(uncovered, 6))
+                Scored(position, round(score, 6), best_text, missing, unknown, round(uncovered, 6), vague)
             )
         return results

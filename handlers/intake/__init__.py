@@ -96,7 +96,7 @@ async def handle_other_message(update: Update, context: BotContext) -> bool:
     draft = await _active_draft(update, context)
     if draft is None:
         return False
-    notice = context.gettext("I can only read text here. Please answer with a text message or the buttons.")
+    notice = context.gettext("We can only read text here. Please answer with a text message or the buttons.")
     await flow.show(context, draft, "⚠️ " + notice)
     return True
 
@@ -108,7 +108,7 @@ async def handle_unknown_command(update: Update, context: BotContext) -> bool:
         return False
     assert update.effective_message is not None
     word = (update.effective_message.text or "").split()[0][:MAX_ECHOED_COMMAND]
-    notice = context.gettext("Sorry, I do not know the command {command}.").format(command=html.escape(word))
+    notice = context.gettext("Sorry, we do not know the command {command}.").format(command=html.escape(word))
     await flow.show(context, draft, "⚠️ " + notice)
     return True
 

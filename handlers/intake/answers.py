@@ -124,7 +124,7 @@ async def _municipality(context: BotContext, draft: IntakeDraft, text: str) -> N
         return
     guesses = [c for c in result.candidates if c.score >= _SUGGESTION_SCORE and _may_request(c)]
     lines = [
-        _("I could not find “{query}” among the municipalities and districts of Baden-Württemberg.").format(
+        _("We could not find “{query}” among the municipalities and districts of Baden-Württemberg.").format(
             query=shown
         ),
         _(
@@ -185,7 +185,7 @@ async def _language_search(context: BotContext, draft: IntakeDraft, text: str) -
         return
     found = languages.search(query, context.locale) if len(query) >= 2 else []
     if not found:
-        notice = _("I did not find a language called “{query}”. Please check the spelling.").format(
+        notice = _("We did not find a language called “{query}”. Please check the spelling.").format(
             query=html.escape(query)
         )
         await flow.show(context, draft, "⚠️ " + notice)

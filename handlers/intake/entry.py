@@ -107,7 +107,7 @@ def private_only(context: BotContext) -> None:
     if username:
         link = f"https://t.me/{username}?start={DEEP_LINK}"
         markup = InlineKeyboardMarkup([[InlineKeyboardButton(_("💬 Open a private chat"), url=link)]])
-    context.reply(_("For your privacy, requests are made in a private chat with me."), markup)
+    context.reply(_("For your privacy, requests are made in a private chat with us."), markup)
 
 
 async def begin(update: Update, context: BotContext, *, edit: bool = False) -> None:

@@ -81,7 +81,7 @@ async def refuse_rest(context: BotContext, draft: IntakeDraft, sent_at: datetime
     step = IntakeStep(draft.step)
     notice = context.gettext(
         "This looks like the rest of your previous message: Telegram splits a long text into several "
-        "messages. I have not saved it. Please send a shorter version – at most {limit} characters – "
-        "as one message."
+        "messages. We have not saved it. Please send a shorter version – at most {limit} characters – as one "
+        "message."
     ).format(limit=LIMITS[step])
     await flow.save(context, draft, "⚠️ " + notice, answers=_marked(draft, step, sent_at))
