@@ -150,7 +150,7 @@ def test_the_command_line_prints_the_figures(tmp_path: Path, capsys: pytest.Capt
     labelled.write_text(
         "language\tquestion\texpected\tkind\n"
         "de\tWas kostet uns die Beratung durch MiGlobe?\tcosts\tin\n"
-        "en\tWhat is the capital of France?\tNONE\toff\n",
+        "en\tHow do I renew my passport?\tNONE\toff\n",
         encoding="utf-8",
     )
     assert knowledge_try.main(["--eval", str(labelled)]) == 0

@@ -41,6 +41,8 @@ UNKNOWN_DECAY = 1.0
 SPECIFIC_ZIPF = 4.0
 COMMON_ZIPF = 6.0
 COMMON_FLOOR = 0.1
+# An unknown word at least this common in everyday language is a filler, not a thing.
+FILLER_ZIPF = 5.5
 # An unknown German verb or adjective (see Term.minor) weighs this share of an unknown noun.
 MINOR_FACTOR = 0.5
 # The phrasing score weighs recall this many times as much as precision (F-beta).
@@ -181,6 +183,17 @@ class LanguageIndex:
             found[term.stem] = (weight, term.quality)
         return found
 
+    def names_unknown_thing(self, question: str) -> bool:
+        """Whether ``question`` has a noun no entry knows ("Hund", "France", "Reisepass").
+
+        In German a noun is a capitalised word; English has no such mark, so any unknown word
+        counts there. Words as common as "genau" or "eigentlich" are fillers, not things.
+        """
+        return any(
+            term.stem not in self._idf and not term.minor and term.zipf < FILLER_ZIPF
+            for term in self.analyzer.terms(question)
+        )
+
     def _weight(self, term: Term) -> float:
         if term.stem in self._idf:
             weight = self._idf[term.stem]
@@ -200,9 +213,7 @@ class LanguageIndex:
         # A bare word that many entries share ("Termin", "Berater") does not say which one is meant.
         content = [t for t in terms if t not in self.analyzer.weak]
         vague = len(words(question)) <= 2 and len(content) == 1 and content[0] not in self._key_terms
-        unknown = any(
-            t not in self._idf and w > self.unknown_weight * MINOR_FACTOR for t, (w, _) in terms.items()
-        )
+        unknown = self.names_unknown_thing(question)
         results: list[Scored] = []
         for position in candidates:
             bag, answer_bag = self._bags[position], self._answer_bags[position]
