@@ -25,7 +25,7 @@ from handlers import faq_staff_texts as staff
 from handlers import knowledge_admin
 from handlers.faq_texts import DRAFT, REPLY, data, parse
 from handlers.notify import Outbox
-from models import Question, QuestionStatus, Role, utcnow
+from models import CuratedStatus, Question, QuestionStatus, Role, utcnow
 
 LISTED = 10
 
@@ -114,7 +114,12 @@ async def _publish(context: BotContext, question_id: int) -> None:
         context.answer(text, alert=True)
         return
     if change.kind is Outcome.EXISTS:
-        context.answer(_("This is a public answer already."))
+        retired = change.entry.status == CuratedStatus.RETIRED
+        context.answer(
+            _("This answer was made public before and is retired now; you can make it live again below.")
+            if retired
+            else _("This is a public answer already.")
+        )
         context.reply(*await knowledge_admin.entry_view(context, change.entry))
         return
     context.answer(_("Live now."))

@@ -178,3 +178,25 @@ def test_a_bare_word_that_names_one_topic_is_answered(
 ) -> None:
     result = kb.answer(word, locale)
     assert result.best is not None and result.best.entry.id == entry_id
+
+
+@pytest.mark.parametrize(
+    ("locale", "question", "entry_id"),
+    [
+        ("de", "Gibt es das Programm noch?", "programme-today"),
+        ("de", "Kann ich den Termin noch verschieben?", "reschedule"),
+        ("de", "Welche Sprachen sprechen die Berater?", "advisor-languages"),
+        ("de", "Wie lange dauert es, bis sich eine Beraterin meldet?", "response-time"),
+        ("de", "Wer ist bei Ihnen Ansprechpartner?", "contact-person"),
+        ("de", "Wer finanziert das?", "costs"),
+        ("de", "Wer ist mein Berater?", "my-advisor"),
+        ("de", "Kann ich meine Anfrage zurückziehen?", "cancel-request"),
+        ("en", "Who is our advisor?", "my-advisor"),
+        ("en", "Is the programme still running?", "programme-today"),
+    ],
+)
+def test_questions_users_met_get_the_entry_that_answers_them(
+    kb: KnowledgeBase, locale: str, question: str, entry_id: str
+) -> None:
+    result = kb.answer(question, locale)
+    assert result.best is not None and result.best.entry.id == entry_id
