@@ -5,12 +5,23 @@ own; a classifier trained on all of an entry's phrasings, titles and keywords at
 words tell one entry from its neighbours ("verschieben" for moving a date, "zurückziehen" for
 withdrawing) and copes with word forms through character n-grams. It answers "which entry", never
 "whether any": declining questions no entry covers stays with the lexical checks.
+
+Training takes about a second per language, so a trained model is kept in a cache folder
+(``MIGLOBE_CACHE_DIR``, default ``~/.cache/miglobe-bot``) under a hash of everything it was
+trained on: a restarted process, or a second one, loads it instead of training again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
+import pickle
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
+import sklearn
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import SGDClassifier
 from sklearn.pipeline import FeatureUnion
@@ -18,10 +29,14 @@ from sklearn.pipeline import FeatureUnion
 from bot.services.knowledge_model import Entry
 from bot.services.text_analysis import Analyzer, fold
 
+log = logging.getLogger(__name__)
+
 # Regularisation and passes of the linear model (log loss, so its outputs are probabilities).
 ALPHA = 1e-4
 PASSES = 50
 CHARACTER_NGRAMS = (3, 5)
+# The two kinds of input per phrasing, joined by this mark: its search terms, and its folded text.
+_SPLIT = "\x1f"
 
 
 class EntryClassifier:
@@ -34,31 +49,85 @@ class EntryClassifier:
         for entry in entries:
             text = entry.text(analyzer.language)
             for phrasing in dict.fromkeys((text.title, *text.questions, *text.keywords)):
-                texts.append(phrasing)
+                texts.append(self._document(phrasing))
                 labels.append(entry.id)
-        self._features = FeatureUnion(
-            [
-                ("terms", TfidfVectorizer(analyzer=self._terms, sublinear_tf=True)),
-                (
-                    "characters",
-                    TfidfVectorizer(
-                        analyzer="char_wb", ngram_range=CHARACTER_NGRAMS, preprocessor=fold, sublinear_tf=True
-                    ),
-                ),
-            ]
-        )
-        self._model = SGDClassifier(loss="log_loss", alpha=ALPHA, max_iter=PASSES, tol=None, random_state=0)
-        self._trained = len(set(labels)) >= 2
-        if self._trained:
-            self._model.fit(self._features.fit_transform(texts), labels)
+        self._model: Any = None
+        if len(set(labels)) >= 2:
+            self._model = _cached_or_trained(texts, labels)
 
-    def _terms(self, text: str) -> list[str]:
-        """The search terms of ``text``, as the lexical ranking sees them."""
-        return [term.stem for term in self._analyzer.terms(text)]
+    def _document(self, text: str) -> str:
+        """What the model reads of ``text``: its search terms and its folded characters."""
+        # A term may be a phrase ("unser berater"): keep it one token.
+        terms = " ".join(term.stem.replace(" ", "_") for term in self._analyzer.terms(text))
+        return f"{terms}{_SPLIT}{fold(text)}"
 
     def probabilities(self, question: str) -> dict[str, float]:
         """Each entry id with the probability that ``question`` is about it (empty when untrained)."""
-        if not self._trained:
+        if self._model is None:
             return {}
-        row = self._model.predict_proba(self._features.transform([question]))[0]
-        return {str(entry_id): float(p) for entry_id, p in zip(self._model.classes_, row, strict=True)}
+        features, model = self._model
+        row = model.predict_proba(features.transform([self._document(question)]))[0]
+        return {str(entry_id): float(p) for entry_id, p in zip(model.classes_, row, strict=True)}
+
+
+def _terms_part(document: str) -> str:
+    return document.split(_SPLIT, 1)[0]
+
+
+def _characters_part(document: str) -> str:
+    return document.split(_SPLIT, 1)[1]
+
+
+def _train(texts: list[str], labels: list[str]) -> tuple[FeatureUnion, SGDClassifier]:
+    """Fit the features and the model on the documents."""
+    features = FeatureUnion(
+        [
+            ("terms", TfidfVectorizer(preprocessor=_terms_part, token_pattern=r"\S+", sublinear_tf=True)),
+            (
+                "characters",
+                TfidfVectorizer(
+                    preprocessor=_characters_part,
+                    analyzer="char_wb",
+                    ngram_range=CHARACTER_NGRAMS,
+                    sublinear_tf=True,
+                ),
+            ),
+        ]
+    )
+    model = SGDClassifier(loss="log_loss", alpha=ALPHA, max_iter=PASSES, tol=None, random_state=0)
+    model.fit(features.fit_transform(texts), labels)
+    return features, model
+
+
+def _cached_or_trained(texts: list[str], labels: list[str]) -> tuple[FeatureUnion, SGDClassifier]:
+    """The model for these documents from the cache folder, else trained (and cached)."""
+    digest = hashlib.sha256(
+        repr((sklearn.__version__, ALPHA, PASSES, CHARACTER_NGRAMS, texts, labels)).encode()
+    ).hexdigest()[:32]
+    path = _cache_folder() / f"entry-classifier-{digest}.pickle"
+    try:
+        with path.open("rb") as handle:
+            # Only files this program wrote, named by the hash of what they were trained on.
+            cached = pickle.load(handle)
+        if isinstance(cached, tuple) and len(cached) == 2:
+            return cached
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        pass
+    trained = _train(texts, labels)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.part")
+        with partial.open("wb") as handle:
+            pickle.dump(trained, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        partial.replace(path)  # atomic: another process never reads half a file
+    except OSError as exc:
+        log.info("could not cache the entry classifier: %s", exc)
+    return trained
+
+
+def _cache_folder() -> Path:
+    """Where trained models are kept (``MIGLOBE_CACHE_DIR``, else ``~/.cache/miglobe-bot``)."""
+    configured = os.environ.get("MIGLOBE_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "miglobe-bot"

@@ -1,0 +1,50 @@
+"""The entry classifier: it ranks the entry a question is about, and a trained model is reused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.services import knowledge_classifier
+from bot.services.knowledge import knowledge_base
+from bot.services.knowledge_classifier import EntryClassifier
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("MIGLOBE_CACHE_DIR", str(tmp_path))
+    return tmp_path
+
+
+def _classifier() -> EntryClassifier:
+    base = knowledge_base()
+    return EntryClassifier(base._indexes["de"].analyzer, base.entries)
+
+
+def test_it_tells_neighbouring_entries_apart(cache: Path) -> None:
+    probabilities = _classifier().probabilities("Können wir den Termin auf nächste Woche verlegen?")
+    assert max(probabilities, key=probabilities.__getitem__) == "reschedule"
+    probabilities = _classifier().probabilities("Wir wollen die Anfrage wieder zurücknehmen")
+    assert max(probabilities, key=probabilities.__getitem__) == "cancel-request"
+
+
+def test_a_trained_model_is_cached_and_reused(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = _classifier()
+    assert list(cache.glob("entry-classifier-*.pickle"))
+
+    def no_training(*_: object) -> None:
+        raise AssertionError("trained again although a cached model exists")
+
+    monkeypatch.setattr(knowledge_classifier, "_train", no_training)
+    second = _classifier()
+    question = "Was kostet uns das?"
+    assert second.probabilities(question) == first.probabilities(question)
+
+
+def test_a_broken_cache_file_is_replaced(cache: Path) -> None:
+    _classifier()
+    [cached] = cache.glob("entry-classifier-*.pickle")
+    cached.write_bytes(b"not a model")
+    assert _classifier().probabilities("Was kostet das?")
+    assert cached.read_bytes() != b"not a model"
