@@ -173,6 +173,7 @@ class KnowledgeBase:
                 s.unknown,
                 s.uncovered,
                 vague=s.vague,
+                heaviest_uncovered=s.heaviest_uncovered,
             )
             for s in ordered
             if s.score > 0

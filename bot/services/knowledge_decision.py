@@ -28,6 +28,8 @@ PROBABILITY_SURE = 0.7
 # A question with a word no entry knows is offered as "did you mean" only when this sure.
 PROBABILITY_UNKNOWN = 0.8
 UNCOVERED_MAX_SURE = 4.0
+# ... but never a word as specific as one that a single other entry is about ("Frist").
+UNCOVERED_WORD_MAX_SURE = 2.5
 # Entries scoring less than this are not even offered as "closest entries".
 SUGGESTION_FLOOR = 0.15
 # A best entry scoring at least this (but not sure enough to answer) is offered as "Did you mean …?".
@@ -47,6 +49,7 @@ class Match:
     uncovered: float = 0.0  # the weight of the question's words the entry does not contain
     probability: float = 0.0  # the classifier's probability that the question is about this entry
     vague: bool = False  # the question is a single word that many entries share ("Termin")
+    heaviest_uncovered: float = 0.0  # the weight of the weightiest question word the entry lacks
 
 
 class Outcome(StrEnum):
@@ -65,7 +68,8 @@ def decide(matches: tuple[Match, ...], threshold: float = CONFIDENCE_THRESHOLD) 
     runner_up = matches[1].probability if len(matches) > 1 else 0.0
     sure = top.probability >= PROBABILITY_MIN and top.probability - runner_up >= PROBABILITY_LEAD
     very_sure = top.probability >= PROBABILITY_SURE
-    allowed = UNCOVERED_MAX_SURE if very_sure else UNCOVERED_MAX
+    relaxed = very_sure and top.heaviest_uncovered <= UNCOVERED_WORD_MAX_SURE
+    allowed = UNCOVERED_MAX_SURE if relaxed else UNCOVERED_MAX
     words_agree = top.score >= threshold and not top.missing and top.uncovered <= allowed
     if sure and words_agree and not top.unknown and not top.vague:
         return Outcome.ANSWER

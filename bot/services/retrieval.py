@@ -71,6 +71,7 @@ class Scored:
     unknown: bool = False  # the question has a noun no entry knows: it may be about something else
     uncovered: float = 0.0  # the weight of the question's words this entry does not contain
     vague: bool = False  # the question is one word that many entries share
+    heaviest_uncovered: float = 0.0  # the weight of the weightiest question word this entry lacks
 
 
 @dataclass(frozen=True)
@@ -233,10 +234,21 @@ class LanguageIndex:
             evidence = min(1.0, bag_recall * total / MIN_EVIDENCE)
             score = (PHRASING_WEIGHT * best_f + BAG_WEIGHT * bag_recall) * evidence
             missing = tuple(t for t in keys if t not in bag and t not in answer_bag)
-            uncovered = sum(
+            open_weights = [
                 w for t, (w, q) in terms.items() if q >= KEY_QUALITY and t not in bag and t not in answer_bag
-            )
+            ]
+            uncovered = sum(open_weights)
+            heaviest = max(open_weights, default=0.0)
             results.append(
-                Scored(position, round(score, 6), best_text, missing, unknown, round(uncovered, 6), vague)
+                Scored(
+                    position,
+                    round(score, 6),
+                    best_text,
+                    missing,
+                    unknown,
+                    round(uncovered, 6),
+                    vague,
+                    round(heaviest, 6),
+                )
             )
         return results
