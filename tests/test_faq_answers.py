@@ -94,7 +94,7 @@ async def test_not_sure_asks_which_entry_was_meant_and_offers_a_person(h: Harnes
 async def test_nothing_close_offers_only_a_person(h: Harness) -> None:
     [reply] = await h.text(CONTACT, UNKNOWN)
     question = await only_question(h, CONTACT)
-    assert "nicht sicher" in reply.text and "noch nichts" in reply.text
+    assert "keine Antwort" in reply.text and "Fragen rund um MiGlobe" in reply.text
     assert [data for _label, data in reply.buttons] == [f"faq:h:{question.id}"]
 
 

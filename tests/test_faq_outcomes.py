@@ -98,7 +98,7 @@ async def test_decline_says_so_honestly_and_offers_only_a_person(
     _fix(monkeypatch, Outcome.DECLINE, ("kepol",), (0.16,))
     [reply] = await h.text(CONTACT, "Wie wird das Wetter morgen?")
     question = await only_question(h, CONTACT)
-    assert "nicht sicher" in reply.text and "Koordinationsteam" in reply.text
+    assert "keine Antwort" in reply.text and "Koordinationsteam" in reply.text
     assert "Bot" not in reply.text
     assert _data(reply) == [f"faq:h:{question.id}"]
     assert question.text == "Wie wird das Wetter morgen?" and not question.confident
@@ -132,7 +132,7 @@ async def test_with_the_real_knowledge_base_the_reply_follows_its_outcome(h: Har
         ids = [m.entry.id for m in result.clarifications()]
         assert _data(reply) == [f"faq:e:{question.id}:{i}" for i in ids] + [f"faq:h:{question.id}"]
     else:
-        assert "nicht sicher" in reply.text and _data(reply) == [f"faq:h:{question.id}"]
+        assert "keine Antwort" in reply.text and _data(reply) == [f"faq:h:{question.id}"]
 
 
 async def test_an_answer_showing_interest_ends_with_the_request_button(h: Harness) -> None:
