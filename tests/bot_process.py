@@ -10,7 +10,9 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
+from bot.sandbox.models import ChatMessage
 from bot.sandbox.server import SandboxServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,3 +102,14 @@ async def running_bot(
                 await bot.terminate()
             except TimeoutError:
                 await bot.kill()
+
+
+async def press_and_wait(
+    server: SandboxServer, user: int, message: ChatMessage, label: str, timeout: float = 20.0
+) -> dict[str, Any]:
+    """Press the button labelled ``label`` and wait until the bot answered the press."""
+    query_id = server.emulator.press_button(user, message.message_id, text=label)
+    query = server.emulator.callback_queries[query_id]
+    await server.emulator.wait_for(lambda: query.answer is not None, timeout, f"the answer to {label}")
+    assert query.answer is not None
+    return query.answer

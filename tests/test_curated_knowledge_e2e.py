@@ -16,10 +16,9 @@ from sqlalchemy import select
 from bot.config import load_settings
 from bot.db import Database
 from bot.sandbox.models import ChatMessage
-from bot.sandbox.server import SandboxServer
 from bot.services import knowledge
 from models import AuditAction, CoordinatorAction, CuratedEntry, CuratedStatus, utcnow
-from tests.bot_process import running_bot, sandbox
+from tests.bot_process import press_and_wait, running_bot, sandbox
 
 TIMEOUT = 20.0
 ASKED = "Gibt es einen Parkplatz am Rathaus für die Beraterin?"
@@ -33,15 +32,6 @@ def _labels(message: ChatMessage) -> list[str]:
 
 def _text(message: ChatMessage) -> str:
     return message.text or ""
-
-
-async def _press(server: SandboxServer, user: int, message: ChatMessage, label: str) -> dict:
-    """Press the button labelled ``label`` and wait until the bot answered the press."""
-    query_id = server.emulator.press_button(user, message.message_id, text=label)
-    query = server.emulator.callback_queries[query_id]
-    await server.emulator.wait_for(lambda: query.answer is not None, TIMEOUT, f"the answer to {label}")
-    assert query.answer is not None
-    return query.answer
 
 
 async def _entries(database_url: str) -> list[CuratedEntry]:
@@ -90,14 +80,14 @@ async def test_an_answer_made_public_in_the_chat_answers_the_next_asker_until_re
                 asker, lambda m: "Eine Person fragen" in _labels(m), TIMEOUT
             )
             assert "Stand:" not in _text(declined)
-            await _press(server, asker, declined, "Eine Person fragen")
+            await press_and_wait(server, asker, declined, "Eine Person fragen")
             handover = await emulator.wait_for_message(
                 coordinator, lambda m: "✍️ Antworten" in _labels(m), TIMEOUT
             )
             assert ASKED in _text(handover)
 
             # "Reply" and the answer: relayed to the asker; the confirmation offers the one button.
-            await _press(server, coordinator, handover, "✍️ Antworten")
+            await press_and_wait(server, coordinator, handover, "✍️ Antworten")
             await emulator.wait_for_message(coordinator, lambda m: "Ihre Antwort auf" in _text(m), TIMEOUT)
             emulator.send_text(coordinator, ANSWER)
             await emulator.wait_for_message(asker, lambda m: ANSWER in _text(m), TIMEOUT)
@@ -105,7 +95,7 @@ async def test_an_answer_made_public_in_the_chat_answers_the_next_asker_until_re
                 coordinator, lambda m: "📚 Als öffentliche Antwort freigeben" in _labels(m), TIMEOUT
             )
             assert ASKED in _text(sent)  # what goes live is shown before the press
-            toast = await _press(server, coordinator, sent, "📚 Als öffentliche Antwort freigeben")
+            toast = await press_and_wait(server, coordinator, sent, "📚 Als öffentliche Antwort freigeben")
             assert toast.get("text") == "Jetzt freigegeben."
             screen = await emulator.wait_for_message(
                 coordinator, lambda m: "Antwort team-" in _text(m), TIMEOUT
@@ -127,11 +117,11 @@ async def test_an_answer_made_public_in_the_chat_answers_the_next_asker_until_re
                 coordinator, lambda m: "Antworten unseres Teams" in _text(m), TIMEOUT
             )
             [label] = [b for b in _labels(listing) if b.startswith(f"🟢 team-{entry.id}")]
-            await _press(server, coordinator, listing, label)
+            await press_and_wait(server, coordinator, listing, label)
             opened = await emulator.wait_for_message(
                 coordinator, lambda m: "⏸ Zurückziehen" in _labels(m), TIMEOUT
             )
-            toast = await _press(server, coordinator, opened, "⏸ Zurückziehen")
+            toast = await press_and_wait(server, coordinator, opened, "⏸ Zurückziehen")
             assert toast.get("text") == "Zurückgezogen."
             await emulator.wait_for_message(
                 coordinator, lambda m: "🟢 Wieder freigeben" in _labels(m), TIMEOUT

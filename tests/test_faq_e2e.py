@@ -10,10 +10,9 @@ from sqlalchemy import select
 
 from bot.db import Database
 from bot.sandbox.models import ChatMessage
-from bot.sandbox.server import SandboxServer
 from bot.services import knowledge
 from models import Feedback, Question, QuestionStatus
-from tests.bot_process import running_bot, sandbox
+from tests.bot_process import press_and_wait, running_bot, sandbox
 
 TIMEOUT = 20.0
 
@@ -26,15 +25,6 @@ async def _stored_question(database_url: str) -> Question:
             return question
     finally:
         await db.dispose()
-
-
-async def _press(server: SandboxServer, user: int, message: ChatMessage, label: str) -> dict:
-    """Press the button labelled ``label`` and wait until the bot answered the press."""
-    query_id = server.emulator.press_button(user, message.message_id, text=label)
-    query = server.emulator.callback_queries[query_id]
-    await server.emulator.wait_for(lambda: query.answer is not None, TIMEOUT, f"the answer to {label}")
-    assert query.answer is not None
-    return query.answer
 
 
 def _labels(message: ChatMessage) -> list[str]:
@@ -68,7 +58,7 @@ async def test_answer_feedback_another_answer_handover_and_relay(database_url: s
             ]
 
             # Feedback: stored, and the chosen button marked.
-            toast = await _press(server, contact, answer, "👍 Hilfreich")
+            toast = await press_and_wait(server, contact, answer, "👍 Hilfreich")
             assert toast.get("text") == "Danke für Ihre Rückmeldung!"
             marked = await emulator.wait_for_message(
                 contact, lambda m: "👍 Hilfreich ✓" in _labels(m), TIMEOUT
@@ -77,13 +67,13 @@ async def test_answer_feedback_another_answer_handover_and_relay(database_url: s
             assert (stored.feedback, stored.feedback_entry_id) == (Feedback.HELPFUL, ranking.best.entry.id)
 
             # "Another answer" replaces the answer with the next one in the ranking.
-            await _press(server, contact, marked, "🔄 Andere Antwort")
+            await press_and_wait(server, contact, marked, "🔄 Andere Antwort")
             title = second.entry.text("de").title
             replaced = await emulator.wait_for_message(contact, lambda m: title in (m.text or ""), TIMEOUT)
             assert replaced.message_id == answer.message_id and replaced.edit_count >= 2
 
             # "Ask a person": the coordinator gets the question (in English) with a "Reply" button.
-            await _press(server, contact, replaced, "Eine Person fragen")
+            await press_and_wait(server, contact, replaced, "Eine Person fragen")
             handover = await emulator.wait_for_message(
                 coordinator, lambda m: "for the coordination team" in (m.text or ""), TIMEOUT
             )
@@ -92,7 +82,7 @@ async def test_answer_feedback_another_answer_handover_and_relay(database_url: s
             await emulator.wait_for_message(contact, lambda m: "weitergegeben" in (m.text or ""), TIMEOUT)
 
             # "Reply", then the coordinator's next message reaches the contact, escaped.
-            await _press(server, coordinator, handover, "✍️ Reply")
+            await press_and_wait(server, coordinator, handover, "✍️ Reply")
             await emulator.wait_for_message(
                 coordinator, lambda m: "Your answer to" in (m.text or ""), TIMEOUT
             )
