@@ -14,6 +14,7 @@ from sqlalchemy import select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from bot import i18n
 from bot.authz import requires
 from bot.commands import command
 from bot.context import BotContext
@@ -38,8 +39,9 @@ def _year(text: str) -> int:
 
 
 def parse_date(text: str, locale: str) -> date | None:
-    """A date written as 31.12.2026, 31.12.26 or 2026-12-31 (and for ``locale`` "en" also
-    12/31/2026 or 12/31/26); None for anything else, including days that do not exist."""
+    """A date written as 31.12.2026, 31.12.26, 2026-12-31 or with the month's name (31 Dec 2026; for
+    ``locale`` "en" also 12/31/2026 or 12/31/26); None for anything else, including days that do
+    not exist."""
     text = text.strip()
     try:
         if found := _ISO.match(text):
@@ -50,7 +52,8 @@ def parse_date(text: str, locale: str) -> date | None:
             return date(_year(found.group(3)), int(found.group(1)), int(found.group(2)))
     except ValueError:
         return None
-    return None
+    # As the quick buttons show it ("4 Dec 2026").
+    return i18n.parse_written_date(text, locale)
 
 
 def from_code(code: str) -> date | None:

@@ -38,24 +38,29 @@ async def _held_request(context: BotContext, request_id: int) -> KickoffRequest 
 
 
 async def _picker(context: BotContext, pressed: Pressed, request_id: int) -> None:
-    """Options, a month or a day's times: screens only."""
+    """Options, a month or a day's times: screens only. "Propose a date" ("p") opens the picker as a
+    new message so that the message it was pressed on (the contact's details) stays in the chat;
+    the picker's own buttons ("o", "m", "d") change the picker in place."""
     request = await _held_request(context, request_id)
     if request is None:
         return
     now, r = utcnow(), me(context)
     today = now.astimezone(context.settings.tz).date()
     day = booking_picker.parse_day(pressed.arg(1)) if pressed.action in ("m", "d") else None
-    if pressed.action == "p":
+    if pressed.action in ("p", "o"):
         screen = booking_picker.options(r, request, now)
     elif pressed.action == "m" and day is not None:
-        screen = booking_picker.month(r, request, day, today)
+        screen = booking_picker.month(r, request, day, now)
     elif pressed.action == "d" and day is not None and today < day <= today + booking_picker.HORIZON:
         screen = booking_picker.times(r, request, day, now)
     else:
         context.answer(context.gettext("This button is no longer valid."), alert=True)
         return
     context.answer()
-    context.edit(*screen)
+    if pressed.action == "p":
+        context.reply(*screen)
+    else:
+        context.edit(*screen)
 
 
 async def _propose(context: BotContext, request_id: int, code: str) -> None:
@@ -228,7 +233,7 @@ async def booking_button(update: Update, context: BotContext) -> None:
         context.answer()
     elif pressed is None or target is None:
         context.answer(context.gettext("This button is no longer valid."), alert=True)
-    elif pressed.action in ("p", "m", "d"):
+    elif pressed.action in ("p", "o", "m", "d"):
         await _picker(context, pressed, target)
     elif pressed.action == "s":
         await _propose(context, target, pressed.arg(1))

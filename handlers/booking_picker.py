@@ -2,7 +2,8 @@
 month calendar and then a time. Screens only; nothing is stored until a time is chosen.
 
 Dates travel in callback data as ``yyyymmdd`` and starts as ``yyyymmddHHMM`` in the programme's
-time zone.
+time zone. Actions: ``p`` opens the picker as a new message (the message it was pressed on, e.g. the
+accepted request with the contact's details, stays as it is); ``o``, ``m`` and ``d`` move within it.
 """
 
 from __future__ import annotations
@@ -59,14 +60,18 @@ def _month_shift(day: date, months: int) -> date:
 
 
 def options(r: Reader, request: KickoffRequest, now: datetime) -> tuple[str, InlineKeyboardMarkup]:
-    """The first screen: the contact's preferred windows as starts, and "another date"."""
+    """The first screen: the contact's preferred windows as starts, and "another date"; for a
+    flexible contact (no window ahead) the month calendar straight away."""
+    starts = suggested_starts(request, r.tz, now)
+    if not starts:
+        return month(r, request, now.astimezone(r.tz).date(), now)
     rows: Rows = [
         [
             InlineKeyboardButton(
                 r.when(start), callback_data=data(BOOK, "s", request.id, start_code(start, r.tz))
             )
         ]
-        for start in suggested_starts(request, r.tz, now)
+        for start in starts
     ]
     today = now.astimezone(r.tz).date()
     rows.append(
@@ -76,18 +81,18 @@ def options(r: Reader, request: KickoffRequest, now: datetime) -> tuple[str, Inl
             )
         ]
     )
-    if len(rows) > 1:
-        text = r._(
-            "📅 <b>Propose a date for {reference}</b>\n"
-            "The contact's preferred times (morning 10:00, afternoon 14:00), or another date:"
-        )
-    else:
-        text = r._("📅 <b>Propose a date for {reference}</b>\nThe contact is flexible. Choose a day:")
+    text = r._(
+        "📅 <b>Propose a date for {reference}</b>\n"
+        "The contact's preferred times (morning 10:00, afternoon 14:00), or another date:"
+    )
     return text.format(reference=html.escape(request.reference)), InlineKeyboardMarkup(rows)
 
 
-def month(r: Reader, request: KickoffRequest, first: date, today: date) -> tuple[str, InlineKeyboardMarkup]:
-    """A month of days from tomorrow up to the horizon; weekend days in brackets."""
+def month(r: Reader, request: KickoffRequest, first: date, now: datetime) -> tuple[str, InlineKeyboardMarkup]:
+    """A month of days from tomorrow up to the horizon; weekend days in brackets. "Back" leads to
+    the contact's preferred times; a flexible contact has none, so the calendar is the first screen."""
+    today = now.astimezone(r.tz).date()
+    preferred = bool(suggested_starts(request, r.tz, now))
     earliest, latest = today + timedelta(days=1), today + timedelta(days=HORIZON_DAYS)
     first = min(max(first.replace(day=1), earliest.replace(day=1)), latest.replace(day=1))
     previous, following = _month_shift(first, -1), _month_shift(first, 1)
@@ -121,9 +126,15 @@ def month(r: Reader, request: KickoffRequest, first: date, today: date) -> tuple
                     )
                 )
         rows.append(row)
-    rows.append([InlineKeyboardButton(r._("↩️ Back"), callback_data=data(BOOK, "p", request.id))])
-    text = r._("📆 <b>Which day for {reference}?</b>").format(reference=html.escape(request.reference))
-    return text, InlineKeyboardMarkup(rows)
+    if preferred:
+        rows.append([InlineKeyboardButton(r._("↩️ Back"), callback_data=data(BOOK, "o", request.id))])
+        text = r._("📆 <b>Which day for {reference}?</b>")
+    else:
+        text = r._(
+            "📅 <b>Propose a date for {reference}</b>\n"
+            "The contact is flexible: choose a day (weekends in brackets), then a time."
+        )
+    return text.format(reference=html.escape(request.reference)), InlineKeyboardMarkup(rows)
 
 
 def times(r: Reader, request: KickoffRequest, day: date, now: datetime) -> tuple[str, InlineKeyboardMarkup]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_skeleton, format_time
+from babel.dates import format_skeleton
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import i18n
@@ -47,11 +47,11 @@ class Reader:
         """Weekday, date and time in the programme's time zone ("Di., 10. März 2026, 10:00")."""
         local = moment.astimezone(self.tz)
         date_part = format_skeleton("yMMMEd", local, locale=self.locale)
-        return f"{date_part}, {format_time(local, 'short', locale=self.locale)}"
+        return f"{date_part}, {self.time(moment)}"
 
     def time(self, moment: datetime) -> str:
-        """The time of day of ``moment`` for the reader ("10:00", "10:00 AM")."""
-        return format_time(moment.astimezone(self.tz), "short", locale=self.locale)
+        """The time of day of ``moment`` for the reader, 24-hour in both languages ("10:00")."""
+        return i18n.format_time(moment, self.locale, self.tz)
 
     def day(self, moment: datetime, fmt: str = "long") -> str:
         """The calendar date of ``moment`` for the reader."""

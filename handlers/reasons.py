@@ -1,22 +1,35 @@
-"""Matching's reasons and exclusions (dicts with a ``code``) in words; the ranked list for coordinators."""
+"""Matching's reasons and exclusions (dicts with a ``code``) in words; the ranked list for coordinators.
+
+The list says how well each advisor fits in words ("very good fit", "good fit", "limited fit"), never
+the score itself: see :func:`fit` for how the words follow from the parts of the score.
+"""
 
 from __future__ import annotations
 
 import html
 from collections.abc import Sequence
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from bot.i18n import N_
+from bot.services.matching import REGION_TIERS
 from handlers.intake import labels
 from handlers.notify import Reader
 
 RANKING_SHOWN = 8
 
+# German administrative words are explained the first time a screen uses them, then used alone:
+# code → (with the explanation, alone). German readers see the same words both times.
+_GLOSSED = {
+    "same_kreis": (N_("lives in the same district (Kreis)"), N_("lives in the same Kreis")),
+    "same_region": (N_("lives in the same planning region (Region)"), N_("lives in the same Region")),
+    "same_regierungsbezirk": (
+        N_("lives in the same administrative region (Regierungsbezirk)"),
+        N_("lives in the same Regierungsbezirk"),
+    ),
+}
 _SIMPLE = {
-    "same_kreis": N_("lives in the same Kreis"),
-    "same_region": N_("lives in the same Region"),
-    "same_regierungsbezirk": N_("lives in the same Regierungsbezirk"),
     "served_area": N_("serves this area"),
     "outside_area": N_("outside the area they serve"),
     "never_assigned": N_("no assignment yet"),
@@ -38,9 +51,20 @@ def _topic_names(r: Reader, keys: Sequence[str]) -> str:
     return ", ".join(r._(labels.TOPICS.get(k, k)) for k in keys)
 
 
-def reason(r: Reader, item: dict[str, Any]) -> str:
-    """One reason or exclusion in the reader's language (not escaped)."""
+def reason(r: Reader, item: dict[str, Any], glossed: set[str] | None = None) -> str:
+    """One reason or exclusion in the reader's language (not escaped).
+
+    A German administrative word is explained unless its code is already in ``glossed`` (the codes
+    explained earlier on the same screen); the code is then added to it.
+    """
     code = item.get("code", "")
+    if code in _GLOSSED:
+        explained, alone = _GLOSSED[code]
+        if glossed is not None and code in glossed:
+            return r._(alone)
+        if glossed is not None:
+            glossed.add(code)
+        return r._(explained)
     if code in _SIMPLE:
         return r._(_SIMPLE[code])
     if code == "languages":
@@ -79,10 +103,16 @@ def reason(r: Reader, item: dict[str, Any]) -> str:
     return str(code)
 
 
-def reasons(r: Reader, items: Sequence[dict[str, Any]], codes: Sequence[str] | None = None) -> str:
-    """Several reasons joined with " · ", escaped; only ``codes`` when given."""
+def reasons(
+    r: Reader,
+    items: Sequence[dict[str, Any]],
+    codes: Sequence[str] | None = None,
+    glossed: set[str] | None = None,
+) -> str:
+    """Several reasons joined with " · ", escaped; only ``codes`` when given (``glossed`` as for
+    :func:`reason`, shared by the calls for one screen)."""
     chosen = [i for i in items if codes is None or i.get("code") in codes]
-    return html.escape(" · ".join(text for text in (reason(r, i) for i in chosen) if text))
+    return html.escape(" · ".join(text for text in (reason(r, i, glossed) for i in chosen) if text))
 
 
 def assignable(candidate: dict[str, Any]) -> bool:
@@ -93,21 +123,74 @@ def assignable(candidate: dict[str, Any]) -> bool:
 
 
 def ranking_lines(r: Reader, ranking: Sequence[dict[str, Any]], shown: int = RANKING_SHOWN) -> list[str]:
-    """The ranked candidates, best first: name, score, reasons and (⛔) what rules them out."""
+    """The ranked candidates, best first: name, how well they fit in words, the reasons and (⛔) what
+    rules them out. No score is shown."""
     lines = []
+    glossed: set[str] = set()
     for index, candidate in enumerate(ranking[:shown], start=1):
         name = html.escape(str(candidate.get("name", ""))[:100])
-        line = (
-            f"{index}. <b>{name}</b> ({candidate.get('score', 0):.0f}) – {reasons(r, candidate['reasons'])}"
-        )
+        why = reasons(r, candidate.get("reasons", []), glossed=glossed)
+        line = f"{index}. <b>{name}</b> – <i>{html.escape(fit_words(r, candidate))}</i>: {why}"
         if candidate.get("excluded"):
-            line += f"\n   ⛔ {reasons(r, candidate['excluded'])}"
+            line += f"\n   ⛔ {reasons(r, candidate['excluded'], glossed=glossed)}"
         lines.append(line)
     if not ranking:
         lines.append(r._("No advisors are registered yet."))
     elif len(ranking) > shown:
         lines.append(r._("… and {count} more").format(count=len(ranking) - shown))
     return lines
+
+
+class Fit(StrEnum):
+    """How well an advisor fits a request, in three steps."""
+
+    VERY_GOOD = "very_good"
+    GOOD = "good"
+    LIMITED = "limited"
+
+
+_FIT_WORDS = {
+    Fit.VERY_GOOD: N_("very good fit"),
+    Fit.GOOD: N_("good fit"),
+    Fit.LIMITED: N_("limited fit"),
+}
+
+
+def fit(candidate: dict[str, Any]) -> Fit:
+    """How well a ranked candidate fits, read from the parts its score is made of.
+
+    The score (:mod:`bot.services.matching`) is the language part (1000 × covered / asked; one
+    missing language costs at least 125 points), the region tier (same Kreis 80, same Region 60,
+    same Regierungsbezirk 40, serves the area 20, outside 0) and small parts below one tier step
+    together (topics ≤ 10, distance ≤ 5, free capacity ≤ 3, time since the last assignment ≤ 1).
+    The words follow the two parts that decide the order, and the topics:
+
+    - very good fit: the full language part (every language asked is spoken, or none was asked),
+      a region tier of at least the same Region (60: lives in the same Kreis or Region), and at
+      least one of the topics asked (a topic part above 0; no topics asked counts as met);
+    - good fit: the full language part and a region tier of at least 20 (lives in the same
+      Regierungsbezirk or serves the area);
+    - limited fit: a language asked is not spoken, or the request lies outside their area (tier 0).
+
+    Capacity, distance and the time since the last assignment only order advisors within a step;
+    what rules an advisor out (paused, at capacity …) is shown apart, after ⛔.
+    """
+    found = {item.get("code"): item for item in candidate.get("reasons", [])}
+    languages = found.get("languages")
+    all_languages = languages is None or not languages.get("missing")
+    tier = max((REGION_TIERS[code] for code in found if code in REGION_TIERS), default=0.0)
+    topics = found.get("topics")
+    some_topic = topics is None or bool(topics.get("matched"))
+    if not all_languages or tier < REGION_TIERS["served_area"]:
+        return Fit.LIMITED
+    if tier >= REGION_TIERS["same_region"] and some_topic:
+        return Fit.VERY_GOOD
+    return Fit.GOOD
+
+
+def fit_words(r: Reader, candidate: dict[str, Any]) -> str:
+    """:func:`fit` in the reader's words ("passt sehr gut"), not escaped."""
+    return r._(_FIT_WORDS[fit(candidate)])
 
 
 def own_reasons(r: Reader, ranking: Sequence[dict[str, Any]], advisor_id: int) -> str:

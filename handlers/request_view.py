@@ -12,7 +12,7 @@ from datetime import date
 from babel.dates import format_skeleton
 
 from bot.i18n import N_
-from bot.regions import get_registry
+from bot.services.geography import place_label
 from bot.services.intake_answers import TOPICS
 from bot.services.validation import display_phone
 from bot.telegram_text import shown
@@ -42,12 +42,8 @@ def short(value: str, limit: int) -> str:
 
 
 def place(request: KickoffRequest) -> str:
-    """The place with its Kreis ("Tübingen, Landkreis Tübingen"), escaped."""
-    kreis = get_registry().kreis(request.kreis_ags)
-    name = html.escape(request.place_name)
-    if kreis is None or kreis.display_name in request.place_name or len(request.place_ags) == 5:
-        return name
-    return f"{name} ({html.escape(kreis.display_name)})"
+    """The place with its Kreis ("Tübingen (Landkreis Tübingen)", "Ulm (Stadtkreis)"), escaped."""
+    return html.escape(place_label(request.place_name, request.place_ags, request.kreis_ags))
 
 
 def title(request: KickoffRequest) -> str:

@@ -119,8 +119,8 @@ async def test_a_coordinator_can_type_the_date_a_quick_button_shows(harness: Har
     advisor_id = await onboard(h, SARA)
     choices = last(await h.press(COORDINATOR, f"ad:p:{advisor_id}:0:all"))
     label = next(label for label, _d in choices.buttons if label.startswith("2 weeks"))
-    shown = re.search(r"\((\d+/\d+/\d+)\)", label)
-    assert shown, label  # English buttons write the day month first, e.g. "2 weeks (12/4/26)"
+    shown = re.search(r"\((\d+ \w+ \d{4})\)", label)
+    assert shown, label  # English buttons: day, month's name, year ("2 weeks (4 Dec 2026)")
     await h.press(COORDINATOR, f"ad:t:{advisor_id}:0:all")
     sent = await h.text(COORDINATOR, shown.group(1))
     assert any("✓ Paused until" in s.text for s in to(sent, COORDINATOR))

@@ -965,7 +965,7 @@ def test_recent_list_shows_date_status_counts_and_a_safely_cut_preview() -> None
         [("🔁 #12 erneut senden", "bc:r:12")],
     ]
     text, _markup = bt.recent_list(_reader("en"), found[1:2])
-    assert "<b>#13</b> · Tue, Mar 10, 2026, 10:00\u202fAM · sending" in text
+    assert "<b>#13</b> · Tue, Mar 10, 2026, 10:00 · sending" in text
     assert "1,500 recipients: delivered 1,200 · blocked 0 · failed 1 · still to go 299" in text
     assert bt.snippet(Broadcast(text="x" * 60)) == "x" * 60  # exactly the length: not cut
     assert bt.snippet(Broadcast(text="a\n\nb &amp; c")) == "a b &amp; c"

@@ -92,7 +92,7 @@ def test_dates_are_formatted_for_the_locale_in_berlin_time() -> None:
     moment = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)  # 00:30 on 2 March in Berlin
     tz = i18n.ZoneInfo("Europe/Berlin")
     assert i18n.format_datetime(moment, "de", tz) == "02.03.2026, 00:30:00"
-    assert i18n.format_datetime(moment, "en", tz) == "Mar 2, 2026, 12:30:00\u202fAM"
+    assert i18n.format_datetime(moment, "en", tz) == "2 Mar 2026, 00:30"
     assert i18n.format_date(moment, "de", tz) == "Montag, 2. März 2026"
 
 

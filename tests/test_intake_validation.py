@@ -166,8 +166,8 @@ async def test_a_clear_municipality_or_landkreis_is_taken_at_once(
     ("query", "expected"),
     [
         ("Talheim", ["Talheim, Landkreis Heilbronn", "Talheim, Landkreis Tuttlingen"]),
-        ("Stuttgrat", ["Stuttgart, Stadtkreis"]),
-        ("Heilbronn", ["Heilbronn, Stadtkreis", "Landkreis Heilbronn"]),
+        ("Stuttgrat", ["Stuttgart (Stadtkreis)"]),
+        ("Heilbronn", ["Heilbronn (Stadtkreis)", "Landkreis Heilbronn"]),
     ],
 )
 async def test_an_unclear_municipality_is_offered_as_buttons(

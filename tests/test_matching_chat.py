@@ -78,7 +78,7 @@ async def test_offer_decline_next_accept_date_ics_reminder_and_outcome(harness: 
     offer = one_to(sent, MEHMET)
     assert request.reference in offer.text and "Tübingen" in offer.text and "Tigrinya" in offer.text
     assert "ana@tuebingen.de" not in offer.text and "Ana Müller" not in offer.text  # no personal data yet
-    assert "Why you" in offer.text and "same Kreis" in offer.text
+    assert "Why you" in offer.text and "same district (Kreis)" in offer.text
     reasons = await h.press(MEHMET, button(offer, "of:d:"))
     declined = await h.press(MEHMET, button(reasons[0], "of:r:").rsplit(":", 1)[0] + ":time")
     assert "You declined" in declined[0].text

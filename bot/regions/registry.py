@@ -51,9 +51,10 @@ class Gemeinde:
 
     @property
     def label(self) -> str:
-        """Name plus Kreis, unique across BW: "Talheim, Landkreis Heilbronn"; "Ulm, Stadtkreis"."""
+        """Name plus Kreis, unique across BW: "Talheim, Landkreis Heilbronn"; a Stadtkreis is its own
+        Kreis and is named once: "Ulm (Stadtkreis)"."""
         if self.kreis_kind == STADTKREIS:
-            return f"{self.name}, {STADTKREIS}"
+            return f"{self.name} ({STADTKREIS})"
         return f"{self.name}, {self.kreis_display_name}"
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from bot.regions import get_registry
+from bot.regions import STADTKREIS, get_registry
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,3 +69,23 @@ def locate(ags: str | None) -> Location | None:
     if point is None:
         return None
     return Location(kreis.ags, _region_keys().get(kreis.region, ""), regierungsbezirk_key(kreis.ags), point)
+
+
+def place_label(place_name: str, place_ags: str, kreis_ags: str) -> str:
+    """A request's place with its Kreis, each named once (not escaped).
+
+    "Talheim, Landkreis Heilbronn" stays; "Tübingen" becomes "Tübingen (Landkreis Tübingen)"; a
+    Stadtkreis is its own Kreis: "Freiburg im Breisgau (Stadtkreis)", also for places stored
+    before in Destatis' form "Freiburg im Breisgau, Stadtkreis". A Kreis chosen as a whole keeps
+    its name.
+    """
+    registry = get_registry()
+    kreis = registry.kreis(kreis_ags)
+    if kreis is None or len(place_ags) == 5:
+        return place_name
+    if kreis.kind == STADTKREIS:
+        gemeinde = registry.gemeinde(place_ags)
+        return gemeinde.label if gemeinde is not None else place_name
+    if kreis.display_name in place_name:
+        return place_name
+    return f"{place_name} ({kreis.display_name})"
