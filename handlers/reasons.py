@@ -46,6 +46,14 @@ _OFFER_STATUSES = {
     "assigned": N_("assigned"),
 }
 
+# An advisor's profile without languages or area (matching's "incomplete_profile", keyed by what is missing).
+_BOTH_GAPS = frozenset({"languages", "area"})
+_PROFILE_GAPS = {
+    frozenset({"languages"}): N_("profile incomplete: no languages yet"),
+    frozenset({"area"}): N_("profile incomplete: no area yet"),
+    _BOTH_GAPS: N_("profile incomplete: no languages and no area yet"),
+}
+
 
 def _topic_names(r: Reader, keys: Sequence[str]) -> str:
     return ", ".join(r._(labels.TOPICS.get(k, k)) for k in keys)
@@ -97,6 +105,8 @@ def reason(r: Reader, item: dict[str, Any], glossed: set[str] | None = None) -> 
     if code == "paused":
         until = item.get("until")
         return r._("paused until {date}").format(date=r.day(datetime.fromisoformat(until))) if until else ""
+    if code == "incomplete_profile":
+        return r._(_PROFILE_GAPS.get(frozenset(item.get("missing", [])), _PROFILE_GAPS[_BOTH_GAPS]))
     if code == "already_offered":
         status = str(item.get("status", ""))
         return r._("already asked: {status}").format(status=r._(_OFFER_STATUSES.get(status, status)))

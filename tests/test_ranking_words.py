@@ -88,3 +88,18 @@ def test_english_explains_kreis_once_german_needs_no_explanation() -> None:
     # An advisor's own "why you" explains it too.
     why = reasons.own_reasons(_reader("en"), ranking, 1)
     assert "lives in the same district (Kreis)" in why
+
+
+def test_an_incomplete_profile_is_named_in_words() -> None:
+    for missing, english, german in [
+        (["languages"], "profile incomplete: no languages yet", "Profil unvollständig: noch keine Sprachen"),
+        (["area"], "profile incomplete: no area yet", "Profil unvollständig: noch kein Einsatzgebiet"),
+        (
+            ["languages", "area"],
+            "profile incomplete: no languages and no area yet",
+            "noch keine Sprachen und",
+        ),
+    ]:
+        item = {"code": "incomplete_profile", "missing": missing}
+        assert reasons.reason(_reader("en"), item) == english
+        assert german in reasons.reason(_reader("de"), item)
