@@ -15,6 +15,7 @@ from handlers import (
     broadcast_wizard,
     coordinator_advisors,
     coordinator_assign,
+    coordinator_reassign,
     coordinator_requests,
     coordinator_roles,
     erasure,
@@ -29,6 +30,7 @@ from handlers import (
     outcome,
     own_data,
     privacy,
+    reassign_date,
     start,
     statistics,
     status,
@@ -41,9 +43,19 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """
     # The intake first: its deep link ``/start anfrage`` must win over the plain /start.
     # The invitation deep link ``/start inv_…`` also precedes /start.
-    matching = (advisor_invite, advisor_profile, advisor_pause, assignments, offers, booking, outcome)
+    matching = (
+        advisor_invite,
+        advisor_profile,
+        advisor_pause,
+        assignments,
+        offers,
+        booking,
+        reassign_date,
+        outcome,
+    )
     coordination = (
         coordinator_assign,
+        coordinator_reassign,
         coordinator_requests,
         coordinator_advisors,
         coordinator_roles,

@@ -20,16 +20,15 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.i18n import N_
 from bot.services.coordination_advisors import AdvisorDetail, AdvisorPage, AdvisorRow, Availability
 from bot.services.coordination_requests import FINAL_STATUSES
-from bot.services.offers import OfferOutcome, OfferResult
 from handlers import request_view
-from handlers.advisor_pause import example_date
 from handlers.advisor_profile import area_words, home_text
 from handlers.callback_data import ADVISORS, REQUESTS, Pressed, data
-from handlers.coordinator_request_views import status_label
 from handlers.notify import Reader
-from models import Advisor, AuditAction, CoordinatorAction, KickoffRequest, User
+from handlers.status_words import status_word
+from models import AuditAction, CoordinatorAction, KickoffRequest, User
 
 ALL = "all"  # no availability filter
+REASSIGN = "ra"  # the reassign buttons (handled in handlers.coordinator_reassign)
 PAGE_DIGITS = 4
 SHOWN = 8  # held requests and pending offers listed (with a button each) in the detail
 ACTIONS_SHOWN = 5
@@ -50,6 +49,7 @@ ACTION_WORDS = {
     AuditAction.ADVISOR_DEACTIVATE: N_("deactivated"),
     AuditAction.ASSIGN: N_("assigned {reference} by hand"),
     AuditAction.REOFFER: N_("offered {reference} anew"),
+    AuditAction.REASSIGN: N_("took {reference} from them"),
     AuditAction.CLOSE: N_("closed {reference}"),
     AuditAction.NOTE: N_("noted on {reference}"),
 }
@@ -89,7 +89,7 @@ class Place:
         return cls.parse(Pressed("", (page, code)), 0) or cls()
 
 
-def _button(label: str, action: str, *args: object) -> InlineKeyboardButton:
+def action_button(label: str, action: str, *args: object) -> InlineKeyboardButton:
     return InlineKeyboardButton(label, callback_data=data(ADVISORS, action, *args))
 
 
@@ -149,26 +149,28 @@ def list_screen(r: Reader, page: AdvisorPage, only: Availability | None) -> tupl
     footer = r._("Page {page} of {pages}").format(page=page.page + 1, pages=page.pages)
     text = "\n\n".join(["\n".join(head), *entries, footer])
     rows = [
-        [_button(f"{row.name[:NAME_IN_BUTTON]} · {row.load}/{row.capacity}", "v", row.id, *place.args)]
+        [action_button(f"{row.name[:NAME_IN_BUTTON]} · {row.load}/{row.capacity}", "v", row.id, *place.args)]
         for row in page.items
     ]
     paging = []
     if page.page > 0:
-        paging.append(_button("◀️", "l", page.page - 1, place.args[1]))
+        paging.append(action_button("◀️", "l", page.page - 1, place.args[1]))
     if page.page + 1 < page.pages:
-        paging.append(_button("▶️", "l", page.page + 1, place.args[1]))
+        paging.append(action_button("▶️", "l", page.page + 1, place.args[1]))
     if paging:
         rows.append(paging)
-    rows.append([_button(r._("🔎 Filter"), "f", *place.args), _button(r._("✉️ Invite an advisor"), "i")])
+    rows.append(
+        [action_button(r._("🔎 Filter"), "f", *place.args), action_button(r._("✉️ Invite an advisor"), "i")]
+    )
     return text, InlineKeyboardMarkup(rows)
 
 
 def filter_screen(r: Reader, place: Place) -> tuple[str, InlineKeyboardMarkup]:
     """Which advisors to list: all, or those with one availability."""
-    choices = [_button(r._("👥 All advisors"), "l", 0, ALL)]
-    choices += [_button(r._(words), "l", 0, value.value) for value, words in AVAILABILITY_WORDS.items()]
+    choices = [action_button(r._("👥 All advisors"), "l", 0, ALL)]
+    choices += [action_button(r._(words), "l", 0, value.value) for value, words in AVAILABILITY_WORDS.items()]
     rows = [choices[i : i + 2] for i in range(0, len(choices), 2)]
-    rows.append([_button(r._("↩️ Back"), "l", *place.args)])
+    rows.append([action_button(r._("↩️ Back"), "l", *place.args)])
     return r._("🔎 <b>Which advisors would you like to see?</b>"), InlineKeyboardMarkup(rows)
 
 
@@ -180,7 +182,7 @@ def _held_part(r: Reader, detail: AdvisorDetail) -> tuple[list[str], list[Kickof
     open_held = [req for _o, req in detail.held if req.status not in FINAL_STATUSES]
     finished = len(detail.held) - len(open_held)
     lines = [r._("<b>Requests they hold</b>")]
-    lines += [_request_line(req, html.escape(status_label(r, req.status))) for req in open_held[:SHOWN]]
+    lines += [_request_line(req, html.escape(status_word(r, req.status))) for req in open_held[:SHOWN]]
     if len(open_held) > SHOWN:
         lines.append(r._("… and {count} more").format(count=len(open_held) - SHOWN))
     if not open_held:
@@ -256,8 +258,11 @@ async def detail_screen(
     parts += [
         "\n".join(lines) for lines in (pending_lines, await action_lines(session, r, detail.actions)) if lines
     ]
+    # An advisor who is deactivated or paused: each open request they hold can be moved at once.
+    away = not row.active or row.availability == Availability.PAUSED
     rows = [
         [InlineKeyboardButton(f"📂 {req.reference}", callback_data=data(REQUESTS, "d", req.id))]
+        + ([reassign_button(r, req)] if away else [])
         for req in held
     ]
     rows += [
@@ -265,116 +270,22 @@ async def detail_screen(
         for req in pending
     ]
     rows.append(_action_buttons(r, row, place))
-    rows.append([_button(r._("⬅️ Back to the list"), "l", *place.args)])
+    rows.append([action_button(r._("⬅️ Back to the list"), "l", *place.args)])
     return "\n\n".join(parts), InlineKeyboardMarkup(rows)
+
+
+def reassign_button(r: Reader, request: KickoffRequest) -> InlineKeyboardButton:
+    """The button that opens the reassign choice of a request the advisor holds."""
+    label = r._("🔄 Reassign {reference}").format(reference=request.reference)
+    return InlineKeyboardButton(label, callback_data=data(REASSIGN, "m", request.id))
 
 
 def _action_buttons(r: Reader, row: AdvisorRow, place: Place) -> list[InlineKeyboardButton]:
     buttons = []
     if row.active:
-        buttons.append(_button(r._("⏸ Pause"), "p", row.id, *place.args))
+        buttons.append(action_button(r._("⏸ Pause"), "p", row.id, *place.args))
     if not row.active or row.availability == Availability.PAUSED:
-        buttons.append(_button(r._("▶️ Reactivate"), "r", row.id, *place.args))
+        buttons.append(action_button(r._("▶️ Reactivate"), "r", row.id, *place.args))
     if row.active:
-        buttons.append(_button(r._("⛔ Deactivate"), "d", row.id, *place.args))
+        buttons.append(action_button(r._("⛔ Deactivate"), "d", row.id, *place.args))
     return buttons
-
-
-def pause_screen(r: Reader, advisor: Advisor, place: Place, today: date) -> tuple[str, InlineKeyboardMarkup]:
-    """How long to pause: a week, two weeks, a month, or a typed last day."""
-    choices = [
-        (r._("1 week"), today + timedelta(weeks=1)),
-        (r._("2 weeks"), today + timedelta(weeks=2)),
-        (r._("1 month"), one_month_after(today)),
-    ]
-    text = "\n\n".join(
-        [
-            r._("⏸ <b>Pause {name}</b>").format(name=html.escape(advisor.display_name)),
-            r._(
-                "They get no new offers up to and including the day you choose; offers already sent "
-                "to them stay open. Choose a length or type the last day."
-            ),
-        ]
-    )
-    rows = [
-        [
-            _button(
-                f"{label} ({day_text(r, until, 'short')})",
-                "u",
-                advisor.id,
-                until.strftime("%Y%m%d"),
-                *place.args,
-            )
-            for label, until in choices
-        ],
-        [_button(r._("⌨️ Type a date"), "t", advisor.id, *place.args)],
-        [_button(r._("↩️ Back"), "v", advisor.id, *place.args)],
-    ]
-    return text, InlineKeyboardMarkup(rows)
-
-
-def date_question(
-    r: Reader, advisor: Advisor, place: Place, today: date, problem: str | None = None
-) -> tuple[str, InlineKeyboardMarkup]:
-    """Ask for the last day of the pause as typed text (the example written the reader's way)."""
-    question = r._("Please type the last day of the pause for {name}, e.g. {example}.").format(
-        name=html.escape(advisor.display_name), example=example_date(r, today)
-    )
-    text = f"{problem}\n\n{question}" if problem else question
-    return text, InlineKeyboardMarkup([[_button(r._("↩️ Back"), "v", advisor.id, *place.args)]])
-
-
-def deactivate_question(r: Reader, detail: AdvisorDetail, place: Place) -> tuple[str, InlineKeyboardMarkup]:
-    """Ask before deactivating: what happens to the advisor's offers and requests."""
-    name = html.escape(detail.advisor.display_name)
-    text = "\n\n".join(
-        [
-            r._("⛔ <b>Deactivate {name}?</b>").format(name=name),
-            r._(
-                "They get no new offers. Offers waiting for their answer ({pending}) pass on to the next "
-                "advisor. Open requests they hold ({held}) stay with them; please look after those."
-            ).format(
-                pending=len(detail.pending),
-                held=sum(1 for _o, req in detail.held if req.status not in FINAL_STATUSES),
-            ),
-        ]
-    )
-    rows = [
-        [
-            _button(r._("⛔ Yes, deactivate"), "y", detail.advisor.id, *place.args),
-            _button(r._("↩️ No, back"), "v", detail.advisor.id, *place.args),
-        ]
-    ]
-    return text, InlineKeyboardMarkup(rows)
-
-
-def passed_on_lines(r: Reader, passed_on: tuple[OfferResult, ...]) -> list[str]:
-    """What became of each pending offer a deactivation took back."""
-    lines = []
-    for result in passed_on:
-        if result.request is None:
-            continue
-        reference = html.escape(result.request.reference)
-        follow = result.next
-        if follow is not None and follow.kind == OfferOutcome.OFFERED and follow.advisor is not None:
-            line = r._("{reference} was offered to {name}.").format(
-                reference=reference, name=html.escape(follow.advisor.display_name)
-            )
-        elif follow is not None and follow.kind == OfferOutcome.ESCALATED:
-            line = r._("{reference}: no other advisor fits; please assign it by hand.").format(
-                reference=reference
-            )
-        else:
-            line = r._("{reference} was passed on.").format(reference=reference)
-        lines.append(f"• {line}")
-    return lines
-
-
-def still_held_line(r: Reader, still_held: tuple[KickoffRequest, ...]) -> str | None:
-    """The open requests a deactivated advisor still holds (their buttons are in the detail)."""
-    if not still_held:
-        return None
-    references = ", ".join(html.escape(req.reference) for req in still_held)
-    return r._("⚠️ They still hold open requests; please look after them: {references}").format(
-        references=references
-    )

@@ -24,8 +24,10 @@ from bot.context import BotContext
 from bot.i18n import N_
 from bot.services import advisors, chat_inputs, coordination_advisors
 from bot.services.coordination_actions import ActionOutcome
+from bot.services.coordination_requests import OPEN_STATUSES as OPEN
 from bot.services.offers import OfferTiming
 from handlers import cascade
+from handlers import coordinator_advisor_actions as actions
 from handlers import coordinator_advisor_views as views
 from handlers.advisor_invite import invitation_text
 from handlers.advisor_pause import from_code, in_range, typed_day
@@ -104,10 +106,15 @@ async def _pause(context: BotContext, advisor_id: int, until: date) -> Done:
     if result.kind != ActionOutcome.DONE:
         return _refused(context, result.kind)
     await _tell(context, advisor, lambda a: a._(TOLD_PAUSED).format(date=views.day_text(a, until)))
-    return Done(
-        _("Paused."),
-        _("✓ Paused until {date} (inclusive).").format(date=views.day_text(r, until)),
-    )
+    notice = _("✓ Paused until {date} (inclusive).").format(date=views.day_text(r, until))
+    held = [req for _o, req in await advisors.assignments(context.db, advisor_id) if req.status in OPEN]
+    if held:
+        # Their open requests stay with them; those that cannot wait get a reassign button below.
+        notice += "\n" + _(
+            "They hold open requests: {references}. Offer one anew or give it to another advisor with "
+            "its 🔄 button below."
+        ).format(references=", ".join(html.escape(req.reference) for req in held))
+    return Done(_("Paused."), notice)
 
 
 async def _reactivate(context: BotContext, advisor_id: int) -> Done:
@@ -147,8 +154,8 @@ async def _deactivate(context: BotContext, advisor_id: int) -> Done:
         await cascade.announce(out, passed)
     r = me(context)
     lines = [_("✓ {name} is deactivated.").format(name=html.escape(advisor.display_name))]
-    lines += views.passed_on_lines(r, result.passed_on)
-    held = views.still_held_line(r, result.still_held)
+    lines += actions.passed_on_lines(r, result.passed_on)
+    held = actions.still_held_line(r, result.still_held)
     return Done(_("Deactivated."), "\n".join([*lines, held] if held else lines))
 
 
@@ -221,7 +228,7 @@ async def _pause_choices(update: Update, context: BotContext, pressed: Pressed) 
     advisor = await _pausable(context, advisor_id, place)
     if advisor is not None:
         context.answer()
-        context.edit(*views.pause_screen(me(context), advisor, place, _today(context)))
+        context.edit(*actions.pause_screen(me(context), advisor, place, _today(context)))
     return True
 
 
@@ -250,7 +257,7 @@ async def _ask_date(update: Update, context: BotContext, pressed: Pressed) -> bo
             context.db, context.user.id, PAUSE_INPUT, utcnow(), advisor_id, place.to_json()
         )
         context.answer()
-        context.edit(*views.date_question(me(context), advisor, place, _today(context)))
+        context.edit(*actions.date_question(me(context), advisor, place, _today(context)))
     return True
 
 
@@ -271,7 +278,7 @@ async def _confirm_deactivation(update: Update, context: BotContext, pressed: Pr
         await _show_detail(context, advisor_id, place, Done(context.gettext("Already deactivated.")))
         return True
     context.answer()
-    context.edit(*views.deactivate_question(me(context), detail, place))
+    context.edit(*actions.deactivate_question(me(context), detail, place))
     return True
 
 
@@ -335,7 +342,7 @@ async def on_text(context: BotContext, row: ChatInput, text: str) -> None:
     until, problem = typed_day(me(context), text, _today(context))
     if until is None:
         await chat_inputs.expect(context.db, context.user.id, row.kind, utcnow(), row.target_id, row.data)
-        context.reply(*views.date_question(me(context), advisor, place, _today(context), problem))
+        context.reply(*actions.date_question(me(context), advisor, place, _today(context), problem))
         return
     if not await chat_inputs.take(context.db, row):
         return  # answered meanwhile (a repeated update)

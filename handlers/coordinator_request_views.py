@@ -1,56 +1,27 @@
-"""Texts and keyboards of the coordinators' request screens: the list with its filters, the detail
-view with its history, and the close-reason menu. Pure functions of what the services return.
+"""Texts and keyboards of a request's detail view for coordinators: status, facts, contact, match
+reasons and the latest history, with the actions its status allows; the close-reason menu and the
+confirmations. Pure functions of what the services return. (The list is in
+:mod:`handlers.coordinator_request_list`, the history lines in :mod:`handlers.request_history`.)
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import N_
-from bot.services.audit import HistoryEntry, HistoryKind
-from bot.services.coordination_requests import (
-    FINAL_STATUSES,
-    OPEN_STATUSES,
-    RequestDetail,
-    RequestFilter,
-    RequestPage,
-    RequestRow,
-)
-from bot.services.geography import regierungsbezirk_names
-from bot.telegram_text import TEXT_LIMIT, fit_html, shown, visible_length
-from handlers import reasons, request_view
+from bot.services.coordination_requests import FINAL_STATUSES, RequestDetail
+from bot.services.reassignment import REASSIGNABLE
+from bot.telegram_text import TEXT_LIMIT, fit_html, visible_length
+from handlers import reasons, request_history, request_view
 from handlers.callback_data import REQUESTS, data
+from handlers.coordinator_request_list import ListState, duration
 from handlers.notify import Reader
-from handlers.offers import DECLINE_REASONS
-from models import AuditAction, OfferStatus, RequestStatus
+from handlers.status_words import status_word
+from models import RequestStatus
 
-
-@dataclass(frozen=True)
-class StatusChoice:
-    """A status filter a coordinator can pick: its label and the statuses it stands for."""
-
-    label: str
-    statuses: tuple[str, ...] = ()
-    waiting_only: bool = False
-
-
-# One letter each, so that page and filter fit into a button's 64 bytes.
-STATUS_CHOICES: dict[str, StatusChoice] = {
-    "o": StatusChoice(N_("open"), tuple(OPEN_STATUSES)),
-    "w": StatusChoice(N_("waiting too long"), waiting_only=True),
-    "n": StatusChoice(N_("no advisor found"), (RequestStatus.NO_MATCH,)),
-    "m": StatusChoice(N_("being matched"), (RequestStatus.SUBMITTED, RequestStatus.OFFERED)),
-    "a": StatusChoice(N_("advisor found"), (RequestStatus.ACCEPTED, RequestStatus.SCHEDULED)),
-    "k": StatusChoice(N_("kickoff held"), (RequestStatus.KICKOFF_HELD, RequestStatus.CONSULTATION)),
-    "f": StatusChoice(N_("finished"), tuple(FINAL_STATUSES)),
-    "x": StatusChoice(N_("all")),
-}
-DEFAULT_STATUS = "o"
+REASSIGN = "ra"  # the reassign buttons (handled in handlers.coordinator_reassign)
 CLOSE_REASONS = {
     "done": N_("Completed"),
     "contact": N_("The municipality no longer needs it"),
@@ -64,221 +35,6 @@ HISTORY_SHOWN = 8
 # full history shows them whole (and the goals in full when the detail cut them).
 TYPED_SHOWN = 300
 DETAIL_GOALS_SHOWN = 700
-LIST_LABEL_MAX = 48
-
-
-@dataclass(frozen=True)
-class ListState:
-    """Where the coordinator is in the list: the status choice, the Regierungsbezirk and the page."""
-
-    status: str = DEFAULT_STATUS
-    regierungsbezirk: str = ""
-    page: int = 0
-
-    @property
-    def code(self) -> str:
-        """The filter as one short token for callback data ("o", "w082")."""
-        return f"{self.status}{self.regierungsbezirk}"
-
-    @classmethod
-    def parse(cls, code: str, page: str = "0") -> ListState | None:
-        """The state behind a token and a page number; None for anything forged."""
-        status, rb = code[:1], code[1:]
-        if status not in STATUS_CHOICES or (rb and rb not in regierungsbezirk_names()):
-            return None
-        if not page.isdigit() or len(page) > 4:
-            return None
-        return cls(status, rb, int(page))
-
-    def filter(self) -> RequestFilter:
-        """The service filter this state stands for."""
-        choice = STATUS_CHOICES[self.status]
-        return RequestFilter(choice.statuses, self.regierungsbezirk or None, choice.waiting_only)
-
-    def at(self, page: int) -> ListState:
-        """The same filter on another page."""
-        return ListState(self.status, self.regierungsbezirk, page)
-
-
-def status_label(r: Reader, status: str) -> str:
-    """A request status in the coordinator's words."""
-    label = (
-        request_view.STAFF_STATUS_WORDS.get(RequestStatus(status)) if status in set(RequestStatus) else None
-    )
-    return r._(label) if label else status
-
-
-def _duration(r: Reader, span: timedelta) -> str:
-    days = int(span.total_seconds() // 86400)
-    if days >= 1:
-        return r.ngettext("{count} day", "{count} days", days).format(count=days)
-    hours = int(span.total_seconds() // 3600)
-    if hours == 0:
-        return r._("less than an hour")
-    return r.ngettext("{count} hour", "{count} hours", hours).format(count=hours)
-
-
-def _filter_description(r: Reader, state: ListState) -> str:
-    choice = r._(STATUS_CHOICES[state.status].label)
-    region = regierungsbezirk_names().get(state.regierungsbezirk) if state.regierungsbezirk else None
-    return f"{choice} · {html.escape(region)}" if region else choice
-
-
-def _row_lines(r: Reader, row: RequestRow) -> str:
-    parts = [
-        f"<b>{html.escape(row.reference)}</b>",
-        html.escape(row.place_name),
-        status_label(r, row.status),
-    ]
-    if row.advisor_name:
-        name = html.escape(row.advisor_name)
-        parts.append(r._("asked: {name}").format(name=name) if row.advisor_pending else name)
-    second = r._("{age} old").format(age=_duration(r, row.age))
-    if row.waiting_too_long:
-        second += " · " + r._("⏰ unchanged for {idle}").format(idle=_duration(r, row.idle))
-    return " · ".join(parts) + "\n   " + second
-
-
-def list_message(r: Reader, page: RequestPage, state: ListState) -> tuple[str, InlineKeyboardMarkup]:
-    """One page of the list: a line per request, a button per request, page and filter buttons."""
-    head = r._("📂 <b>Requests</b> · {filter} · page {page} of {pages} ({total} in all)").format(
-        filter=_filter_description(r, state), page=page.page + 1, pages=page.pages, total=page.total
-    )
-    lines = [_row_lines(r, row) for row in page.items] or [r._("No requests match this filter.")]
-    rows: list[list[InlineKeyboardButton]] = []
-    for row in page.items:
-        label = f"{'⏰ ' if row.waiting_too_long else ''}{row.reference} · {row.place_name}"[:LIST_LABEL_MAX]
-        rows.append(
-            [InlineKeyboardButton(label, callback_data=data(REQUESTS, "d", row.id, page.page, state.code))]
-        )
-    here = state.at(page.page)
-    navigation = []
-    if page.has_previous:
-        navigation.append(
-            InlineKeyboardButton("◀️", callback_data=data(REQUESTS, "l", page.page - 1, here.code))
-        )
-    if page.has_next:
-        navigation.append(
-            InlineKeyboardButton("▶️", callback_data=data(REQUESTS, "l", page.page + 1, here.code))
-        )
-    if navigation:
-        rows.append(navigation)
-    rows.append(
-        [
-            InlineKeyboardButton(r._("🔎 Status"), callback_data=data(REQUESTS, "fs", here.code)),
-            InlineKeyboardButton(r._("🗺 Region"), callback_data=data(REQUESTS, "fr", here.code)),
-            InlineKeyboardButton(r._("🔄 Refresh"), callback_data=data(REQUESTS, "l", page.page, here.code)),
-        ]
-    )
-    return "\n\n".join([head, "\n".join(lines)]), InlineKeyboardMarkup(rows)
-
-
-def status_menu(r: Reader, state: ListState) -> tuple[str, InlineKeyboardMarkup]:
-    """Choose the status filter (the region stays)."""
-    buttons = [
-        InlineKeyboardButton(
-            ("✓ " if key == state.status else "") + r._(choice.label),
-            callback_data=data(REQUESTS, "l", 0, f"{key}{state.regierungsbezirk}"),
-        )
-        for key, choice in STATUS_CHOICES.items()
-    ]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    return r._("Which requests do you want to see?"), InlineKeyboardMarkup(rows)
-
-
-def region_menu(r: Reader, state: ListState) -> tuple[str, InlineKeyboardMarkup]:
-    """Choose the Regierungsbezirk (the status filter stays)."""
-    options = [("", r._("All of Baden-Württemberg")), *sorted(regierungsbezirk_names().items())]
-    rows = [
-        [
-            InlineKeyboardButton(
-                ("✓ " if key == state.regierungsbezirk else "") + name,
-                callback_data=data(REQUESTS, "l", 0, f"{state.status}{key}"),
-            )
-        ]
-        for key, name in options
-    ]
-    return r._("Which Regierungsbezirk?"), InlineKeyboardMarkup(rows)
-
-
-def _actor(entry: HistoryEntry, r: Reader) -> str:
-    return html.escape(entry.actor_name) if entry.actor_name else r._("the bot")
-
-
-def _typed(value: object, limit: int | None) -> str:
-    """A typed note or reason, escaped, cut to ``limit`` visible characters when one is given."""
-    text = str(value or "")
-    return shown(text, limit) if limit is not None else html.escape(text)
-
-
-def _audit_line(r: Reader, entry: HistoryEntry, limit: int | None) -> str:
-    actor = _actor(entry, r)
-    advisor = html.escape(entry.advisor_name or "–")
-    details = entry.details
-    match entry.code:
-        case AuditAction.NOTE:
-            return r._("📝 Note by {actor}: {text}").format(
-                actor=actor, text=_typed(details.get("text"), limit)
-            )
-        case AuditAction.CLOSE:
-            return r._("🔒 Closed by {actor}: {reason}").format(
-                actor=actor, reason=_typed(details.get("reason"), limit)
-            )
-        case AuditAction.REOFFER:
-            return r._("🔁 Offered anew by {actor}").format(actor=actor)
-        case AuditAction.ASSIGN:
-            return r._("📌 {actor} assigned {name}").format(actor=actor, name=advisor)
-    return r._("🛠 {action} by {actor}").format(action=html.escape(entry.code), actor=actor)
-
-
-def _decision_line(r: Reader, entry: HistoryEntry, limit: int | None) -> str:
-    name = html.escape(entry.advisor_name or "–")
-    match entry.code:
-        case OfferStatus.ACCEPTED:
-            return r._("✅ {name} accepted").format(name=name)
-        case OfferStatus.DECLINED:
-            code = str(entry.details.get("reason", ""))
-            label = DECLINE_REASONS.get(code)
-            why = r._(label) if label else _typed(code or "–", limit)
-            return r._("✖️ {name} declined: {reason}").format(name=name, reason=why)
-        case OfferStatus.EXPIRED:
-            return r._("⌛ {name} did not answer in time").format(name=name)
-        case OfferStatus.WITHDRAWN:
-            return r._("↩️ Offer to {name} withdrawn").format(name=name)
-        case OfferStatus.ASSIGNED:
-            return r._("📌 Assigned to {name} by {actor}").format(name=name, actor=_actor(entry, r))
-    return f"{html.escape(entry.code)}: {name}"
-
-
-def readable(history: Sequence[HistoryEntry]) -> list[HistoryEntry]:
-    """The history without the two bookkeeping lines of an assignment by hand (the offer made and
-    decided in that instant): the audit line says who assigned whom, the status line what followed."""
-    assigned = {
-        (e.at, e.advisor_id) for e in history if e.kind == HistoryKind.AUDIT and e.code == AuditAction.ASSIGN
-    }
-
-    def bookkeeping(e: HistoryEntry) -> bool:
-        if (e.at, e.advisor_id) not in assigned:
-            return False
-        return e.kind == HistoryKind.OFFER or (
-            e.kind == HistoryKind.OFFER_DECIDED and e.code == OfferStatus.ASSIGNED
-        )
-
-    return [e for e in history if not bookkeeping(e)]
-
-
-def history_line(r: Reader, entry: HistoryEntry, limit: int | None = None) -> str:
-    """One history entry: when, and what happened in plain words (typed text cut to ``limit``)."""
-    when = f"{r.day(entry.at, 'short')} {r.time(entry.at)}"
-    if entry.kind == HistoryKind.STATUS:
-        what = r._("→ {status} ({actor})").format(status=status_label(r, entry.code), actor=_actor(entry, r))
-    elif entry.kind == HistoryKind.OFFER:
-        what = r._("📨 Offered to {name}").format(name=html.escape(entry.advisor_name or "–"))
-    elif entry.kind == HistoryKind.OFFER_DECIDED:
-        what = _decision_line(r, entry, limit)
-    else:
-        what = _audit_line(r, entry, limit)
-    return f"{when} · {what}"
 
 
 def _who_has_it(r: Reader, detail: RequestDetail) -> str:
@@ -296,7 +52,7 @@ def _status_block(r: Reader, detail: RequestDetail) -> str:
     row = detail.row
     lines = [
         r._("<b>Status:</b> {status} · received {when}").format(
-            status=status_label(r, row.status), when=r.when(row.created_at)
+            status=status_word(r, row.status), when=r.when(row.created_at)
         ),
         _who_has_it(r, detail),
     ]
@@ -304,7 +60,7 @@ def _status_block(r: Reader, detail: RequestDetail) -> str:
         lines.append(r._("<b>Kickoff talk:</b> {when}").format(when=r.when(detail.booking.starts_at)))
     if row.waiting_too_long:
         lines.append(
-            r._("⏰ Unchanged for {idle}: it waits for the next step.").format(idle=_duration(r, row.idle))
+            r._("⏰ Unchanged for {idle}: it waits for the next step.").format(idle=duration(r, row.idle))
         )
     return "\n".join(lines)
 
@@ -317,21 +73,29 @@ def _match_block(r: Reader, detail: RequestDetail) -> str:
 
 
 def detail_message(
-    r: Reader, detail: RequestDetail, back: ListState, history_shown: int = HISTORY_SHOWN
+    r: Reader,
+    detail: RequestDetail,
+    back: ListState,
+    history_shown: int = HISTORY_SHOWN,
+    notice: str | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The detail view with the latest history entries and the action buttons."""
+    """The detail view with the latest history entries and the action buttons; ``notice`` (what the
+    coordinator's last action did) above it."""
     request = detail.request
     head = r._("📄 <b>Request {reference}</b>").format(reference=html.escape(request.reference))
     blocks = [
+        notice or "",
         head,
         _status_block(r, detail),
         request_view.facts(r, request),
         request_view.contact(r, request, DETAIL_GOALS_SHOWN),
         _match_block(r, detail),
     ]
-    history = readable(detail.history)
+    history = request_history.readable(detail.history)
     for count in range(min(history_shown, len(history)), -1, -1):
-        lines = [history_line(r, entry, TYPED_SHOWN) for entry in history[len(history) - count :]]
+        lines = [
+            request_history.history_line(r, entry, TYPED_SHOWN) for entry in history[len(history) - count :]
+        ]
         if len(history) > count:
             lines.insert(
                 0, r._("… {count} earlier entries (📜 full history)").format(count=len(history) - count)
@@ -355,6 +119,8 @@ def detail_keyboard(r: Reader, detail: RequestDetail, back: ListState) -> Inline
                 InlineKeyboardButton(r._("🔁 Offer anew"), callback_data=data(REQUESTS, "o", request_id)),
             ]
         )
+    if status in REASSIGNABLE and detail.holder is not None:
+        rows.append([InlineKeyboardButton(r._("🔄 Reassign"), callback_data=data(REASSIGN, "m", request_id))])
     actions = [InlineKeyboardButton(r._("📝 Note"), callback_data=data(REQUESTS, "n", request_id))]
     if status not in FINAL_STATUSES:
         actions.append(InlineKeyboardButton(r._("🔒 Close"), callback_data=data(REQUESTS, "c", request_id)))
@@ -371,23 +137,8 @@ def detail_keyboard(r: Reader, detail: RequestDetail, back: ListState) -> Inline
 
 
 def full_history(r: Reader, detail: RequestDetail) -> list[str]:
-    """The whole history as messages of at most Telegram's length, oldest first; typed notes and
-    reasons in full, and the goals in full when the detail view had to cut them."""
-    request = detail.request
-    head = r._("📜 <b>History of {reference}</b>").format(reference=html.escape(request.reference))
-    if request.goals and shown(request.goals, DETAIL_GOALS_SHOWN) != html.escape(request.goals):
-        label = html.escape(r._("Goals and context"))
-        head += f"\n\n<b>{label}:</b> {html.escape(request.goals)}"
-    messages, current = [], head
-    for entry in readable(detail.history):
-        line = fit_html(history_line(r, entry), TEXT_LIMIT)
-        if visible_length(current) + 1 + visible_length(line) > TEXT_LIMIT:
-            messages.append(current)
-            current = line
-        else:
-            current += "\n" + line
-    messages.append(current)
-    return messages
+    """The whole history as messages of at most Telegram's length, oldest first."""
+    return request_history.full_history(r, detail.request, detail.history, DETAIL_GOALS_SHOWN)
 
 
 def close_menu(r: Reader, request_id: int, reference: str) -> tuple[str, InlineKeyboardMarkup]:

@@ -10,10 +10,8 @@ personal data, and typed notes are read there.
 from __future__ import annotations
 
 import html
-from datetime import timedelta
 
-from telegram import InlineKeyboardMarkup, Update
-from telegram.constants import ChatType
+from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.authz import private_only, requires
@@ -22,15 +20,17 @@ from bot.context import BotContext
 from bot.i18n import N_
 from bot.services import chat_inputs, coordination_actions
 from bot.services.coordination_actions import NOTE_MAX, REASON_MAX, ActionOutcome
-from bot.services.coordination_requests import RequestDetail, list_requests, request_detail
+from bot.services.coordination_requests import list_requests
 from bot.services.matching_data import rank_request
 from bot.services.offers import OfferTiming
-from handlers import cascade, coordinator_assign, withdrawal
+from handlers import cascade, closing_notices, coordinator_assign, withdrawal
+from handlers import coordinator_request_list as lists
+from handlers import coordinator_request_screen as screen
 from handlers import coordinator_request_views as views
 from handlers.callback_data import REQUESTS, Pressed, parse, pattern
-from handlers.coordinator_request_views import ListState
+from handlers.coordinator_request_list import ListState
 from handlers.notify import Outbox, me
-from models import ChatInput, KickoffRequest, Role, utcnow
+from models import ChatInput, Role, utcnow
 
 NOTE_INPUT = "rq_note"
 REASON_INPUT = "rq_close"
@@ -39,51 +39,18 @@ STALE = N_("This button is no longer valid.")
 NOT_FOUND = N_("This request was not found.")
 CANNOT_REOFFER = N_("This request cannot be offered anew in its current state.")
 ALREADY_FINISHED = N_("This request is already finished.")
-CLOSED_FOR_HOLDER = N_("ℹ️ The coordination team closed the request {reference}. Nothing more to do for it.")
-
-
-def _waiting_after(context: BotContext) -> timedelta:
-    return timedelta(days=context.settings.request_waiting_days)
-
-
-def _private(update: Update) -> bool:
-    chat = update.effective_chat
-    return chat is not None and chat.type == ChatType.PRIVATE
-
-
-def _show(update: Update, context: BotContext, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    """Replace the pressed message in a private chat; from the group, write to the presser privately."""
-    if update.callback_query is not None and _private(update):
-        context.edit(text, markup)
-    elif _private(update):
-        context.reply(text, markup)
-    else:
-        context.send(context.user.telegram_id, text, markup)
-        if update.callback_query is not None:
-            context.answer(context.gettext("We have sent it to you in our private chat."))
 
 
 async def _show_list(update: Update, context: BotContext, state: ListState) -> None:
     page = await list_requests(
-        context.db, utcnow(), state.filter(), state.page, waiting_after=_waiting_after(context)
+        context.db, utcnow(), state.filter(), state.page, waiting_after=screen.waiting_after(context)
     )
-    _show(update, context, *views.list_message(me(context), page, state))
+    _show(update, context, *lists.list_message(me(context), page, state))
 
 
-async def _detail(context: BotContext, request_id: int | None) -> RequestDetail | None:
-    if request_id is None:
-        return None
-    return await request_detail(context.db, request_id, utcnow(), _waiting_after(context))
-
-
-async def _show_detail(
-    update: Update, context: BotContext, request_id: int | None, back: ListState | None = None
-) -> None:
-    detail = await _detail(context, request_id)
-    if detail is None:
-        context.answer(context.gettext(NOT_FOUND), alert=True)
-        return
-    _show(update, context, *views.detail_message(me(context), detail, back or ListState()))
+_show = screen.show
+_detail = screen.detail
+_show_detail = screen.show_detail
 
 
 @requires(Role.COORDINATOR)
@@ -123,7 +90,7 @@ async def _filter_menu(update: Update, context: BotContext, pressed: Pressed) ->
         context.answer(context.gettext(STALE), alert=True)
         return
     context.answer()
-    menu = views.status_menu if pressed.action == "fs" else views.region_menu
+    menu = lists.status_menu if pressed.action == "fs" else lists.region_menu
     _show(update, context, *menu(me(context), state))
 
 
@@ -156,9 +123,9 @@ async def _assign(update: Update, context: BotContext, pressed: Pressed) -> None
     context.answer()
     ranking = await rank_request(context.db, detail.request.id, utcnow())
     heading = await coordinator_assign.assign_heading(context, detail.request)
-    r = me(context)
-    text, markup = cascade.ranking_message(r, detail.request, ranking.to_json() if ranking else [], heading)
-    context.send(context.user.telegram_id, text, markup)
+    ranked = ranking.to_json() if ranking else []
+    # In place of the detail view: choosing an advisor brings the view back, refreshed.
+    _show(update, context, *coordinator_assign.ranking_in_detail(context, detail.request, ranked, heading))
 
 
 async def _reoffer_ask(update: Update, context: BotContext, pressed: Pressed) -> None:
@@ -235,27 +202,14 @@ async def _close(update: Update, context: BotContext, request_id: int | None, re
     out = Outbox.of(context)
     if result.withdrawal is not None:
         await withdrawal.tell_advisors(
-            out, result.request, result.withdrawal, result.holder, CLOSED_FOR_HOLDER
+            out, result.request, result.withdrawal, result.holder, closing_notices.CLOSED_FOR_HOLDER
         )
-    await _tell_contact_closed(out, result.request)
+    await closing_notices.tell_contact(out, result.request)
     if update.callback_query is not None:
         context.answer(_("Closed."))
     else:
         context.reply(_("🔒 Closed."))
     await _show_detail(update, context, request_id)
-
-
-async def _tell_contact_closed(out: Outbox, request: KickoffRequest) -> None:
-    r = await out.reader(request.contact_user_id)
-    if r is None:
-        return
-    out.send(
-        r,
-        r._(
-            "ℹ️ The coordination team has closed your request {reference}. If you have questions, "
-            "write to us: {email}."
-        ).format(reference=html.escape(request.reference), email=html.escape(out.settings.contact_email)),
-    )
 
 
 async def _ask_text(update: Update, context: BotContext, pressed: Pressed) -> None:

@@ -16,6 +16,7 @@ from bot.commands import command
 from bot.context import BotContext
 from bot.i18n import N_, format_date
 from bot.services import booking, intake, offers, requests
+from handlers import status_words as shared
 from handlers.intake import callbacks, entry, summary
 from handlers.intake.common import pressed_by_owner
 from handlers.intake.entry import where
@@ -26,19 +27,8 @@ from models import BookingStatus, KickoffRequest, RequestStatus, utcnow
 PREFIX = "st"
 SHOWN = 10
 
-STATUS_WORDS = {
-    RequestStatus.SUBMITTED: N_("received"),
-    RequestStatus.OFFERED: N_("an advisor is being asked"),
-    RequestStatus.ACCEPTED: N_("advisor found"),
-    RequestStatus.SCHEDULED: N_("kickoff talk agreed"),
-    RequestStatus.KICKOFF_HELD: N_("kickoff talk held"),
-    RequestStatus.CONSULTATION: N_("consultation under way"),
-    RequestStatus.CLOSED: N_("closed"),
-    RequestStatus.WITHDRAWN: N_("withdrawn by you"),
-    # Only the coordination team cancels (closing before a kickoff): say so, not "cancelled" as if by them.
-    RequestStatus.CANCELLED: N_("closed by the coordination team"),
-    RequestStatus.NO_MATCH: N_("with the coordination team"),
-}
+# One vocabulary with the advisors' and coordinators' screens (importers use this name).
+STATUS_WORDS = shared.STATUS_WORDS
 NEXT_STEPS = {
     RequestStatus.SUBMITTED: N_("We are looking for an advisor who fits your languages and your region."),
     RequestStatus.OFFERED: N_("An advisor is considering your request; you will hear from us soon."),

@@ -19,6 +19,8 @@ class AuditAction(enum.StrEnum):
     CLOSE = "close"
     REOFFER = "reoffer"
     ASSIGN = "assign"
+    # A held request taken from its advisor and offered anew or given to another (issue 14).
+    REASSIGN = "reassign"
     ADVISOR_PAUSE = "advisor_pause"
     ADVISOR_REACTIVATE = "advisor_reactivate"
     ADVISOR_DEACTIVATE = "advisor_deactivate"

@@ -9,8 +9,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.services import advisors, coordination_actions, offers, users
+from bot.services import advisors, offers, users
 from models import Advisor, AdvisorInvitation, KickoffRequest, User, utcnow
+from tests.hand_offer_helpers import assign_and_accept
 from tests.harness import Harness, Sent, TelegramUser
 from tests.matching_chat_helpers import COORDINATOR, button, new_to, offers_of, one_to, to
 from tests.matching_helpers import MOESSINGEN, REUTLINGEN, TUEBINGEN_KREIS, add_advisor, add_request, add_user
@@ -64,7 +65,8 @@ async def _assign(h: Harness, request_id: int, advisor_id: int) -> None:
     async with h.runtime.db.transaction() as session:
         cora = await users.get_by_telegram_id(session, COORDINATOR.id)
         assert cora is not None
-        result = await coordination_actions.assign(session, request_id, advisor_id, cora.id, utcnow())
+        # Offered by hand and accepted at once: the advisor holds the request.
+        result = await assign_and_accept(session, request_id, advisor_id, cora.id, utcnow(), audited=True)
         assert result.advisor is not None and result.advisor.id == advisor_id
 
 
@@ -148,7 +150,7 @@ async def test_the_detail_shows_languages_load_requests_offers_and_actions(harne
     assert "👤 <b>Mehmet</b>" in text and "<b>Languages:</b> Turkish, Tigrinya" in text
     assert "<b>Home:</b> Mössingen" in text and "<b>Area served:</b> Landkreis Tübingen" in text
     assert "<b>Load:</b> 2 of 2" in text and "🔴 at capacity" in text
-    assert f"<b>{held_ref}</b> · Tübingen (Landkreis Tübingen) – accepted" in text
+    assert f"<b>{held_ref}</b> · Tübingen (Landkreis Tübingen) – advisor found" in text
     assert "Offers waiting for their answer" in text and f"<b>{pending_ref}</b>" in text
     assert "answer by" in text
     assert f"Cora: assigned {held_ref} by hand" in text
@@ -250,8 +252,9 @@ async def test_deactivate_after_confirmation_passes_the_offer_on(harness: Harnes
     assert _toast(h) == "Deactivated."
     detail = _edit(sent, COORDINATOR)
     assert "✓ Mehmet is deactivated." in detail.text and f"{reference} was offered to Leyla." in detail.text
-    assert f"still hold open requests; please look after them: {held_ref}" in detail.text
+    assert f"still hold open requests: {held_ref}. Offer each anew or give it" in detail.text
     assert "⛔ deactivated" in detail.text and f"rq:d:{held_id}" in [d for _l, d in detail.buttons]
+    assert f"ra:m:{held_id}" in [d for _l, d in detail.buttons]  # reassign it from here
     assert f"ad:r:{advisor_id}:1:all" in [d for _l, d in detail.buttons]
     told = [s.text for s in to(sent, mehmet)]
     assert "deactivated your advisor profile" in told[0] and reference in told[1] and "withdrawn" in told[1]

@@ -84,7 +84,7 @@ async def test_list_paginates_filters_and_opens_a_request(harness: Harness) -> N
     [detail] = await h.press(COORDINATOR, _buttons_with(listed, "rq:d:")[0])
     assert f"Request {made[0].reference}" in detail.text
     assert "Ana Müller" in detail.text and "ana@tuebingen.example" in detail.text
-    assert "History:" in detail.text and "→ received (Ana)" in detail.text
+    assert "History:" in detail.text and "→ received (Ana Müller)" in detail.text
     assert "Unchanged for 5 days" in detail.text
     back = button(detail, "rq:l:")
     assert back == data(REQUESTS, "l", 0, "w")  # back to the same filter and page
@@ -132,8 +132,14 @@ async def test_reoffer_assign_note_and_close_are_done_told_and_audited(harness: 
     # Assign by hand from the ranking: Mehmet (whose offer was withdrawn) takes it after all.
     [ranking] = await h.press(COORDINATOR, button(detail, "rq:a:"))
     mehmet = next(d for label, d in ranking.buttons if "Mehmet" in label)
+    assert ranking.method == "editMessageText"  # in place of the detail view
     sent = await h.press(COORDINATOR, mehmet)
-    assert "assigned to Mehmet" in to(sent, COORDINATOR)[0].text
+    [refreshed] = to(sent, COORDINATOR)
+    # The detail view comes back in place, as the request now is.
+    assert refreshed.method == "editMessageText" and "Offered to:</b> Mehmet" in refreshed.text
+    assert "Offered to Mehmet on behalf of the coordination team" in refreshed.text
+    offer = new_to(sent, MEHMET)
+    sent = await h.press(MEHMET, button(offer, "of:a:"))
     assert await request_status(h, request.id) == "accepted"
 
     # A note, with markup that must arrive escaped.

@@ -17,6 +17,7 @@ from bot.services.audit import HistoryEntry, request_history
 from bot.services.booking import for_request
 from bot.services.geography import regierungsbezirk_key
 from bot.services.offers import holder, pending_offer
+from bot.services.request_story import readable_history
 from models import HOLDING_STATUSES, Advisor, Booking, KickoffRequest, Offer, OfferStatus, RequestStatus
 
 PAGE_SIZE = 8
@@ -215,7 +216,7 @@ async def request_detail(
     return RequestDetail(
         request=request,
         row=_row(request, now, waiting_after, advisors.get(request_id)),
-        history=tuple(await request_history(session, request_id)),
+        history=tuple(await readable_history(session, request, await request_history(session, request_id))),
         match_reasons=tuple(latest.ranking or ()) if latest is not None else (),
         holder=await holder(session, request_id),
         pending_offer=pending,
