@@ -2,7 +2,8 @@
 
 An opened request shows the contact's details only to its current advisor (``authz.current_holder``:
 holding offer, active profile, request under way), with the next step for its kickoff date: propose,
-move, cancel or record the outcome. A deactivated advisor sees their requests listed but cannot open
+move, cancel or record the outcome; before the kickoff talk they can give it back with a reason
+(:mod:`handlers.give_back`). A deactivated advisor sees their requests listed but cannot open
 them. Everything is shown in the private chat only.
 """
 
@@ -17,8 +18,9 @@ from bot.authz import current_holder, private_only, requires
 from bot.commands import command
 from bot.context import BotContext
 from bot.services import advisors, booking
+from bot.services.give_back import GIVE_BACK_STATUSES
 from bot.services.matching_data import OCCUPYING_STATUSES
-from handlers import booking_notices, cascade, outcome
+from handlers import booking_notices, cascade, give_back, outcome
 from handlers.advisor_profile import own_profile
 from handlers.callback_data import MINE, OFFER, data, parse, pattern
 from handlers.notify import Reader, me
@@ -103,6 +105,8 @@ async def _detail(context: BotContext, request_id: int) -> None:
     heading = f"📂 {cascade.request_view.title(request)}\n" + r._("Status: {status}").format(status=status)
     text, _markup = cascade.held_message(r, request, heading, propose=False)
     state, rows = _booking_state(r, request, await booking.for_request(context.db, request.id))
+    if request.status in GIVE_BACK_STATUSES:
+        rows.append([give_back.button(r, request)])
     rows = [*rows, [InlineKeyboardButton(r._("⬅️ All my offers and requests"), callback_data=data(MINE, "l"))]]
     context.answer()
     context.edit(f"{text}\n\n{state}", InlineKeyboardMarkup(rows))
@@ -120,7 +124,7 @@ async def show_assignments(update: Update, context: BotContext) -> None:
 @requires(Role.ADVISOR)
 @private_only()
 async def assignments_button(update: Update, context: BotContext) -> None:
-    """Open a held request, or go back to the list."""
+    """Open a held request, go back to the list, or give a request back (reason, then done)."""
     assert update.callback_query is not None
     pressed = parse(update.callback_query.data, MINE)
     if pressed is not None and pressed.action == "l":
@@ -130,6 +134,10 @@ async def assignments_button(update: Update, context: BotContext) -> None:
             context.edit(*overview)
     elif pressed is not None and pressed.action == "v" and (request_id := pressed.id(0)) is not None:
         await _detail(context, request_id)
+    elif pressed is not None and pressed.action == "g" and (request_id := pressed.id(0)) is not None:
+        await give_back.ask_reason(context, request_id)
+    elif pressed is not None and pressed.action == "gr" and (request_id := pressed.id(0)) is not None:
+        await give_back.confirm(context, request_id, pressed.arg(1))
     else:
         context.answer(context.gettext("This button is no longer valid."), alert=True)
 

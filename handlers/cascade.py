@@ -1,5 +1,7 @@
-"""Telling people what the offer cascade did: offers to advisors, escalations to coordinators,
-the advisor found for a contact, offers that passed on. Used by handlers and the deadline sweeps.
+"""Telling people what the offer cascade did: offers to advisors (the cascade's and those a
+coordinator made by hand), escalations and hand offers that came back to coordinators, the advisor
+found for a contact, offers that passed on (their messages lose their buttons). Used by handlers and
+the deadline sweeps.
 
 Texts are built for each recipient's language; nothing personal of the contact goes to an advisor
 before they hold the request (``offers.holder``).
@@ -15,61 +17,32 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.context import BotContext
 from bot.runtime.outbox import TELEGRAM_TEXT_LIMIT
 from bot.services import offers
-from bot.services.offer_sweeps import OfferReminder
+from bot.services.offer_sweeps import UNREACHABLE, OfferReminder
 from bot.services.offers import OfferOutcome, OfferResult, OfferTiming
 from bot.telegram_text import visible_length
-from handlers import reasons, request_view
-from handlers.callback_data import ASSIGN, BOOK, OFFER, REQUESTS, data
+from handlers import offer_messages, reasons, request_view
+from handlers.callback_data import ASSIGN, REQUESTS, data
 from handlers.notify import Outbox, Reader
-from models import Advisor, KickoffRequest, Offer, OutboxLane, RequestStatus, utcnow
+from handlers.offer_messages import Ending
+from handlers.offer_texts import DECLINE_REASONS, accepted_heading, held_message, offer_message
+from models import Advisor, KickoffRequest, Offer, OfferStatus, OutboxLane, RequestStatus, utcnow
+
+# The offer texts live in offer_texts; they are named here too, where callers look for them.
+__all__ = [
+    "ASSIGNABLE",
+    "accepted_heading",
+    "announce",
+    "assign_buttons",
+    "held_message",
+    "offer_message",
+    "ranking_message",
+    "remind",
+    "request_view",
+    "start_matching",
+    "tell_contact_advisor_found",
+]
 
 MAX_ASSIGN_BUTTONS = 8
-
-
-def offer_message(
-    r: Reader, offer: Offer, request: KickoffRequest, heading: str | None = None
-) -> tuple[str, InlineKeyboardMarkup]:
-    """The offer as its advisor sees it: what it is about, why them, until when; accept or decline."""
-    head = heading or r._("📨 <b>New request {reference}</b>").format(
-        reference=html.escape(request.reference)
-    )
-    why = reasons.own_reasons(r, offer.ranking or [], offer.advisor_id)
-    parts = [head, request_view.facts(r, request)]
-    if why:
-        parts.append(r._("<b>Why you:</b> {reasons}").format(reasons=why))
-    parts.append(
-        r._("Please answer by {deadline}. The contact's details are shown once you accept.").format(
-            deadline=r.when(offer.respond_by)
-        )
-    )
-    markup = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(r._("✅ Accept"), callback_data=data(OFFER, "a", offer.id)),
-                InlineKeyboardButton(r._("✖️ Decline"), callback_data=data(OFFER, "d", offer.id)),
-            ]
-        ]
-    )
-    return "\n\n".join(parts), markup
-
-
-def held_message(
-    r: Reader, request: KickoffRequest, heading: str, *, propose: bool = True
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    """A request the reader holds: everything, the contact's details included, and the next step."""
-    parts = [heading, request_view.facts(r, request), request_view.contact(r, request)]
-    if not propose:
-        return "\n\n".join(parts), None
-    parts.append(r._("Next: propose a date for the kickoff talk; the contact confirms it here in the chat."))
-    button = InlineKeyboardButton(r._("📅 Propose a date"), callback_data=data(BOOK, "p", request.id))
-    return "\n\n".join(parts), InlineKeyboardMarkup([[button]])
-
-
-def accepted_heading(r: Reader, request: KickoffRequest) -> str:
-    """The heading of the message an advisor gets after accepting."""
-    return r._("✅ <b>You accepted {reference}.</b> Thank you!").format(
-        reference=html.escape(request.reference)
-    )
 
 
 def assign_buttons(
@@ -139,7 +112,8 @@ async def tell_contact_advisor_found(out: Outbox, request: KickoffRequest, advis
 async def _offered(out: Outbox, result: OfferResult, lane: OutboxLane) -> None:
     r = await _to_advisor(out, result.advisor)
     if r is not None and result.offer is not None and result.request is not None:
-        out.send(r, *offer_message(r, result.offer, result.request), lane=lane)
+        text, markup = offer_message(r, result.offer, result.request)
+        await offer_messages.send_offer(out, r, result.offer, text, markup, lane=lane)
 
 
 async def _escalated(out: Outbox, result: OfferResult) -> None:
@@ -155,21 +129,23 @@ async def _escalated(out: Outbox, result: OfferResult) -> None:
 
 
 async def _assigned(out: Outbox, result: OfferResult) -> None:
+    """A hand offer: the advisor gets it like any offer, from the coordination team; the contact
+    hears nothing until it is accepted. Offers it replaced lose their buttons."""
     request, advisor = result.request, result.advisor
     if request is None or advisor is None:
         return
-    r = await _to_advisor(out, advisor)
-    if r is not None:
-        heading = r._("📌 <b>The coordination team assigned {reference} to you.</b>").format(
-            reference=html.escape(request.reference)
-        )
-        out.send(r, *held_message(r, request, heading))
-    await tell_contact_advisor_found(out, request, advisor)
     for offer in result.withdrawn:
-        await _withdrawn_offer(out, offer, request)
+        if offer.advisor_id == advisor.id:
+            await offer_messages.end(out, offer, request, Ending.RENEWED)
+        else:
+            await _withdrawn_offer(out, offer, request, Ending.TAKEN)
+    await _offered(out, result, OutboxLane.INTERACTIVE)
 
 
-async def _withdrawn_offer(out: Outbox, offer: Offer, request: KickoffRequest) -> None:
+async def _withdrawn_offer(
+    out: Outbox, offer: Offer, request: KickoffRequest, ending: Ending = Ending.WITHDRAWN
+) -> None:
+    await offer_messages.end(out, offer, request, ending)
     advisor = await out.session.get(Advisor, offer.advisor_id)
     r = await _to_advisor(out, advisor)
     if r is not None:
@@ -182,10 +158,20 @@ async def _withdrawn_offer(out: Outbox, offer: Offer, request: KickoffRequest) -
 
 
 async def _expired(out: Outbox, result: OfferResult) -> None:
+    request, offer = result.request, result.offer
+    if request is None or offer is None:
+        return
+    await offer_messages.end(out, offer, request, Ending.EXPIRED)
     r = await _to_advisor(out, result.advisor)
-    if r is not None and result.request is not None:
+    if r is None:
+        return
+    if offer.offered_by_user_id is not None:
+        text = r._(
+            "⌛ The time to answer the offer {reference} has passed; it went back to the coordination team."
+        )
+    else:
         text = r._("⌛ The time to answer the offer {reference} has passed; it went to someone else.")
-        out.send(r, text.format(reference=html.escape(result.request.reference)), lane=OutboxLane.BULK)
+    out.send(r, text.format(reference=html.escape(request.reference)), lane=OutboxLane.BULK)
 
 
 async def _skipped(out: Outbox, result: OfferResult) -> None:
@@ -201,6 +187,47 @@ async def _skipped(out: Outbox, result: OfferResult) -> None:
             text += "\n" + r._("The request was offered to {name}.").format(
                 name=html.escape(follow.advisor.display_name)
             )
+        out.send(r, text)
+
+
+async def _returned(out: Outbox, result: OfferResult) -> None:
+    """A hand offer ended unaccepted: the coordinators get the request back with the ranking."""
+    request, advisor, offer = result.request, result.advisor, result.offer
+    if request is None or offer is None:
+        return
+    ranking = result.ranking.to_json() if result.ranking is not None else []
+    name = html.escape(advisor.display_name if advisor is not None else "–")
+    reference = html.escape(request.reference)
+    for r in await out.coordinator_rooms():
+        if offer.status == OfferStatus.DECLINED and offer.decline_reason != UNREACHABLE:
+            code = offer.decline_reason or "other"
+            why = r._(DECLINE_REASONS[code]) if code in DECLINE_REASONS else html.escape(code)
+            heading = r._("↩️ <b>{name} declined {reference}</b>, which you offered by hand ({reason}).")
+            heading = heading.format(name=name, reference=reference, reason=why)
+        elif offer.status == OfferStatus.EXPIRED:
+            heading = r._(
+                "⌛ <b>{name} did not answer the offer of {reference} in time</b>; you had made it by hand."
+            )
+            heading = heading.format(name=name, reference=reference)
+        else:
+            heading = r._("↩️ <b>The offer of {reference} you made to {name} by hand has ended.</b>")
+            heading = heading.format(name=name, reference=reference)
+        heading += "\n" + r._("The request is back with you: please assign it again.")
+        out.send(r, *ranking_message(r, request, ranking, heading))
+
+
+async def _accepted(out: Outbox, result: OfferResult) -> None:
+    """The contact learns who advises them; an accepted hand offer is also reported to the coordinators."""
+    request, advisor, offer = result.request, result.advisor, result.offer
+    if request is None or advisor is None:
+        return
+    await tell_contact_advisor_found(out, request, advisor)
+    if offer is None or offer.offered_by_user_id is None:
+        return
+    for r in await out.coordinator_rooms():
+        text = r._("✅ {name} accepted {reference}, which you offered by hand.").format(
+            name=html.escape(advisor.display_name), reference=html.escape(request.reference)
+        )
         out.send(r, text)
 
 
@@ -220,10 +247,11 @@ async def announce(
         case OfferOutcome.ESCALATED:
             await _escalated(out, result)
         case OfferOutcome.ACCEPTED:
-            if result.request is not None and result.advisor is not None:
-                await tell_contact_advisor_found(out, result.request, result.advisor)
+            await _accepted(out, result)
         case OfferOutcome.ASSIGNED:
             await _assigned(out, result)
+        case OfferOutcome.RETURNED:
+            await _returned(out, result)
         case OfferOutcome.EXPIRED:
             await _expired(out, result)
         case OfferOutcome.SKIPPED:
@@ -242,7 +270,8 @@ async def remind(out: Outbox, reminder: OfferReminder) -> None:
     heading = r._("⏰ <b>Reminder:</b> please answer the offer {reference} by {deadline}.").format(
         reference=html.escape(reminder.request.reference), deadline=r.when(reminder.offer.respond_by)
     )
-    out.send(r, *offer_message(r, reminder.offer, reminder.request, heading), lane=OutboxLane.BULK)
+    text, markup = offer_message(r, reminder.offer, reminder.request, heading)
+    await offer_messages.send_offer(out, r, reminder.offer, text, markup, reminder=True, lane=OutboxLane.BULK)
 
 
 async def start_matching(context: BotContext, request: KickoffRequest) -> None:

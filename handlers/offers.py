@@ -17,18 +17,13 @@ from bot.context import BotContext
 from bot.i18n import N_
 from bot.services import advisors, offers
 from bot.services.offers import OfferOutcome, OfferResult, OfferTiming
-from handlers import cascade
+from handlers import cascade, offer_messages
 from handlers.callback_data import OFFER, Pressed, data, parse, pattern
 from handlers.notify import Outbox, me
+from handlers.offer_messages import Ending
+from handlers.offer_texts import DECLINE_REASONS
 from models import KickoffRequest, Offer, OfferStatus, Role, utcnow
 
-DECLINE_REASONS = {
-    "time": N_("No time at the moment"),
-    "language": N_("The languages do not fit"),
-    "region": N_("Too far away"),
-    "topic": N_("The topics do not fit"),
-    "other": N_("Another reason"),
-}
 NOT_AVAILABLE = N_("This offer is not available.")
 DECIDED = {
     OfferStatus.ACCEPTED: N_("You have already accepted this offer."),
@@ -36,6 +31,7 @@ DECIDED = {
     OfferStatus.DECLINED: N_("You have already declined this offer."),
     OfferStatus.EXPIRED: N_("The time to answer this offer has passed; it went to someone else."),
     OfferStatus.WITHDRAWN: N_("This offer was withdrawn."),
+    OfferStatus.RETURNED: N_("You gave this request back."),
 }
 
 
@@ -75,19 +71,27 @@ async def _view(context: BotContext, offer_id: int) -> None:
     context.edit(*cascade.offer_message(me(context), offer, request))
 
 
-async def _accept(context: BotContext, offer_id: int) -> None:
+async def _accept(context: BotContext, offer_id: int, pressed_in: int | None) -> None:
     result = await offers.accept(context.db, offer_id, context.user.id, utcnow(), _timing(context))
     out = Outbox.of(context)
-    if result.kind == OfferOutcome.ACCEPTED and result.request is not None:
+    if result.kind == OfferOutcome.ACCEPTED and result.request is not None and result.offer is not None:
         context.answer(context.gettext("Accepted. Thank you!"))
         r = me(context)
         context.edit(*cascade.held_message(r, result.request, cascade.accepted_heading(r, result.request)))
+        # The offer's other message (offer or reminder) must not look open any more.
+        await offer_messages.end(
+            out, result.offer, result.request, Ending.ACCEPTED, keep_message_id=pressed_in
+        )
         await cascade.announce(out, result)
         return
     if result.kind == OfferOutcome.TOO_LATE:
         text = context.gettext(DECIDED[OfferStatus.EXPIRED])
         context.answer(text, alert=True)
         context.edit(text)
+        if result.offer is not None and result.request is not None:
+            await offer_messages.end(
+                out, result.offer, result.request, Ending.EXPIRED, keep_message_id=pressed_in
+            )
         await cascade.announce(out, result.next)
         return
     _refuse(context, result)
@@ -116,7 +120,7 @@ async def _ask_reason(context: BotContext, offer_id: int) -> None:
     )
 
 
-async def _decline(context: BotContext, offer_id: int, reason: str) -> None:
+async def _decline(context: BotContext, offer_id: int, reason: str, pressed_in: int | None) -> None:
     if reason not in DECLINE_REASONS:
         context.answer(context.gettext("This button is no longer valid."), alert=True)
         return
@@ -131,7 +135,12 @@ async def _decline(context: BotContext, offer_id: int, reason: str) -> None:
             reference=html.escape(result.request.reference), reason=html.escape(_(DECLINE_REASONS[reason]))
         )
     )
-    await cascade.announce(Outbox.of(context), result.next)
+    out = Outbox.of(context)
+    if result.offer is not None:
+        await offer_messages.end(
+            out, result.offer, result.request, Ending.DECLINED, keep_message_id=pressed_in
+        )
+    await cascade.announce(out, result.next)
 
 
 @requires(Role.ADVISOR)
@@ -144,14 +153,16 @@ async def offer_button(update: Update, context: BotContext) -> None:
     if pressed is None or offer_id is None:
         context.answer(context.gettext("This button is no longer valid."), alert=True)
         return
+    message = update.callback_query.message
+    pressed_in = message.message_id if message is not None else None
     if pressed.action == "v":
         await _view(context, offer_id)
     elif pressed.action == "a":
-        await _accept(context, offer_id)
+        await _accept(context, offer_id, pressed_in)
     elif pressed.action == "d":
         await _ask_reason(context, offer_id)
     elif pressed.action == "r":
-        await _decline(context, offer_id, pressed.arg(1))
+        await _decline(context, offer_id, pressed.arg(1), pressed_in)
     else:
         context.answer(context.gettext("This button is no longer valid."), alert=True)
 

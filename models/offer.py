@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime, utcnow
@@ -21,8 +21,11 @@ class OfferStatus(enum.StrEnum):
     EXPIRED = "expired"
     # The request went away (withdrawn, assigned by hand) while the offer was pending.
     WITHDRAWN = "withdrawn"
-    # A coordinator assigned the advisor by hand; counts as accepted.
+    # A coordinator assigned the advisor by hand, final at once (before hand assignments became
+    # offers the advisor answers); counts as accepted. Kept for the requests assigned that way.
     ASSIGNED = "assigned"
+    # The advisor gave back a request they had accepted (``decline_reason`` says why).
+    RETURNED = "returned"
 
 
 # The advisor holds the request under these statuses.
@@ -60,3 +63,10 @@ class Offer(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The coordinator who offered the request by hand; a hand offer that ends unaccepted goes back
+    # to the coordinators instead of on to the next advisor.
+    offered_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The outbox rows of the offer message and of its reminder, so that both lose their buttons
+    # once the offer ends (no foreign key: pruned outbox rows simply leave nothing to edit).
+    message_outbox_id: Mapped[int | None] = mapped_column(Integer)
+    reminder_outbox_id: Mapped[int | None] = mapped_column(Integer)

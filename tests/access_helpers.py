@@ -12,8 +12,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.services import advisors, coordination_actions
+from bot.services import advisors
 from models import KickoffRequest, Offer, OfferStatus, OutboxMessage, Question, User, utcnow
+from tests.hand_offer_helpers import assign_and_accept
 from tests.harness import Harness, TelegramUser
 from tests.matching_chat_helpers import COORDINATOR, MOESSINGEN, onboard
 from tests.matching_e2e_helpers import seed_request
@@ -70,7 +71,7 @@ async def seed_world(h: Harness) -> World:
     now = utcnow()
     async with h.runtime.db.transaction() as session:
         for request_id, advisor_id in ((held, mehmet), (dana_held, dana)):
-            result = await coordination_actions.assign(session, request_id, advisor_id, coordinator, now)
+            result = await assign_and_accept(session, request_id, advisor_id, coordinator, now, audited=True)
             assert result.advisor is not None, result
         await advisors.set_active(session, dana, False, now)
         request = await session.get(KickoffRequest, offered)

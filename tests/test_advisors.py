@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from bot.services import advisor_import, advisors, assignment, invitations, offers
+from bot.services import advisor_import, advisors, invitations, offers
 from bot.services.advisors import ProfileError, ProfileFields
 from bot.services.invitations import RedeemOutcome
 from models import Advisor, AdvisorInvitation, RequestStatus, Role, User
+from tests.hand_offer_helpers import assign_and_accept
 from tests.matching_helpers import NOW, TUEBINGEN, add_advisor, add_request, add_user, migrated
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -237,7 +238,7 @@ async def test_lists_of_pending_offers_and_assignments(database_url: str) -> Non
         offered = await add_request(session, contact)
         held = await add_request(session, contact)
         await offers.offer_next(session, offered.id, NOW)
-        await assignment.assign_manually(session, held.id, advisor.id, coordinator.id, NOW)
+        await assign_and_accept(session, held.id, advisor.id, coordinator.id, NOW)
         pending = await advisors.pending_offers(session, advisor.id)
         assert [(o.status, r.id) for o, r in pending] == [("pending", offered.id)]
         assert [r.id for _o, r in await advisors.assignments(session, advisor.id)] == [held.id]

@@ -16,6 +16,7 @@ from bot.services import assignment, booking, booking_sweeps, offers, requests
 from bot.services.booking import BookingOutcome, BookingTiming
 from bot.services.kickoff_ics import Person, booking_uid, kickoff_ics
 from models import Advisor, Booking, BookingStatus, RequestStatus, Role
+from tests.hand_offer_helpers import assign_and_accept
 from tests.matching_helpers import NOW, add_advisor, add_request, add_user, events_of, migrated, status_of
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -44,8 +45,8 @@ async def accepted(database_url: str) -> AsyncIterator[Accepted]:
             advisor = await add_advisor(session, "Mehmet")
             other = await add_advisor(session, "Leyla", active=False)
             request = await add_request(session, contact)
-            result = await assignment.assign_manually(session, request.id, advisor.id, coordinator.id, NOW)
-            assert result.kind == offers.OfferOutcome.ASSIGNED
+            result = await assign_and_accept(session, request.id, advisor.id, coordinator.id, NOW)
+            assert result.kind == offers.OfferOutcome.ACCEPTED
         assert advisor.user_id is not None and other.user_id is not None
         yield Accepted(db, request.id, contact.id, advisor, advisor.user_id, other.user_id)
 

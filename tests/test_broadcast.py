@@ -19,7 +19,7 @@ from telegram.error import BadRequest, Forbidden
 from bot.db import Database
 from bot.runtime.rate_limit import SendRateLimiter
 from bot.runtime.sender import OutboxSender
-from bot.services import assignment, broadcast_engine, broadcast_progress, broadcasts, offers
+from bot.services import broadcast_engine, broadcast_progress, broadcasts, offers
 from bot.services.broadcast_audience import AudienceFilter, select_recipients, set_news_consent
 from bot.services.broadcast_content import Media
 from bot.services.broadcasts import BroadcastOutcome
@@ -36,6 +36,7 @@ from models import (
     Role,
     User,
 )
+from tests.hand_offer_helpers import assign_and_accept
 from tests.matching_helpers import NOW, add_advisor, add_request, add_user, migrated
 
 FREIBURG, FREIBURG_KREIS = "08311000", "08311"
@@ -153,8 +154,8 @@ async def test_targeting_picks_exactly_the_right_people(database_url: str) -> No
         for user_id in (blocked.id, blocked_advisor.user_id):
             await session.execute(update(User).where(User.id == user_id).values(unreachable_since=NOW))
         # Freiburg's advisor is given the Turkish request (now accepted).
-        assigned = await assignment.assign_manually(session, r_tr.id, freiburg.id, by, NOW)
-        assert assigned.kind == offers.OfferOutcome.ASSIGNED
+        assigned = await assign_and_accept(session, r_tr.id, freiburg.id, by, NOW)
+        assert assigned.kind == offers.OfferOutcome.ACCEPTED
 
         async def picked(audience: BroadcastAudience, **filters: Sequence[str]) -> set[int]:
             flt = AudienceFilter(**{k: tuple(v) for k, v in filters.items()})

@@ -20,6 +20,7 @@ from bot.services.coordination_advisors import Availability
 from bot.services.coordination_requests import RequestFilter, list_requests, request_detail
 from bot.services.offers import OfferOutcome
 from models import Advisor, AuditAction, OfferStatus, RequestStatus, Role, User
+from tests.hand_offer_helpers import accept_hand_offer, assign_and_accept
 from tests.matching_helpers import (
     MANNHEIM,
     MOESSINGEN,
@@ -36,6 +37,7 @@ from tests.matching_helpers import (
 BERLIN = ZoneInfo("Europe/Berlin")
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
+MINUTE = timedelta(minutes=1)
 FREIBURG, FREIBURG_KREIS = "08311000", "08311"  # Regierungsbezirk Freiburg ("083")
 
 
@@ -140,6 +142,7 @@ async def test_detail_merges_events_offers_and_audit_in_time_order(world: World)
             session, request_id, w.second.id, w.coordinator_id, NOW + 3 * HOUR
         )
         assert result.kind == OfferOutcome.ASSIGNED
+        await accept_hand_offer(session, result, NOW + 3 * HOUR + MINUTE)
     async with w.db.transaction() as session:
         detail = await request_detail(session, request_id, NOW + 4 * HOUR)
     assert detail is not None and detail.holder is not None and detail.holder.id == w.second.id
@@ -153,13 +156,13 @@ async def test_detail_merges_events_offers_and_audit_in_time_order(world: World)
         (3 * HOUR, HistoryKind.AUDIT, AuditAction.ASSIGN, "Özlem"),
         (3 * HOUR, HistoryKind.OFFER_DECIDED, OfferStatus.WITHDRAWN, "Mehmet"),
         (3 * HOUR, HistoryKind.OFFER, "offered", "Özlem"),
-        (3 * HOUR, HistoryKind.OFFER_DECIDED, OfferStatus.ASSIGNED, "Özlem"),
-        (3 * HOUR, HistoryKind.STATUS, "accepted", None),
+        (3 * HOUR + MINUTE, HistoryKind.OFFER_DECIDED, OfferStatus.ACCEPTED, "Özlem"),
+        (3 * HOUR + MINUTE, HistoryKind.STATUS, "accepted", None),
     ]
     by_code = {(e.kind, e.code): e for e in detail.history}
     assert by_code[(HistoryKind.AUDIT, AuditAction.NOTE)].details == {"text": "Bürgermeisterin ruft zurück"}
     assert by_code[(HistoryKind.AUDIT, AuditAction.NOTE)].actor_name == "Cora"
-    assert by_code[(HistoryKind.STATUS, "accepted")].actor_user_id == w.coordinator_id
+    assert by_code[(HistoryKind.STATUS, "accepted")].actor_user_id == w.second.user_id
     # The first offer keeps the reasons it was made for; the detail shows the latest ranking.
     first_offer = detail.history[1]
     assert {"code": "same_kreis"} in first_offer.details["reasons"] and first_offer.details["score"] > 0
@@ -283,7 +286,7 @@ async def test_advisor_list_shows_load_and_availability_sorted_by_name(world: Wo
         for _ in range(2):
             request_ids.append((await add_request(session, contact)).id)
         await offers.offer_next(session, request_ids[0], NOW)  # Mehmet: pending offer
-        await coordination_actions.assign(session, request_ids[1], zoe.id, w.coordinator_id, NOW)
+        await assign_and_accept(session, request_ids[1], zoe.id, w.coordinator_id, NOW, audited=True)
     async with w.db.transaction() as session:
         assert (
             await coordination_advisors.pause(
@@ -364,7 +367,7 @@ async def test_closing_a_consultation_completes_it(world: World) -> None:
     request_id = await new_request(w)
     talk = NOW + 5 * DAY
     async with w.db.transaction() as session:
-        await coordination_actions.assign(session, request_id, w.first.id, w.coordinator_id, NOW)
+        await assign_and_accept(session, request_id, w.first.id, w.coordinator_id, NOW, audited=True)
         proposed = await booking.propose(session, request_id, w.advisor_user_id, talk, NOW)
         assert proposed.booking is not None
         await booking.confirm(session, proposed.booking.id, w.contact_id, proposed.booking.sequence, NOW)

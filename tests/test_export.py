@@ -14,10 +14,11 @@ import openpyxl
 import pytest
 
 from bot.db import Database
-from bot.services import booking, coordination_actions, exports, offers
+from bot.services import booking, exports, offers
 from bot.services.exports import Labels
 from bot.services.funnel_stats import Period
 from models import Role
+from tests.hand_offer_helpers import assign_and_accept
 from tests.matching_helpers import NOW, add_advisor, add_request, add_user, migrated
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -55,10 +56,10 @@ async def seeded(database_url: str) -> AsyncIterator[Seeded]:
             first.goals = '=HYPERLINK("http://example.org")'  # must never become a formula
             second = await add_request(session, contact, now=NOW + timedelta(days=3))
             await add_request(session, contact, now=datetime(2026, 4, 1, 10, 0, tzinfo=UTC))  # April
-            result = await coordination_actions.assign(
-                session, first.id, advisor.id, cora.id, NOW + timedelta(hours=2)
+            result = await assign_and_accept(
+                session, first.id, advisor.id, cora.id, NOW + timedelta(hours=2), audited=True
             )
-            assert result.kind == offers.OfferOutcome.ASSIGNED
+            assert result.kind == offers.OfferOutcome.ACCEPTED
             assert advisor.user_id is not None
             talk = datetime(2026, 3, 30, 14, 30, tzinfo=BERLIN)  # CEST: 12:30 UTC
             proposed = await booking.propose(

@@ -10,10 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.services import assignment, offers
+from bot.services import offers
 from bot.services.matching import AdvisorFacts, RequestNeeds, rank, score
 from bot.services.matching_data import rank_request
 from models import OfferStatus, RequestStatus, Role
+from tests.hand_offer_helpers import assign_and_accept
 from tests.matching_helpers import (
     BOEBLINGEN,
     HEIDELBERG,
@@ -255,8 +256,8 @@ async def test_loader_counts_load_and_earlier_offers(database_url: str) -> None:
         assert blocked_user is not None
         blocked_user.unreachable_since = NOW
         held = await add_request(session, contact)
-        assigned = await assignment.assign_manually(session, held.id, busy.id, coordinator.id, NOW)
-        assert assigned.kind == offers.OfferOutcome.ASSIGNED
+        assigned = await assign_and_accept(session, held.id, busy.id, coordinator.id, NOW)
+        assert assigned.kind == offers.OfferOutcome.ACCEPTED
         other = await add_request(session, contact)
         first = await offers.offer_next(session, other.id, NOW)
         # Blocked is best by id among the equals but is filtered; Pending gets the offer.

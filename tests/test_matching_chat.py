@@ -175,8 +175,14 @@ async def test_escalation_lists_everyone_and_a_coordinator_assigns_by_hand(harne
     assign = button(escalation, "ca:a:")
     assert await h.press(LEYLA, assign) == []  # not a coordinator
     assigned = await h.press(COORDINATOR, assign)
-    assert "assigned to Omid" in assigned[0].text
-    assert "ana@tuebingen.de" in one_to(assigned, OMID).text and "Omid" in one_to(assigned, CONTACT).text
+    # By hand it is an offer from the coordination team; the contact hears nothing before it is accepted.
+    assert "offered to omid" in assigned[0].text.lower()
+    offer = one_to(assigned, OMID)
+    assert "Koordinationsteam" in offer.text and "ana@tuebingen.de" not in offer.text
+    assert to(assigned, CONTACT) == [] and await request_status(h, request.id) == "offered"
+    accepted = await h.press(OMID, button(offer, "of:a:"))
+    assert "ana@tuebingen.de" in one_to(accepted, OMID).text and "Omid" in one_to(accepted, CONTACT).text
+    assert "Omid accepted" in one_to(accepted, COORDINATOR).text
     assert await request_status(h, request.id) == "accepted"
     again = await h.press(COORDINATOR, assign)
     assert "already has an advisor" in again[0].text

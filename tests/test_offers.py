@@ -215,14 +215,20 @@ async def test_manual_assignment_after_escalation(world: World) -> None:
         assert inactive.kind == OfferOutcome.ADVISOR_UNAVAILABLE
     async with w.db.transaction() as session:
         assigned = await assignment.assign_manually(session, w.request_id, w.third.id, w.coordinator_id, NOW)
+    # A hand assignment is an offer from the coordination team: the advisor still answers it.
     assert assigned.kind == OfferOutcome.ASSIGNED and assigned.offer is not None
     assert (
-        assigned.offer.status == OfferStatus.ASSIGNED
-        and assigned.offer.decided_by_user_id == w.coordinator_id
+        assigned.offer.status == OfferStatus.PENDING
+        and assigned.offer.offered_by_user_id == w.coordinator_id
+        and assigned.offer.respond_by == NOW + OfferTiming().response
     )
     async with w.db.transaction() as session:
+        assert await status_of(session, w.request_id) == RequestStatus.OFFERED
+        assert (await events_of(session, w.request_id))[-1] == ("no_match", "offered", w.coordinator_id)
+        accepted = await offers.accept(session, assigned.offer.id, user_of(w.third), NOW + HOUR)
+    assert accepted.kind == OfferOutcome.ACCEPTED
+    async with w.db.transaction() as session:
         assert await status_of(session, w.request_id) == RequestStatus.ACCEPTED
-        assert (await events_of(session, w.request_id))[-1] == ("no_match", "accepted", w.coordinator_id)
         twice = await assignment.assign_manually(session, w.request_id, w.second.id, w.coordinator_id, NOW)
     assert twice.kind == OfferOutcome.ALREADY_ASSIGNED and twice.advisor is not None
     assert twice.advisor.id == w.third.id
@@ -235,7 +241,7 @@ async def test_manual_assignment_withdraws_a_pending_offer_to_someone_else(world
         assigned = await assignment.assign_manually(session, w.request_id, w.second.id, w.coordinator_id, NOW)
     assert assigned.kind == OfferOutcome.ASSIGNED
     assert [o.id for o in assigned.withdrawn] == [pending.id]
-    assert await offer_rows(w) == [(w.first.id, "withdrawn", None), (w.second.id, "assigned", None)]
+    assert await offer_rows(w) == [(w.first.id, "withdrawn", None), (w.second.id, "pending", None)]
     async with w.db.transaction() as session:
         late = await offers.accept(session, pending.id, user_of(w.first), NOW + HOUR)
     assert late.kind == OfferOutcome.ALREADY_DECIDED and late.offer is not None
@@ -247,8 +253,10 @@ async def test_manual_assignment_of_the_advisor_holding_the_pending_offer(world:
     pending = await offer_first(w)
     async with w.db.transaction() as session:
         assigned = await assignment.assign_manually(session, w.request_id, w.first.id, w.coordinator_id, NOW)
-    assert assigned.offer is not None and assigned.offer.id == pending.id and assigned.withdrawn == ()
-    assert await offer_rows(w) == [(w.first.id, "assigned", None)]
+    # The cascade's offer is replaced by one from the coordination team, with a fresh deadline.
+    assert assigned.offer is not None and assigned.offer.id != pending.id
+    assert [o.id for o in assigned.withdrawn] == [pending.id]
+    assert await offer_rows(w) == [(w.first.id, "withdrawn", None), (w.first.id, "pending", None)]
 
 
 async def test_double_accept_changes_once(world: World) -> None:

@@ -14,11 +14,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.services import assignment, booking, knowledge, knowledge_live, personal_answers, users
+from bot.services import booking, knowledge, knowledge_live, personal_answers, users
 from bot.services.knowledge import Match, Outcome
 from bot.services.personal_answers import Topic, first_name, topic_of
 from models import KickoffRequest, Role, User, utcnow
 from tests.faq_helpers import CONTACT, CONTACT_EN, faq_bot, only_question
+from tests.hand_offer_helpers import assign_and_accept
 from tests.harness import Harness, TelegramUser
 from tests.matching_helpers import add_advisor, add_request, add_user, migrated
 
@@ -64,7 +65,7 @@ async def _booked(
     advisor = await add_advisor(session, name)
     windows = [{"date": start.date().isoformat(), "part": "am"}]
     request = await add_request(session, contact, windows=windows, now=now)
-    await assignment.assign_manually(session, request.id, advisor.id, coordinator.id, now)
+    await assign_and_accept(session, request.id, advisor.id, coordinator.id, now)
     assert advisor.user_id is not None
     proposal = await booking.propose(session, request.id, advisor.user_id, start, now)
     talk = proposal.booking

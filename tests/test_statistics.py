@@ -14,9 +14,10 @@ import pytest
 from PIL import Image
 
 from bot.db import Database
-from bot.services import booking, charts, coordination_actions, funnel_stats, offers, requests
+from bot.services import booking, charts, funnel_stats, offers, requests
 from bot.services.funnel_stats import FunnelCounts, Period
 from models import Advisor, Role, User
+from tests.hand_offer_helpers import assign_and_accept
 from tests.matching_helpers import NOW, TUEBINGEN, add_advisor, add_request, add_user, migrated
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -100,8 +101,8 @@ async def seeded(database_url: str) -> AsyncIterator[Seeded]:
             assert second.next is not None and second.next.offer is not None
             last = await offers.decline(session, second.next.offer.id, b.user_id or 0, "time", NOW + 4 * DAY)
             assert last.next is not None and last.next.kind == offers.OfferOutcome.ESCALATED
-            assigned = await coordination_actions.assign(session, r3, a.id, cora.id, NOW + 5 * DAY)
-            assert assigned.kind == offers.OfferOutcome.ASSIGNED
+            assigned = await assign_and_accept(session, r3, a.id, cora.id, NOW + 5 * DAY, audited=True)
+            assert assigned.kind == offers.OfferOutcome.ACCEPTED
             # R4 Freiburg/ar: offered, no answer yet.
             r4 = await submit(NOW + 3 * DAY, FREIBURG, ("ar",))
             assert (await offers.offer_next(session, r4, NOW + 3 * DAY)).kind == offers.OfferOutcome.OFFERED

@@ -1,4 +1,4 @@
-"""What coordinators and contacts do from outside the cascade: assign by hand, withdraw a request.
+"""What coordinators and contacts do from outside the cascade: offer by hand, withdraw a request.
 
 Same rules as :mod:`bot.services.offers`: the request row is locked first, every offer change is a
 compare-and-set, and the result says whom to notify.
@@ -15,7 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services import funnel
 from bot.services.matching import rank
 from bot.services.matching_data import advisor_facts, needs_of
-from bot.services.offers import OfferOutcome, OfferResult, claim, holder, pending_offer
+from bot.services.offers import (
+    DEFAULT_OFFER_TIMING,
+    OfferOutcome,
+    OfferResult,
+    OfferTiming,
+    claim,
+    holder,
+    pending_offer,
+)
 from models import (
     Advisor,
     Booking,
@@ -32,12 +40,20 @@ OPEN_BOOKINGS = (BookingStatus.PROPOSED, BookingStatus.CONFIRMED)
 
 
 async def assign_manually(
-    session: AsyncSession, request_id: int, advisor_id: int, coordinator_user_id: int, now: datetime
+    session: AsyncSession,
+    request_id: int,
+    advisor_id: int,
+    coordinator_user_id: int,
+    now: datetime,
+    timing: OfferTiming = DEFAULT_OFFER_TIMING,
 ) -> OfferResult:
-    """A coordinator gives the request to an advisor, past capacity and pauses (not past inactivity).
+    """A coordinator offers the request to an advisor by hand, past capacity and pauses (not past
+    inactivity): an offer "from the coordination team" with the usual deadline (``ASSIGNED``).
 
-    A pending offer to another advisor is withdrawn (``result.withdrawn``); one to the same
-    advisor becomes the assignment. The request moves to ``accepted``.
+    The advisor still answers it: the request moves to ``offered`` and is theirs only once they
+    accept; a decline or no answer gives it back to the coordinators (:func:`offers.carry_on`). A
+    pending offer is withdrawn first (``result.withdrawn``), also one to the same advisor, whose
+    new offer then replaces it.
     """
     coordinator = await session.get(User, coordinator_user_id)
     if coordinator is None or not coordinator.has_role(Role.COORDINATOR):
@@ -55,31 +71,28 @@ async def assign_manually(
     advisor = await session.get(Advisor, advisor_id)
     if advisor is None or not advisor.active or advisor.user_id is None:
         return OfferResult(OfferOutcome.ADVISOR_UNAVAILABLE, request, advisor)
-    assigned, withdrawn = None, []
+    withdrawn = []
     existing = await pending_offer(session, request_id)
-    if existing is not None:
-        to = OfferStatus.ASSIGNED if existing.advisor_id == advisor.id else OfferStatus.WITHDRAWN
-        if await claim(session, existing.id, to, now, actor_user_id=coordinator_user_id):
-            await session.refresh(existing)
-            assigned, withdrawn = (existing, []) if to == OfferStatus.ASSIGNED else (None, [existing])
-    if assigned is None:
-        ranking = rank(needs_of(request), await advisor_facts(session, request_id), now)
-        assigned = Offer(
-            request_id=request.id,
-            advisor_id=advisor.id,
-            status=OfferStatus.ASSIGNED,
-            respond_by=now,
-            ranking=ranking.to_json(),
-            created_at=now,
-            decided_at=now,
-            decided_by_user_id=coordinator_user_id,
-        )
-        session.add(assigned)
-        await session.flush()
-    await funnel.move(session, request, RequestStatus.ACCEPTED, coordinator_user_id, now, funnel.MATCHABLE)
-    advisor.last_assigned_at = now
-    advisor.updated_at = now
-    return OfferResult(OfferOutcome.ASSIGNED, assigned, request, advisor, withdrawn=tuple(withdrawn))
+    if existing is not None and await claim(
+        session, existing.id, OfferStatus.WITHDRAWN, now, actor_user_id=coordinator_user_id
+    ):
+        await session.refresh(existing)
+        withdrawn.append(existing)
+    ranking = rank(needs_of(request), await advisor_facts(session, request_id), now)
+    offer = Offer(
+        request_id=request.id,
+        advisor_id=advisor.id,
+        status=OfferStatus.PENDING,
+        respond_by=now + timing.response,
+        remind_at=now + timing.response / 2,
+        ranking=ranking.to_json(),
+        created_at=now,
+        offered_by_user_id=coordinator_user_id,
+    )
+    session.add(offer)
+    await session.flush()
+    await funnel.move(session, request, RequestStatus.OFFERED, coordinator_user_id, now, funnel.MATCHABLE)
+    return OfferResult(OfferOutcome.ASSIGNED, offer, request, advisor, ranking, withdrawn=tuple(withdrawn))
 
 
 async def withdraw_pending(

@@ -167,13 +167,20 @@ async def reoffer(
 
 
 async def assign(
-    session: AsyncSession, request_id: int, advisor_id: int, coordinator_user_id: int, now: datetime
+    session: AsyncSession,
+    request_id: int,
+    advisor_id: int,
+    coordinator_user_id: int,
+    now: datetime,
+    timing: OfferTiming = DEFAULT_OFFER_TIMING,
 ) -> OfferResult:
-    """Assign the request to an advisor by hand (:func:`assignment.assign_manually`), audited.
+    """Offer the request to an advisor by hand (:func:`assignment.assign_manually`), audited.
 
     The ranked list to choose from is :func:`bot.services.matching_data.rank_request`.
     """
-    result = await assignment.assign_manually(session, request_id, advisor_id, coordinator_user_id, now)
+    result = await assignment.assign_manually(
+        session, request_id, advisor_id, coordinator_user_id, now, timing
+    )
     if result.kind == OfferOutcome.ASSIGNED:
         audit.record(
             session,

@@ -2,6 +2,7 @@
 
 - requests submitted but never offered → first offer (a crash between submit and offer loses nothing);
 - offers past ``respond_by`` → expired, next candidate (also those that fell due while the bot was down);
+  an expired hand offer goes back to the coordinators instead (:func:`offers.carry_on`);
 - offers past ``remind_at`` → one reminder each;
 - offers to advisors who blocked the bot → skipped like a decline, so the coordinators learn it.
 """
@@ -20,6 +21,7 @@ from bot.services.offers import (
     OfferOutcome,
     OfferResult,
     OfferTiming,
+    carry_on,
     claim,
     offer_next,
 )
@@ -68,9 +70,8 @@ async def _pass_on(
     if not await claim(session, offer.id, to, now, reason=reason, due=due):
         return None  # answered or passed on by someone else meanwhile
     await session.refresh(offer)
-    following = None
-    if request is not None and request.status == RequestStatus.OFFERED:
-        following = await offer_next(session, request.id, now, timing)
+    # A cascade offer passes on; a hand offer goes back to the coordinators.
+    following = await carry_on(session, offer, request, now, timing)
     advisor = await session.get(Advisor, offer.advisor_id)
     return OfferResult(kind, offer, request, advisor, next=following)
 

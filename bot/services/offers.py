@@ -10,18 +10,22 @@ assignment and withdrawal in :mod:`bot.services.assignment`.
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
 from bot.services import funnel
 from bot.services.advisors import by_user
-from bot.services.matching import Ranking, rank
+from bot.services.matching import rank
 from bot.services.matching_data import advisor_facts, needs_of
+from bot.services.offer_results import (
+    CHANGED,
+    DEFAULT_OFFER_TIMING,
+    OfferOutcome,
+    OfferResult,
+    OfferTiming,
+)
 from models import (
     HOLDING_STATUSES,
     Advisor,
@@ -31,81 +35,24 @@ from models import (
     RequestStatus,
 )
 
+# The result types live in offer_results; they are named here too, where callers look for them.
+__all__ = [
+    "CHANGED",
+    "DECLINE_REASON_MAX",
+    "DEFAULT_OFFER_TIMING",
+    "OfferOutcome",
+    "OfferResult",
+    "OfferTiming",
+    "accept",
+    "carry_on",
+    "claim",
+    "decline",
+    "holder",
+    "offer_next",
+    "pending_offer",
+]
+
 DECLINE_REASON_MAX = 200
-
-
-@dataclass(frozen=True)
-class OfferTiming:
-    """How long an advisor has to answer; the reminder goes out half-way."""
-
-    response: timedelta = timedelta(hours=48)
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> OfferTiming:
-        """The timing configured by ``OFFER_RESPONSE_HOURS``."""
-        return cls(timedelta(hours=settings.offer_response_hours))
-
-
-DEFAULT_OFFER_TIMING = OfferTiming()
-
-
-class OfferOutcome(enum.StrEnum):
-    """What a call did (the first group changes state, the second explains why nothing changed)."""
-
-    OFFERED = "offered"  # notify offer's advisor
-    ESCALATED = "escalated"  # notify every coordinator, with result.ranking
-    ACCEPTED = "accepted"  # notify advisor (now with contact details) and the request's contact
-    DECLINED = "declined"  # then see result.next
-    EXPIRED = "expired"  # notify advisor that it passed on; then see result.next
-    SKIPPED = "skipped"  # advisor blocked the bot: tell the coordinators; then see result.next
-    ASSIGNED = "assigned"  # notify advisor, contact, and the advisors of result.withdrawn
-    WITHDRAWN = "withdrawn"  # the request went away: notify the offer's advisor
-    ALREADY_PENDING = "already_pending"  # offer_next found the request's open offer: nothing new
-    ALREADY_DECIDED = "already_decided"  # the offer is no longer pending (see offer.status)
-    TOO_LATE = "too_late"  # answered after respond_by: expired now; see result.next
-    NOT_YOURS = "not_yours"  # the caller is not the offer's advisor (answer like NOT_FOUND)
-    NOT_FOUND = "not_found"
-    NOT_ALLOWED = "not_allowed"  # manual assignment by someone who is no coordinator
-    REQUEST_CLOSED = "request_closed"  # the request is no longer looking for an advisor
-    ALREADY_ASSIGNED = "already_assigned"  # the request keeps the advisor it has
-    ADVISOR_UNAVAILABLE = "advisor_unavailable"  # inactive or not linked to Telegram
-
-
-CHANGED = frozenset(
-    {
-        OfferOutcome.OFFERED,
-        OfferOutcome.ESCALATED,
-        OfferOutcome.ACCEPTED,
-        OfferOutcome.DECLINED,
-        OfferOutcome.EXPIRED,
-        OfferOutcome.SKIPPED,
-        OfferOutcome.ASSIGNED,
-        OfferOutcome.WITHDRAWN,
-        OfferOutcome.TOO_LATE,
-    }
-)
-
-
-@dataclass(frozen=True)
-class OfferResult:
-    """What happened to an offer or request, with everything needed to tell the people involved.
-
-    ``next`` is what the cascade did afterwards (a new offer or an escalation); ``ranking`` is set
-    for offers and escalations; ``withdrawn`` lists pending offers a manual assignment took back.
-    """
-
-    kind: OfferOutcome
-    offer: Offer | None = None
-    request: KickoffRequest | None = None
-    advisor: Advisor | None = None
-    ranking: Ranking | None = None
-    next: OfferResult | None = None
-    withdrawn: tuple[Offer, ...] = field(default=())
-
-    @property
-    def changed(self) -> bool:
-        """Whether this call changed anything."""
-        return self.kind in CHANGED
 
 
 async def pending_offer(session: AsyncSession, request_id: int) -> Offer | None:
@@ -203,6 +150,30 @@ async def offer_next(
     return OfferResult(OfferOutcome.OFFERED, offer, request, advisor, ranking)
 
 
+async def carry_on(
+    session: AsyncSession,
+    offer: Offer,
+    request: KickoffRequest | None,
+    now: datetime,
+    timing: OfferTiming = DEFAULT_OFFER_TIMING,
+) -> OfferResult | None:
+    """What follows an offer that ended unaccepted while its request was still offered.
+
+    A cascade offer passes on to the next candidate (:func:`offer_next`). A hand offer goes back to
+    the coordinators who chose that advisor: the request moves to ``no_match`` and a ``RETURNED``
+    result carries the ranking to assign it again. The cascade does not pick someone in their place.
+    """
+    if request is None or request.status != RequestStatus.OFFERED:
+        return None
+    if offer.offered_by_user_id is None:
+        return await offer_next(session, request.id, now, timing)
+    if not await funnel.move(session, request, RequestStatus.NO_MATCH, None, now, (RequestStatus.OFFERED,)):
+        return None
+    ranking = rank(needs_of(request), await advisor_facts(session, request.id), now)
+    advisor = await session.get(Advisor, offer.advisor_id)
+    return OfferResult(OfferOutcome.RETURNED, offer, request, advisor, ranking)
+
+
 async def _own_offer(
     session: AsyncSession, offer_id: int, advisor_user_id: int
 ) -> tuple[OfferResult | None, Offer | None, Advisor | None]:
@@ -278,7 +249,7 @@ async def _late_or_decided(
     # Still pending but past its deadline: expire it now rather than wait for the sweep.
     if await claim(session, offer.id, OfferStatus.EXPIRED, now, due=True):
         await session.refresh(offer)
-        following = await offer_next(session, request.id, now, timing)
+        following = await carry_on(session, offer, request, now, timing)
         return OfferResult(OfferOutcome.TOO_LATE, offer, request, advisor, next=following)
     return await _gone(session, offer, OfferOutcome.ALREADY_DECIDED, request, advisor)
 
@@ -308,7 +279,5 @@ async def decline(
     ):
         return await _gone(session, offer, OfferOutcome.ALREADY_DECIDED, request, advisor)
     await session.refresh(offer)
-    following = None
-    if request is not None and request.status == RequestStatus.OFFERED:
-        following = await offer_next(session, request.id, now, timing)
+    following = await carry_on(session, offer, request, now, timing)
     return OfferResult(OfferOutcome.DECLINED, offer, request, advisor, next=following)

@@ -1,0 +1,137 @@
+"""An advisor gives back a request they accepted, from its page in /auftraege: a reason, then the
+coordinators are told, the contact learns their advisor changes (an open kickoff date is cancelled,
+with a calendar cancellation if it had been confirmed) and the cascade offers it to the next advisor.
+
+The buttons belong to the assignments list (``MINE`` callback data); :mod:`handlers.assignments`
+routes them here. What may happen is decided by :mod:`bot.services.give_back` when pressed.
+"""
+
+from __future__ import annotations
+
+import html
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.authz import current_holder
+from bot.context import BotContext
+from bot.i18n import N_
+from bot.services import give_back
+from bot.services.assignment import Withdrawal
+from bot.services.offer_results import OfferOutcome, OfferResult, OfferTiming
+from handlers import booking_notices, cascade
+from handlers.callback_data import MINE, data
+from handlers.notify import Outbox, Reader, me
+from models import KickoffRequest, utcnow
+
+GIVE_BACK_REASONS = {
+    "time": N_("I no longer have the time"),
+    "absent": N_("Illness or a longer absence"),
+    "fit": N_("The request does not fit me after all"),
+    "contact": N_("I cannot reach the contact"),
+    "other": N_("Another reason"),
+}
+NOT_AVAILABLE = N_("This is not available (any more).")
+
+
+def button(r: Reader, request: KickoffRequest) -> InlineKeyboardButton:
+    """The "give back" button on a held request's page."""
+    return InlineKeyboardButton(r._("↩️ Give back"), callback_data=data(MINE, "g", request.id))
+
+
+def reason_label(r: Reader, code: str) -> str:
+    """A give-back reason in the reader's words (a stored code, or the text as stored)."""
+    label = GIVE_BACK_REASONS.get(code)
+    return r._(label) if label is not None else html.escape(code)
+
+
+async def ask_reason(context: BotContext, request_id: int) -> None:
+    """First step: why (changes nothing yet); the page's message becomes the list of reasons."""
+    request = await current_holder(context.db, context.user.id, request_id)
+    if request is None or not await give_back.can_give_back(context.db, context.user.id, request):
+        context.answer(context.gettext(NOT_AVAILABLE), alert=True)
+        return
+    r = me(context)
+    rows = [
+        [InlineKeyboardButton(r._(label), callback_data=data(MINE, "gr", request.id, code))]
+        for code, label in GIVE_BACK_REASONS.items()
+    ]
+    rows.append([InlineKeyboardButton(r._("⬅️ Keep the request"), callback_data=data(MINE, "v", request.id))])
+    text = r._(
+        "↩️ <b>Give back {reference}?</b>\n\nPlease choose the reason. The coordination team is told and we "
+        "offer the request to another advisor; a kickoff date you agreed is cancelled and the contact is "
+        "told."
+    ).format(reference=html.escape(request.reference))
+    context.answer()
+    context.edit(text, InlineKeyboardMarkup(rows))
+
+
+async def confirm(context: BotContext, request_id: int, code: str) -> None:
+    """Second step: give it back with the chosen reason and tell everyone concerned."""
+    if code not in GIVE_BACK_REASONS:
+        context.answer(context.gettext("This button is no longer valid."), alert=True)
+        return
+    timing = OfferTiming.from_settings(context.settings)
+    result, withdrawal = await give_back.give_back(
+        context.db, request_id, context.user.id, code, utcnow(), timing
+    )
+    r = me(context)
+    if result.kind != OfferOutcome.GIVEN_BACK or result.request is None or result.advisor is None:
+        context.answer(r._(NOT_AVAILABLE), alert=True)
+        return
+    context.answer(r._("Given back."))
+    context.edit(
+        r._(
+            "↩️ You gave back {reference} ({reason}). Thank you for letting us know; the coordination "
+            "team takes it from here."
+        ).format(reference=html.escape(result.request.reference), reason=reason_label(r, code))
+    )
+    out = Outbox.of(context)
+    await _tell(out, result, withdrawal, r)
+    await cascade.announce(out, result.next)
+
+
+async def _tell(out: Outbox, result: OfferResult, withdrawal: Withdrawal | None, own: Reader) -> None:
+    """The contact (a cancelled date with its calendar cancellation), the advisor's own calendar,
+    and the coordinators (who, why, what followed)."""
+    request, advisor = result.request, result.advisor
+    assert request is not None and advisor is not None
+    talk = withdrawal.booking if withdrawal is not None else None
+    confirmed = talk is not None and withdrawal is not None and withdrawal.booking_was_confirmed
+    contact = await out.reader(request.contact_user_id)
+    if contact is not None:
+        text = contact._(
+            "ℹ️ Your advisor for {reference} is no longer available. We are looking for someone "
+            "else and will let you know."
+        ).format(reference=html.escape(request.reference))
+        if talk is not None:
+            text += "\n" + contact._("The kickoff talk on {when} is cancelled.").format(
+                when=contact.when(talk.starts_at)
+            )
+        out.send(contact, text)
+        if talk is not None and confirmed:
+            booking_notices.send_calendar_file(out, contact, talk, request, advisor)
+    if talk is not None and confirmed:
+        booking_notices.send_calendar_file(out, own, talk, request, advisor)
+    reason = result.offer.decline_reason if result.offer is not None else None
+    for r in await out.coordinator_rooms():
+        lines = [
+            r._("↩️ <b>{name} gave back {reference}</b>: {reason}").format(
+                name=html.escape(advisor.display_name),
+                reference=html.escape(request.reference),
+                reason=reason_label(r, reason or "other"),
+            )
+        ]
+        if talk is not None:
+            lines.append(
+                r._("The kickoff talk on {when} was cancelled; the contact has been told.").format(
+                    when=r.when(talk.starts_at)
+                )
+            )
+        follow = result.next
+        if follow is not None and follow.kind == OfferOutcome.OFFERED and follow.advisor is not None:
+            lines.append(
+                r._("The request was offered to {name}.").format(
+                    name=html.escape(follow.advisor.display_name)
+                )
+            )
+        out.send(r, "\n".join(lines))
