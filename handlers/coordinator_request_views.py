@@ -19,7 +19,7 @@ from handlers.callback_data import REQUESTS, data
 from handlers.coordinator_request_list import ListState, duration
 from handlers.notify import Reader
 from handlers.status_words import status_word
-from models import RequestStatus
+from models import BookingStatus, RequestStatus
 
 REASSIGN = "ra"  # the reassign buttons (handled in handlers.coordinator_reassign)
 CLOSE_REASONS = {
@@ -56,8 +56,12 @@ def _status_block(r: Reader, detail: RequestDetail) -> str:
         ),
         _who_has_it(r, detail),
     ]
-    if detail.booking is not None:
-        lines.append(r._("<b>Kickoff talk:</b> {when}").format(when=r.when(detail.booking.starts_at)))
+    talk = detail.booking
+    if talk is not None:
+        lines.append(r._("<b>Kickoff talk:</b> {when}").format(when=r.when(talk.starts_at)))
+        holder = detail.holder
+        if talk.status == BookingStatus.CONFIRMED and (holder is None or holder.id != talk.advisor_id):
+            lines[-1] += " " + r._("(confirmed; kept for the new advisor to take over)")
     if row.waiting_too_long:
         lines.append(
             r._("⏰ Unchanged for {idle}: it waits for the next step.").format(idle=duration(r, row.idle))

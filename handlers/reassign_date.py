@@ -14,8 +14,8 @@ from bot.services.booking import BookingTiming
 from bot.services.reassignment import TakeoverOutcome
 from handlers import booking_notices, reassign_notices
 from handlers.callback_data import parse, pattern
+from handlers.date_takeover import TAKEOVER
 from handlers.notify import Outbox, me
-from handlers.reassign_notices import TAKEOVER
 from models import utcnow
 
 

@@ -6,16 +6,11 @@ from __future__ import annotations
 
 import html
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-
 from bot.services import reassignment
 from bot.services.reassignment import ReassignResult, TakeoverResult
-from handlers import booking_notices, cascade, request_view
-from handlers.callback_data import data
+from handlers import booking_notices, cascade, date_takeover, request_view
 from handlers.notify import Outbox, Reader
 from models import Booking, BookingStatus, KickoffRequest
-
-TAKEOVER = "rt"  # the new advisor's answer to a kept date (handled in handlers.reassign_date)
 
 
 def _ref(request: KickoffRequest) -> str:
@@ -89,42 +84,6 @@ async def _tell_contact(out: Outbox, result: ReassignResult, request: KickoffReq
         booking_notices.send_calendar_file(out, r, result.cancelled, request, result.previous)
 
 
-def takeover_question(r: Reader, talk: Booking, request: KickoffRequest) -> tuple[str, InlineKeyboardMarkup]:
-    """Ask the new advisor to take over the confirmed date or propose another."""
-    text = r._(
-        "📅 <b>{reference} has a confirmed kickoff talk:</b> {when} ({format}). The contact has agreed to "
-        "it. Will you take over this date?"
-    ).format(reference=_ref(request), when=r.when(talk.starts_at), format=_how(r, request))
-    short = r.day(talk.starts_at, "short") + " " + r.time(talk.starts_at)
-    rows = [
-        [
-            InlineKeyboardButton(
-                r._("✅ Take over the date {when}").format(when=short),
-                callback_data=data(TAKEOVER, "k", talk.id, talk.sequence),
-            )
-        ],
-        [
-            InlineKeyboardButton(
-                r._("📅 Propose another date"), callback_data=data(TAKEOVER, "n", talk.id, talk.sequence)
-            )
-        ],
-    ]
-    return text, InlineKeyboardMarkup(rows)
-
-
-async def ask_takeover(out: Outbox, request: KickoffRequest) -> bool:
-    """If a confirmed date waits for the request's new advisor, ask them to take it over (True)."""
-    waiting = await reassignment.waiting_date(out.session, request.id)
-    if waiting is None:
-        return False
-    talk, advisor = waiting
-    r = await out.reader(advisor.user_id)
-    if r is None:
-        return False
-    out.send(r, *takeover_question(r, talk, request))
-    return True
-
-
 async def reassigned(out: Outbox, result: ReassignResult) -> None:
     """Tell the previous advisor and the contact; then whoever the next step concerns (the new
     advisor's offer or assignment, or the coordinators when nobody fits); a new advisor who holds
@@ -136,7 +95,7 @@ async def reassigned(out: Outbox, result: ReassignResult) -> None:
     await _tell_contact(out, result, request)
     await cascade.announce(out, result.next)
     if reassignment.assigned_now(result):
-        await ask_takeover(out, request)
+        await date_takeover.ask(out, request)
 
 
 async def taken_over(out: Outbox, result: TakeoverResult) -> None:
@@ -178,3 +137,9 @@ async def date_declined(out: Outbox, result: TakeoverResult) -> None:
     )
     out.send(contact, text)
     booking_notices.send_calendar_file(out, contact, talk, request, advisor)
+
+
+async def ask_takeover(out: Outbox, request: KickoffRequest) -> bool:
+    """Ask the request's new advisor to take over a confirmed date waiting for them (True if asked);
+    call it whenever an advisor comes to hold a request (see :func:`handlers.date_takeover.ask`)."""
+    return await date_takeover.ask(out, request)
