@@ -8,6 +8,7 @@ coordinators pressing at once assign it once, and a stale button says who has it
 from __future__ import annotations
 
 import html
+from typing import Any
 
 from sqlalchemy import func, select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -18,13 +19,18 @@ from bot.commands import command
 from bot.context import BotContext
 from bot.services import coordination_actions, offers
 from bot.services.matching_data import rank_request
-from bot.services.offers import OfferOutcome
+from bot.services.offers import OfferOutcome, OfferTiming
+from bot.services.reassignment import REASSIGNABLE
 from handlers import cascade
+from handlers import coordinator_reassign_views as reassign_views
+from handlers import coordinator_request_screen as screen
 from handlers.callback_data import ASSIGN, REQUESTS, data, parse, pattern
 from handlers.notify import Outbox, me
 from models import KickoffRequest, Role, utcnow
 
 REFERENCE_MAX = 20
+# The last argument of an assign button shown in place of the detail view.
+FROM_DETAIL = "d"
 
 
 async def _request_by_reference(context: BotContext, reference: str) -> KickoffRequest | None:
@@ -55,10 +61,30 @@ async def assign_command(update: Update, context: BotContext) -> None:
         context.reply(example)
         return
     ranking = await rank_request(context.db, request.id, utcnow())
+    ranked = ranking.to_json() if ranking else []
     heading = await assign_heading(context, request)
-    context.reply(
-        *cascade.ranking_message(me(context), request, ranking.to_json() if ranking else [], heading)
-    )
+    holder = await offers.holder(context.db, request.id)
+    if holder is not None and request.status in REASSIGNABLE:
+        # Held: the same ranking, with the ways to move it (anew, or to one of these advisors).
+        context.reply(*reassign_views.choose_screen(me(context), request, ranked, holder, heading, anew=True))
+        return
+    context.reply(*cascade.ranking_message(me(context), request, ranked, heading))
+
+
+def ranking_in_detail(
+    context: BotContext, request: KickoffRequest, ranking: list[dict[str, Any]], heading: str
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The ranking shown in place of a request's detail view: its assign buttons bring the detail
+    back (refreshed) once pressed, and a back button returns to it unchanged."""
+    r = me(context)
+    text, _markup = cascade.ranking_message(r, request, ranking, heading)
+    rows = []
+    for row in cascade.assign_buttons(r, request.id, ranking) if request.status in cascade.ASSIGNABLE else []:
+        rows.append(
+            [InlineKeyboardButton(b.text, callback_data=f"{b.callback_data}:{FROM_DETAIL}") for b in row]
+        )
+    back = InlineKeyboardButton(r._("↩️ Back to the request"), callback_data=data(REQUESTS, "d", request.id))
+    return text, InlineKeyboardMarkup([*rows, [back]])
 
 
 async def assign_heading(context: BotContext, request: KickoffRequest) -> str:
@@ -68,6 +94,11 @@ async def assign_heading(context: BotContext, request: KickoffRequest) -> str:
     if request.status in cascade.ASSIGNABLE:
         return _("👥 <b>Assign {reference} by hand</b>").format(reference=reference)
     advisor = await offers.holder(context.db, request.id)
+    if advisor is not None and request.status in REASSIGNABLE:
+        return _(
+            "👥 <b>{reference} is with {name}.</b> You can offer it anew without them or give it to "
+            "another advisor:"
+        ).format(reference=reference, name=html.escape(advisor.display_name))
     if advisor is not None:
         return _("👥 <b>{reference} already has an advisor: {name}.</b> The ranking for reference:").format(
             reference=reference, name=html.escape(advisor.display_name)
@@ -88,15 +119,28 @@ async def assign_button(update: Update, context: BotContext) -> None:
     if pressed is None or pressed.action != "a" or request_id is None or advisor_id is None:
         context.answer(_("This button is no longer valid."), alert=True)
         return
-    result = await coordination_actions.assign(context.db, request_id, advisor_id, context.user.id, utcnow())
+    timing = OfferTiming.from_settings(context.settings)
+    result = await coordination_actions.assign(
+        context.db, request_id, advisor_id, context.user.id, utcnow(), timing
+    )
     reference = html.escape(result.request.reference) if result.request else ""
+    if pressed.arg(2) == FROM_DETAIL and result.changed and result.advisor is not None:
+        # Pressed in place of the detail view: the view comes back as the request now is.
+        context.answer(_("Offered."))
+        await cascade.announce(Outbox.of(context), result)
+        notice = _("✓ Offered to {name} on behalf of the coordination team.").format(
+            name=html.escape(result.advisor.display_name)
+        )
+        await screen.show_detail(update, context, request_id, notice=notice)
+        return
     if result.kind == OfferOutcome.ASSIGNED and result.advisor is not None:
-        context.answer(_("Assigned."))
+        context.answer(_("Offered."))
         details = InlineKeyboardButton(_("📄 Details"), callback_data=data(REQUESTS, "d", request_id))
         context.edit(
-            _("✅ {reference} is assigned to {name}. They and the contact have been told.").format(
-                reference=reference, name=html.escape(result.advisor.display_name)
-            ),
+            _(
+                "📨 {reference} is offered to {name} on behalf of the coordination team. The contact "
+                "hears their name once they accept; a decline or no answer comes back to you."
+            ).format(reference=reference, name=html.escape(result.advisor.display_name)),
             InlineKeyboardMarkup([[details]]),
         )
         await cascade.announce(Outbox.of(context), result)

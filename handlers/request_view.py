@@ -11,29 +11,18 @@ from datetime import date
 
 from babel.dates import format_skeleton
 
-from bot.i18n import N_
 from bot.services.geography import place_label
 from bot.services.intake_answers import TOPICS
 from bot.services.validation import display_phone
 from bot.telegram_text import shown
 from handlers.intake import labels
 from handlers.notify import Reader
-from models import KickoffRequest, MeetingFormat, RequestStatus
+from handlers.status_words import STATUS_WORDS
+from models import KickoffRequest, MeetingFormat
 
 GOALS_SHOWN = 1200
-# The coordinators' words for where a request stands (the contact's /status words differ).
-STAFF_STATUS_WORDS = {
-    RequestStatus.SUBMITTED: N_("received"),
-    RequestStatus.OFFERED: N_("offered to an advisor"),
-    RequestStatus.NO_MATCH: N_("no advisor found"),
-    RequestStatus.ACCEPTED: N_("accepted"),
-    RequestStatus.SCHEDULED: N_("kickoff talk scheduled"),
-    RequestStatus.KICKOFF_HELD: N_("kickoff talk held"),
-    RequestStatus.CONSULTATION: N_("consultation under way"),
-    RequestStatus.CLOSED: N_("closed"),
-    RequestStatus.WITHDRAWN: N_("withdrawn by the contact"),
-    RequestStatus.CANCELLED: N_("closed before the kickoff"),
-}
+# Where a request stands: the one vocabulary every screen uses (the exports and broadcasts import it here).
+STAFF_STATUS_WORDS = STATUS_WORDS
 
 
 def short(value: str, limit: int) -> str:
