@@ -17,7 +17,7 @@ from bot.context import BotContext
 from bot.i18n import N_
 from bot.services import advisors, offers
 from bot.services.offers import OfferOutcome, OfferResult, OfferTiming
-from handlers import cascade, offer_messages
+from handlers import cascade, offer_messages, reassign_notices
 from handlers.callback_data import OFFER, Pressed, data, parse, pattern
 from handlers.notify import Outbox, me
 from handlers.offer_messages import Ending
@@ -83,6 +83,8 @@ async def _accept(context: BotContext, offer_id: int, pressed_in: int | None) ->
             out, result.offer, result.request, Ending.ACCEPTED, keep_message_id=pressed_in
         )
         await cascade.announce(out, result)
+        # A reassigned request may bring a confirmed date that waits for its new advisor.
+        await reassign_notices.ask_takeover(out, result.request)
         return
     if result.kind == OfferOutcome.TOO_LATE:
         text = context.gettext(DECIDED[OfferStatus.EXPIRED])

@@ -10,7 +10,8 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from handlers import deadlines
-from models import Offer, OutboxMessage, OutboxStatus
+from handlers.callback_data import data
+from models import Advisor, Offer, OutboxMessage, OutboxStatus
 from tests.harness import Harness, Sent, TelegramUser
 from tests.matching_chat_helpers import (
     COORDINATOR,
@@ -233,3 +234,21 @@ async def test_an_offer_not_yet_delivered_when_it_ends_is_not_sent(harness: Harn
             select(OutboxMessage.status).where(OutboxMessage.id == row.message_outbox_id)
         )
     assert status == OutboxStatus.CANCELLED
+
+
+async def test_accepting_a_reassigned_request_asks_about_the_waiting_date(harness: Harness) -> None:
+    h = harness
+    await _advisors(h)
+    request, sent = await submit_request(h, CONTACT)
+    accepted = await h.press(MEHMET, button(one_to(sent, MEHMET), "of:a:"))
+    options = await h.press(MEHMET, button(one_to(accepted, MEHMET), "bk:p:"))
+    proposed = await h.press(MEHMET, button(options[0], "bk:s:"))
+    await h.press(CONTACT, button(one_to(proposed, CONTACT), "bk:y:"))
+    async with h.runtime.db.transaction() as session:
+        leyla = await session.scalar(select(Advisor.id).where(Advisor.display_name == "Leyla"))
+    moved = await h.press(COORDINATOR, data("ra", "t", request.id, leyla))
+    offer = new_to(moved, LEYLA)
+    assert "coordination team offers you" in offer.text
+    taken = await h.press(LEYLA, button(offer, "of:a:"))
+    # Once she holds it, Leyla is asked whether she takes over the date the contact confirmed.
+    assert any("rt:k:" in str(s.buttons) for s in to(taken, LEYLA))
