@@ -21,15 +21,9 @@ from bot.services.offer_results import OfferOutcome, OfferResult, OfferTiming
 from handlers import booking_notices, cascade
 from handlers.callback_data import MINE, data
 from handlers.notify import Outbox, Reader, me
+from handlers.offer_texts import GIVE_BACK_REASONS
 from models import KickoffRequest, utcnow
 
-GIVE_BACK_REASONS = {
-    "time": N_("I no longer have the time"),
-    "absent": N_("Illness or a longer absence"),
-    "fit": N_("The request does not fit me after all"),
-    "contact": N_("I cannot reach the contact"),
-    "other": N_("Another reason"),
-}
 NOT_AVAILABLE = N_("This is not available (any more).")
 
 

@@ -21,6 +21,15 @@ DECLINE_REASONS = {
     "other": N_("Another reason"),
 }
 
+# Why an advisor gives back a request they accepted (the code is stored with the offer).
+GIVE_BACK_REASONS = {
+    "time": N_("I no longer have the time"),
+    "absent": N_("Illness or a longer absence"),
+    "fit": N_("The request does not fit me after all"),
+    "contact": N_("I cannot reach the contact"),
+    "other": N_("Another reason"),
+}
+
 
 def offer_message(
     r: Reader, offer: Offer, request: KickoffRequest, heading: str | None = None

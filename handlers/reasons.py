@@ -44,6 +44,7 @@ _OFFER_STATUSES = {
     "withdrawn": N_("offer withdrawn"),
     "accepted": N_("accepted"),
     "assigned": N_("assigned"),
+    "returned": N_("gave it back"),
 }
 
 # An advisor's profile without languages or area (matching's "incomplete_profile", keyed by what is missing).

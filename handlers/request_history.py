@@ -14,6 +14,7 @@ from dataclasses import replace
 from bot.services.audit import HistoryEntry, HistoryKind
 from bot.telegram_text import TEXT_LIMIT, fit_html, shown, visible_length
 from handlers.notify import Reader
+from handlers.offer_texts import GIVE_BACK_REASONS
 from handlers.offers import DECLINE_REASONS
 from handlers.status_words import status_word
 from models import AuditAction, KickoffRequest, OfferStatus, RequestStatus
@@ -99,6 +100,11 @@ def _decision_line(r: Reader, entry: HistoryEntry, limit: int | None) -> str:
             return r._("↩️ Offer to {name} withdrawn").format(name=name)
         case OfferStatus.ASSIGNED:
             return r._("📌 Assigned to {name} by {actor}").format(name=name, actor=_actor(entry, r))
+        case OfferStatus.RETURNED:
+            code = str(entry.details.get("reason", ""))
+            label = GIVE_BACK_REASONS.get(code)
+            why = r._(label) if label else _typed(code or "–", limit)
+            return r._("↩️ {name} gave the request back: {reason}").format(name=name, reason=why)
     return f"{html.escape(entry.code)}: {name}"
 
 

@@ -10,7 +10,7 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from handlers import deadlines
-from handlers.callback_data import data
+from handlers.callback_data import REQUESTS, data
 from models import Advisor, Offer, OutboxMessage, OutboxStatus
 from tests.harness import Harness, Sent, TelegramUser
 from tests.matching_chat_helpers import (
@@ -173,6 +173,8 @@ async def test_giving_back_tells_the_coordinators_cancels_the_date_and_offers_th
     assert str(ics["method"]) == "CANCEL"
     assert await offers_of(h, request.id) == [("Mehmet", "returned"), ("Leyla", "pending")]
     assert await request_status(h, request.id) == "offered"
+    [detail] = await h.press(COORDINATOR, data(REQUESTS, "d", request.id))
+    assert "Mehmet gave the request back: Illness or a longer absence" in detail.text
     # A second tap gives nothing back twice.
     assert await h.press(MEHMET, button(ask, "as:gr:").rsplit(":", 1)[0] + ":absent") == []
 
