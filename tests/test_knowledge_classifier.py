@@ -48,3 +48,20 @@ def test_a_broken_cache_file_is_replaced(cache: Path) -> None:
     cached.write_bytes(b"not a model")
     assert _classifier().probabilities("Was kostet das?")
     assert cached.read_bytes() != b"not a model"
+
+
+def test_questions_outside_the_entries_draw_the_outside_class(cache: Path) -> None:
+    base = knowledge_base()
+    analyzer = base._indexes["de"].analyzer
+    outside = base._lexicon.outside["de"]
+    assert len(outside) >= 100, "lexicon/outside.yaml teaches what lies outside the entries"
+    with_outside = EntryClassifier(analyzer, base.entries, outside)
+    without = EntryClassifier(analyzer, base.entries)
+    question = "Bis wann muss ich die Grundsteuererklärung für das Gemeindehaus abgeben?"
+    assert question not in outside
+    probabilities = with_outside.probabilities(question)
+    assert max(probabilities, key=probabilities.__getitem__) == knowledge_classifier.OUTSIDE
+    assert knowledge_classifier.OUTSIDE not in without.probabilities(question)
+    # A question an entry answers stays with that entry.
+    in_scope = with_outside.probabilities("Was kostet die Beratung für unsere Gemeinde?")
+    assert max(in_scope, key=in_scope.__getitem__) == "costs"

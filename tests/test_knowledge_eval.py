@@ -8,8 +8,11 @@ thresholds were calibrated on it.
 
 ``tests/data/knowledge_heldout.tsv`` (150 questions in the same format) was written afterwards by
 someone who saw neither that set nor the entries' phrasings, and measured once, untouched: precision
-95.7 %, in-scope right 80 %, near-miss safe 95.6 %, off-topic declined 92 %. Its floors below
-guard against getting worse; tune to neither set's single questions, only to what they show.
+95.7 %, in-scope right 80 %, near-miss safe 95.6 %, off-topic declined 92 %. Since the classifier
+also learns what lies outside the entries (``lexicon/outside.yaml``) and every entry has more
+phrasings, written without seeing either set: precision 98.6 %, in-scope right 86 %, near-miss
+safe 97.8 %, off-topic declined 96 %. Its floors below guard against getting worse; tune to
+neither set's single questions, only to what they show.
 """
 
 from __future__ import annotations
@@ -28,11 +31,11 @@ HELD_OUT = Path(__file__).parent / "data" / "knowledge_heldout.tsv"
 # What the shipped content and retrieval reach on this set, kept from getting worse. The goal is
 # higher: 98 % precision and 92 % of in-scope questions answered right (now most of the rest are
 # offered as "did you mean", with the right entry among the buttons).
-MIN_PRECISION = 0.95  # of confident answers
-MIN_IN_SCOPE_RIGHT = 0.7
-MIN_IN_SCOPE_OFFERED = 0.9  # answered right, or the right entry among the "did you mean" buttons
-MIN_NEAR_MISS_SAFE = 0.94  # answered right, clarified or declined
-MIN_OFF_TOPIC_DECLINED = 0.95
+MIN_PRECISION = 0.97  # of confident answers (reached: 97.8 %)
+MIN_IN_SCOPE_RIGHT = 0.8  # reached: 82 %
+MIN_IN_SCOPE_OFFERED = 0.92  # answered right, or the right entry among the "did you mean" buttons
+MIN_NEAR_MISS_SAFE = 0.96  # answered right, clarified or declined (reached: 96.7 %)
+MIN_OFF_TOPIC_DECLINED = 0.97  # reached: 98 %
 
 
 @pytest.fixture(scope="module")
@@ -94,10 +97,10 @@ def test_the_held_out_set_keeps_its_figures(kb: KnowledgeBase, capsys: pytest.Ca
     report = evaluate(kb, items)
     with capsys.disabled():
         print("\n  held-out set:\n" + "\n".join(f"  {line}" for line in report.lines()))
-    assert report.precision() >= 0.93
-    assert report.share("in", "right") >= 0.75
-    assert 1 - report.share("near", "wrong") >= 0.93
-    assert report.share("off", "decline") >= 0.9
+    assert report.precision() >= 0.98
+    assert report.share("in", "right") >= 0.85
+    assert 1 - report.share("near", "wrong") >= 0.97
+    assert report.share("off", "decline") >= 0.95
 
 
 def test_in_scope_questions_are_answered_or_offered_with_the_right_entry(kb: KnowledgeBase) -> None:
@@ -138,12 +141,20 @@ def test_an_answer_needs_a_sure_classifier_and_words_that_agree() -> None:
     assert decide((_match(0, 0.8, 0.6, missing=("sprach",)),)) is clarify
     assert decide((_match(0, 0.8, 0.5, uncovered=3.0),)) is clarify
     assert decide((_match(0, 0.8, 0.9, uncovered=3.0, heaviest_uncovered=1.5),)) is answer  # very sure
-    # ... but not a word as specific as another entry's topic.
-    assert decide((_match(0, 0.8, 0.9, uncovered=3.0, heaviest_uncovered=3.0),)) is clarify
-    # A noun no entry knows: the question is about something else; offered only when the rest
-    # points very clearly to one entry.
+    # ... but not a word as specific as another entry's topic, unless the classifier is sure the
+    # question lies inside the entries (it learned from questions outside them too).
+    specific = {"uncovered": 3.0, "heaviest_uncovered": 3.0}
+    assert decide((_match(0, 0.8, 0.9, outside=0.4, **specific),)) is clarify
+    assert decide((_match(0, 0.8, 0.9, outside=0.05, **specific),)) is answer
+    assert decide((_match(0, 0.8, 0.9, outside=0.05, uncovered=4.0, heaviest_uncovered=3.0),)) is clarify
+    # A noun no entry knows: the question is about something else; answered only when the
+    # classifier is sure of one entry and sure the question is not outside, offered when the rest
+    # points very clearly to one entry, declined when the classifier places it outside.
     assert decide((_match(0, 0.8, 0.6, unknown=True),)) is decline
-    assert decide((_match(0, 0.8, 0.9, unknown=True),)) is clarify
+    assert decide((_match(0, 0.8, 0.9, unknown=True, outside=0.05),)) is answer
+    assert decide((_match(0, 0.8, 0.9, unknown=True, outside=0.3),)) is clarify
+    assert decide((_match(0, 0.8, 0.3, unknown=True, outside=0.6),)) is decline
+    assert decide((_match(0, 0.8, 0.3, outside=0.6),)) is decline
     assert decide((_match(0, 0.2, 0.6),)) is decline
     assert decide(()) is decline
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from bot.services.intent import Intent, IntentDetector
 from bot.services.knowledge_checks import PLACEHOLDERS
-from bot.services.knowledge_classifier import EntryClassifier
+from bot.services.knowledge_classifier import OUTSIDE, EntryClassifier
 from bot.services.knowledge_decision import (
     CONFIDENCE_THRESHOLD,
     SUGGESTION_FLOOR,
@@ -129,7 +129,9 @@ class KnowledgeBase:
             )
             self._indexes[language] = LanguageIndex(analyzer, entries)
             self._intents[language] = IntentDetector(analyzer, lexicon)
-            self._classifiers[language] = EntryClassifier(analyzer, entries)
+            self._classifiers[language] = EntryClassifier(
+                analyzer, entries, lexicon.outside.get(language, ())
+            )
 
     def extended(self, extra: Iterable[Entry]) -> KnowledgeBase:
         """A new knowledge base with ``extra`` entries after these (e.g. the team's chat-made entries)."""
@@ -156,7 +158,10 @@ class KnowledgeBase:
             # The classifier of the language the words matched in orders the entries that share
             # words with the question; the lexical checks then decide whether the first is sure.
             probabilities = self._classifiers[ranked[0].language].probabilities(question)
-            ranked = [replace(m, probability=probabilities.get(m.entry.id, 0.0)) for m in ranked]
+            outside = probabilities.get(OUTSIDE, 0.0)
+            ranked = [
+                replace(m, probability=probabilities.get(m.entry.id, 0.0), outside=outside) for m in ranked
+            ]
             ranked.sort(key=lambda m: (-m.probability, -m.score))
         matches = tuple(ranked[:limit])
         return AnswerResult(question, primary, matches, decide(matches, threshold), intent, threshold)

@@ -3,8 +3,10 @@
 The lexical ranking (:mod:`bot.services.retrieval`) compares a question with each phrasing on its
 own; a classifier trained on all of an entry's phrasings, titles and keywords at once learns which
 words tell one entry from its neighbours ("verschieben" for moving a date, "zurückziehen" for
-withdrawing) and copes with word forms through character n-grams. It answers "which entry", never
-"whether any": declining questions no entry covers stays with the lexical checks.
+withdrawing) and copes with word forms through character n-grams. Besides one class per entry it
+learns one more, :data:`OUTSIDE`, from questions no entry answers (``lexicon/outside.yaml``): a
+question about something else then draws its probability there instead of onto the nearest entry.
+Whether an entry is sure enough to be the answer stays with :mod:`bot.services.knowledge_decision`.
 
 Training takes about a second per language, so a trained model is kept in a cache folder
 (``MIGLOBE_CACHE_DIR``, default ``~/.cache/miglobe-bot``) under a hash of everything it was
@@ -35,6 +37,8 @@ log = logging.getLogger(__name__)
 ALPHA = 1e-4
 PASSES = 50
 CHARACTER_NGRAMS = (3, 5)
+# The class of questions no entry answers (entry ids are lowercase words, so it cannot clash).
+OUTSIDE = "_outside"
 # The two kinds of input per phrasing, joined by this mark: its search terms, and its folded text.
 _SPLIT = "\x1f"
 
@@ -42,7 +46,7 @@ _SPLIT = "\x1f"
 class EntryClassifier:
     """A linear model over search terms and character n-grams, one class per entry, one language."""
 
-    def __init__(self, analyzer: Analyzer, entries: Sequence[Entry]) -> None:
+    def __init__(self, analyzer: Analyzer, entries: Sequence[Entry], outside: Sequence[str] = ()) -> None:
         self._analyzer = analyzer
         texts: list[str] = []
         labels: list[str] = []
@@ -51,6 +55,9 @@ class EntryClassifier:
             for phrasing in dict.fromkeys((text.title, *text.questions, *text.keywords)):
                 texts.append(self._document(phrasing))
                 labels.append(entry.id)
+        for question in dict.fromkeys(outside):
+            texts.append(self._document(question))
+            labels.append(OUTSIDE)
         self._model: Any = None
         if len(set(labels)) >= 2:
             self._model = _cached_or_trained(texts, labels)
@@ -62,7 +69,10 @@ class EntryClassifier:
         return f"{terms}{_SPLIT}{fold(text)}"
 
     def probabilities(self, question: str) -> dict[str, float]:
-        """Each entry id with the probability that ``question`` is about it (empty when untrained)."""
+        """Each entry id (and :data:`OUTSIDE`) with the probability that ``question`` is about it.
+
+        Empty when untrained.
+        """
         if self._model is None:
             return {}
         features, model = self._model

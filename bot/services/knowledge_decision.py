@@ -3,7 +3,8 @@
 An entry is given as the answer only when everything points to it: the classifier trained on the
 entries' phrasings is sure of it and ahead of the runner-up, and the words agree – it matches the
 question's words well enough, contains every key word of the question, and leaves little of the
-question's weight uncovered. A question with a noun no entry knows is about something else.
+question's weight uncovered. A question with a noun no entry knows is about something else –
+unless the classifier, which also learned what lies outside the entries, is sure it is not.
 The thresholds are calibrated on ``tests/data/knowledge_eval.tsv`` (see tests/test_knowledge_eval.py).
 """
 
@@ -30,6 +31,19 @@ PROBABILITY_UNKNOWN = 0.8
 UNCOVERED_MAX_SURE = 4.0
 # ... but never a word as specific as one that a single other entry is about ("Frist").
 UNCOVERED_WORD_MAX_SURE = 2.5
+# A classifier this sure of an entry, far ahead of the runner-up and sure the question is not
+# outside the entries, may leave a word no entry knows and a few more words uncovered ("Wie
+# schnell bekommen wir nach dem Absenden eine Rückmeldung?"); every key word must still be there.
+PROBABILITY_TRUSTED = 0.7
+LEAD_TRUSTED = 0.3
+OUTSIDE_MAX_TRUSTED = 0.25
+UNCOVERED_MAX_TRUSTED = 3.0
+# A bare word that many entries share ("Termin") is answered only when the classifier is this
+# sure which entry it names ("Kosten"); otherwise the closest entries are offered.
+PROBABILITY_BARE_WORD = 0.75
+# A question the classifier places outside the entries more likely than not is declined, not
+# offered as "did you mean" ("Wie schreibt man eine gute Sitzungsvorlage?").
+OUTSIDE_DECLINE = 0.5
 # Entries scoring less than this are not even offered as "closest entries".
 SUGGESTION_FLOOR = 0.15
 # A best entry scoring at least this (but not sure enough to answer) is offered as "Did you mean …?".
@@ -50,6 +64,7 @@ class Match:
     probability: float = 0.0  # the classifier's probability that the question is about this entry
     vague: bool = False  # the question is a single word that many entries share ("Termin")
     heaviest_uncovered: float = 0.0  # the weight of the weightiest question word the entry lacks
+    outside: float = 0.0  # the classifier's probability that the question is about none of the entries
 
 
 class Outcome(StrEnum):
@@ -65,13 +80,29 @@ def decide(matches: tuple[Match, ...], threshold: float = CONFIDENCE_THRESHOLD) 
     if not matches:
         return Outcome.DECLINE
     top = matches[0]
+    if top.outside >= OUTSIDE_DECLINE:
+        return Outcome.DECLINE
     runner_up = matches[1].probability if len(matches) > 1 else 0.0
     sure = top.probability >= PROBABILITY_MIN and top.probability - runner_up >= PROBABILITY_LEAD
     very_sure = top.probability >= PROBABILITY_SURE
     relaxed = very_sure and top.heaviest_uncovered <= UNCOVERED_WORD_MAX_SURE
     allowed = UNCOVERED_MAX_SURE if relaxed else UNCOVERED_MAX
     words_agree = top.score >= threshold and not top.missing and top.uncovered <= allowed
-    if sure and words_agree and not top.unknown and not top.vague:
+    named = not top.vague or top.probability >= PROBABILITY_BARE_WORD
+    if sure and words_agree and not top.unknown and named:
+        return Outcome.ANSWER
+    trusted = (
+        top.probability >= PROBABILITY_TRUSTED
+        and top.probability - runner_up >= LEAD_TRUSTED
+        and top.outside <= OUTSIDE_MAX_TRUSTED
+    )
+    if (
+        trusted
+        and top.score >= threshold
+        and not top.missing
+        and top.uncovered <= UNCOVERED_MAX_TRUSTED
+        and named
+    ):
         return Outcome.ANSWER
     best_words = max(m.score for m in matches)
     if top.unknown:

@@ -209,6 +209,7 @@ def load_lexicon(folder: Path) -> Lexicon:
     forms = _per_language(folder / "wordforms.yaml", problems, "word forms")
     groups = _per_language(folder / "synonyms.yaml", problems, "synonym groups")
     intents = _per_language(folder / "intents.yaml", problems, "intake words")
+    outside_questions = _per_language(folder / "outside.yaml", problems, "questions outside")
     intake: dict[str, dict[str, tuple[str, ...]]] = {kind: {} for kind in INTAKE_LISTS}
     for lang, (reader, node) in intents.items():
         fields = reader.mapping(node, f"intake words ({lang})") or {}
@@ -224,6 +225,7 @@ def load_lexicon(folder: Path) -> Lexicon:
     weak_words = {lang: frozenset(_words(reader, node)) for lang, (reader, node) in weak.items()}
     wordforms = {lang: _wordforms(reader, node) for lang, (reader, node) in forms.items()}
     synonyms = {lang: _groups(reader, node) for lang, (reader, node) in groups.items()}
+    outside = {lang: tuple(_words(reader, node)) for lang, (reader, node) in outside_questions.items()}
     if problems:
         raise KnowledgeError(problems)
     return Lexicon(
@@ -231,6 +233,7 @@ def load_lexicon(folder: Path) -> Lexicon:
         weak=weak_words,
         wordforms=wordforms,
         synonyms=synonyms,
+        outside=outside,
         intake_wish=intake["wish"],
         intake_action=intake["action"],
         intake_object=intake["object"],

@@ -108,6 +108,9 @@ class Lexicon:
     # folded word form -> the search term it becomes.
     wordforms: dict[str, dict[str, str]] = field(default_factory=dict)
     synonyms: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    # Questions no entry answers ("Wie beantrage ich Wohngeld?"): what the classifier learns as
+    # lying outside the knowledge base.
+    outside: dict[str, tuple[str, ...]] = field(default_factory=dict)
     intake_wish: dict[str, tuple[str, ...]] = field(default_factory=dict)
     intake_action: dict[str, tuple[str, ...]] = field(default_factory=dict)
     intake_object: dict[str, tuple[str, ...]] = field(default_factory=dict)
