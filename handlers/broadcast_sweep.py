@@ -45,11 +45,17 @@ Shown = tuple[str, int, int, int, int]
 
 
 def _live(now: datetime) -> ColumnElement[bool]:
-    """Broadcasts the engine has something to do for."""
+    """Broadcasts the engine has something to do for (a cancelled one also until its report went
+    out, should the bot have been down when its last sends finished)."""
+    cancelled = Broadcast.status == BroadcastStatus.CANCELLED
     return or_(
         Broadcast.status == BroadcastStatus.SENDING,
         (Broadcast.status == BroadcastStatus.SCHEDULED) & (Broadcast.send_at <= now),
-        (Broadcast.status == BroadcastStatus.CANCELLED) & (Broadcast.cancelled_at >= now - CANCEL_TAIL),
+        cancelled & (Broadcast.cancelled_at >= now - CANCEL_TAIL),
+        cancelled
+        & Broadcast.finished_at.is_(None)
+        & Broadcast.started_at.is_not(None)
+        & (Broadcast.cancelled_at >= now - broadcast_engine.CANCELLED_WATCH),
     )
 
 
@@ -84,11 +90,13 @@ async def _reader(out: Outbox, broadcast_id: int) -> Reader | None:
     return await out.reader(broadcast.created_by_user_id)
 
 
-async def update_progress_message(out: Outbox, broadcast_id: int, reader: Reader | None = None) -> bool:
-    """Edit the broadcast's progress message to its current state (if Telegram has it yet)."""
+async def update_progress_message(
+    out: Outbox, broadcast_id: int, reader: Reader | None = None, now: datetime | None = None
+) -> bool:
+    """Edit the broadcast's progress message to its state at ``now`` (if Telegram has it yet)."""
     reader = reader or await _reader(out, broadcast_id)
     where = await broadcast_progress.progress_message(out.session, broadcast_id)
-    state = await broadcast_progress.progress(out.session, broadcast_id)
+    state = await broadcast_progress.progress(out.session, broadcast_id, now)
     if reader is None or where is None or state is None:
         return False
     chat_id, message_id = where
@@ -103,17 +111,26 @@ async def update_progress_message(out: Outbox, broadcast_id: int, reader: Reader
     return True
 
 
-async def send_report(out: Outbox, broadcast_id: int, reader: Reader | None = None) -> bool:
-    """Send the coordinator who created the broadcast its final report (retry button if some failed)."""
+async def send_report(
+    out: Outbox, broadcast_id: int, reader: Reader | None = None, now: datetime | None = None
+) -> bool:
+    """Send the coordinator who created the broadcast its final report (retry button if some failed);
+    a cancelled one's also to whoever cancelled it, who was told that the report follows."""
     reader = reader or await _reader(out, broadcast_id)
-    state = await broadcast_progress.progress(out.session, broadcast_id)
+    state = await broadcast_progress.progress(out.session, broadcast_id, now)
     if reader is None or state is None:
         return False
-    out.send(
-        reader,
-        broadcast_texts.report_text(reader, state),
-        broadcast_texts.retry_button(reader, broadcast_id, state.failed),
-    )
+    readers = [reader]
+    if state.status == BroadcastStatus.CANCELLED:
+        by = await broadcast_progress.cancelled_by(out.session, broadcast_id)
+        other = await out.reader(by) if by is not None and by != reader.user_id else None
+        readers += [other] if other is not None else []
+    # A cancelled broadcast cannot be sent again, not even to those it failed for.
+    retry = state.failed if state.status == BroadcastStatus.DONE else 0
+    for to in readers:
+        out.send(
+            to, broadcast_texts.report_text(to, state), broadcast_texts.retry_button(to, broadcast_id, retry)
+        )
     return True
 
 
@@ -152,7 +169,7 @@ async def _last_version(session: AsyncSession, broadcast_id: int) -> dict[str, A
     return edit if edit is not None else progress.payload
 
 
-async def catch_up(out: Outbox, broadcast_id: int) -> bool:
+async def catch_up(out: Outbox, broadcast_id: int, now: datetime | None = None) -> bool:
     """Edit an ended broadcast's progress message to its final state unless that was queued already.
 
     Only scheduled and sending broadcasts show the cancel button, so a last version that still has
@@ -161,7 +178,7 @@ async def catch_up(out: Outbox, broadcast_id: int) -> bool:
     last = await _last_version(out.session, broadcast_id)
     if last is None or "reply_markup" not in last:
         return False
-    return await update_progress_message(out, broadcast_id)
+    return await update_progress_message(out, broadcast_id, now=now)
 
 
 def _summary(**counts: int) -> str:
@@ -184,25 +201,27 @@ async def sweep_broadcasts(db: Database, settings: Settings, now: datetime | Non
             before = await _shown(session, now)
             result = await broadcast_engine.advance(session, now)
             after = await _shown(session, now)
-        finished = set(result.finished)
+        # A cancelled broadcast whose last sends have an outcome now ends like a finished one.
+        finished = set(result.finished) | set(result.settled)
         edited = reported = 0
         handled: set[int] = set()
         for broadcast_id in sorted(set(result.changed) | finished):
             if broadcast_id not in finished and before.get(broadcast_id) == after.get(broadcast_id):
                 continue  # only the next batch was enqueued: the message would not change
             reader = await _reader(out, broadcast_id)
-            if await update_progress_message(out, broadcast_id, reader):
+            if await update_progress_message(out, broadcast_id, reader, now):
                 edited += 1
                 handled.add(broadcast_id)
-            if broadcast_id in finished and await send_report(out, broadcast_id, reader):
+            if broadcast_id in finished and await send_report(out, broadcast_id, reader, now):
                 reported += 1
         for broadcast_id in ended:
-            if broadcast_id not in handled and await catch_up(out, broadcast_id):
+            if broadcast_id not in handled and await catch_up(out, broadcast_id, now):
                 edited += 1
     return _summary(
         started=len(result.started),
         enqueued=result.enqueued,
         finished=len(result.finished),
+        settled=len(result.settled),
         edited=edited,
         reported=reported,
     )

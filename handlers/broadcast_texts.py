@@ -72,11 +72,22 @@ def outcome_lines(reader: Reader, p: BroadcastProgress) -> list[str]:
     ]
     if p.cancelled or p.status == BroadcastStatus.CANCELLED:
         lines.append(
-            reader._("✋ Not sent because it was cancelled: {count}").format(
-                count=n(p.cancelled + p.pending + p.queued)
-            )
+            reader._("✋ Not sent, as it was cancelled: {count}").format(count=n(p.cancelled + p.pending))
         )
+    if p.settling:
+        lines.append(on_the_way(reader, p))
     return lines
+
+
+def on_the_way(reader: Reader, p: BroadcastProgress) -> str:
+    """The sends under way when the broadcast was cancelled, which the report waits for."""
+    return reader.ngettext(
+        "⏳ {count} message was already on its way when it was cancelled; "
+        "we send the report as soon as we know whether it arrived.",
+        "⏳ {count} messages were already on their way when it was cancelled; "
+        "we send the report as soon as we know whether they arrived.",
+        p.queued + p.pending,
+    ).format(count=number(reader, p.queued + p.pending))
 
 
 def cancel_button(reader: Reader, broadcast_id: int) -> InlineKeyboardMarkup:
@@ -148,7 +159,8 @@ def progress_markup(reader: Reader, p: BroadcastProgress) -> InlineKeyboardMarku
 
 
 def report_text(reader: Reader, p: BroadcastProgress) -> str:
-    """The final report sent to the coordinator when a broadcast has ended."""
+    """The final report sent to the coordinator when a broadcast has ended (while a cancelled one's
+    last sends are under way: what is known, and that the report follows)."""
     if p.status == BroadcastStatus.CANCELLED and p.started_at is None:
         return (
             title(reader, p.broadcast_id)
@@ -165,7 +177,7 @@ def report_text(reader: Reader, p: BroadcastProgress) -> str:
     if p.status == BroadcastStatus.CANCELLED:
         head = reader._("📣 <b>Broadcast #{id} was cancelled.</b>").format(id=p.broadcast_id)
     lines = [head, *outcome_lines(reader, p)]
-    if p.failed:
+    if p.failed and p.status == BroadcastStatus.DONE:
         lines.append(reader._("You can send it once more to those it failed for; nobody else gets it twice."))
     return "\n".join(lines)
 

@@ -612,10 +612,14 @@ async def _on_cancel(context: BotContext, pressed: Pressed) -> None:
     r = me(context)
     state = await broadcast_progress.progress(context.db, broadcast.id)
     assert state is not None
-    context.answer(context.gettext("Cancelled."))
+    context.answer(context.gettext("Broadcast cancelled."))
     context.edit(bt.report_text(r, state))
     out = Outbox.of(context)
     await broadcast_sweep.update_progress_message(out, broadcast.id)
+    if result.broadcast is None or result.broadcast.finished_at is None:
+        # Sends under way when it was cancelled may still arrive: the sweep sends the report, to
+        # the creator and to whoever cancelled it, once they have an outcome.
+        return
     if broadcast.created_by_user_id not in (None, context.user.id):
         creator = await out.reader(broadcast.created_by_user_id)
         if creator is not None:

@@ -10,6 +10,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.services.broadcast_audience import AudienceFilter, set_news_consent
@@ -607,7 +608,7 @@ async def test_cancel_a_running_broadcast_from_the_recent_list(harness: Harness)
     sent = await h.press(COORD_EN, labelled(question, "Yes, cancel"))
     report = sent[0]
     assert "was cancelled" in report.text and "Delivered: 3" in report.text
-    assert "Not sent because it was cancelled: 5" in report.text
+    assert "Not sent, as it was cancelled: 5" in report.text
     async with h.runtime.db.transaction() as session:
         pending = await session.scalar(
             select(func.count())
@@ -619,6 +620,141 @@ async def test_cancel_a_running_broadcast_from_the_recent_list(harness: Harness)
     assert pending == 0
     _summary, added = await sweep(h)
     assert [r for r in added if r.lane == int(OutboxLane.BULK)] == []
+
+
+async def running(h: Harness, coord: TelegramUser, audience: str = "👥") -> Broadcast:
+    """A broadcast released and enqueued completely (all its recipients wait in the outbox)."""
+    from bot.services import broadcast_engine
+
+    summary = await to_preview(h, coord, audience)
+    await send_now(h, coord, summary)
+    async with h.runtime.db.transaction() as session:
+        await broadcast_engine.advance(session, utcnow())
+    return await the_broadcast(h)
+
+
+async def bulk_rows(h: Harness) -> list[OutboxMessage]:
+    return await rows(h, OutboxMessage, OutboxMessage.lane == int(OutboxLane.BULK))
+
+
+async def play_sender(h: Harness, outcomes: dict[int, OutboxStatus], *, hold: tuple[int, ...] = ()) -> None:
+    """Play the sender on the bulk rows given by outbox id: record an outcome (as its ``_finish``
+    does, whatever the row's status), or hold a row (claimed, its lease a minute ahead)."""
+    async with h.runtime.db.transaction() as session:
+        for row_id, outcome in outcomes.items():
+            row = await session.get(OutboxMessage, row_id)
+            assert row is not None
+            row.status = outcome.value
+        for row_id in hold:
+            row = await session.get(OutboxMessage, row_id)
+            assert row is not None
+            row.next_attempt_at = utcnow() + timedelta(seconds=60)
+
+
+async def test_the_cancel_question_counts_what_was_delivered_so_far(harness: Harness) -> None:
+    h = harness
+    await seed_people(h)
+    broadcast = await running(h, COORD_EN)
+    bulk = await bulk_rows(h)
+    assert len(bulk) == 8
+    # The sender delivered three; no sweep has read that back yet.
+    await play_sender(h, {r.id: OutboxStatus.SENT for r in bulk[:3]})
+    question = last(await h.press(COORD_EN, data(BROADCAST, "x", broadcast.id)))
+    assert "5 of 8 have not got it yet" in question.text
+    # The progress shown from the recent list counts them too.
+    [menu] = messages(await h.text(COORD_EN, "/broadcast"))
+    recent = last(await h.press(COORD_EN, labelled(menu, "Recent")))
+    shown = messages(await h.press(COORD_EN, button(recent, "bc:v:")))
+    assert "Sending: 3 of 8 · delivered 3" in shown[-1].text
+
+
+async def test_the_cancel_report_counts_the_sends_under_way_once_they_finish(harness: Harness) -> None:
+    h = harness
+    await seed_people(h)
+    broadcast = await running(h, COORD_EN)
+    bulk = await bulk_rows(h)
+    other = TelegramUser(901, "Otto", "de")
+    await h.text(other, "/start")
+    async with h.runtime.db.transaction() as session:
+        from bot.services import users
+
+        user = await users.get_by_telegram_id(session, 901)
+        assert user is not None
+        users.grant_role(user, Role.COORDINATOR)
+    # Three delivered; the sender holds two more at the moment "yes" is pressed.
+    await play_sender(h, {r.id: OutboxStatus.SENT for r in bulk[:3]}, hold=(bulk[3].id, bulk[4].id))
+    question = last(await h.press(other, data(BROADCAST, "x", broadcast.id)), 901)
+    assert "5 von 8 haben ihn noch nicht erhalten" in question.text
+    await deliver_interactive(h)
+    sent = await h.press(other, labelled(question, "Ja, abbrechen"))
+    interim = messages(sent, 901)[0]
+    assert "Zugestellt: 3" in interim.text and "Nicht gesendet, da abgebrochen: 3" in interim.text
+    assert "2 Nachrichten waren beim Abbrechen schon unterwegs" in interim.text
+    assert not [m for m in sent if m.chat_id == 900 and m.method == "sendMessage"]
+    assert (await the_broadcast(h)).finished_at is None
+    # Nothing is known yet: no report.
+    summary_text, added = await sweep(h)
+    assert "reported" not in summary_text and not [r for r in added if r.method == "sendMessage"]
+    # The two arrive (one was blocked); the next sweep sends the report to creator and canceller.
+    await play_sender(h, {bulk[3].id: OutboxStatus.SENT, bulk[4].id: OutboxStatus.BLOCKED})
+    summary_text, added = await sweep(h)
+    assert "1 settled" in summary_text and "1 reported" in summary_text
+    reports = {r.chat_id: r.payload["text"] for r in added if r.method == "sendMessage"}
+    assert set(reports) == {900, 901}
+    assert "was cancelled" in reports[900] and "Delivered: 4" in reports[900]
+    assert "Blocked the bot: 1" in reports[900] and "Not sent, as it was cancelled: 3" in reports[900]
+    assert "on its way" not in reports[900] and "on their way" not in reports[900]
+    assert "Zugestellt: 4" in reports[901] and "Nicht gesendet, da abgebrochen: 3" in reports[901]
+    [edit] = [r for r in added if r.method == "editMessageText"]
+    assert "Delivered: 4" in edit.payload["text"] and "reply_markup" not in edit.payload
+    stored = await the_broadcast(h)
+    assert (stored.delivered_count, stored.blocked_count, stored.finished_at is not None) == (4, 1, True)
+    # Once only.
+    assert await sweep(h) == ("", [])
+
+
+async def test_a_held_send_that_never_went_counts_as_not_sent_after_the_wait(harness: Harness) -> None:
+    h = harness
+    await seed_people(h)
+    broadcast = await running(h, COORD_EN)
+    bulk = await bulk_rows(h)
+    await play_sender(h, {bulk[0].id: OutboxStatus.SENT}, hold=(bulk[1].id,))
+    question = last(await h.press(COORD_EN, data(BROADCAST, "x", broadcast.id)))
+    await h.press(COORD_EN, labelled(question, "Yes, cancel"))
+    summary_text, _added = await sweep(h)
+    assert "reported" not in summary_text
+    summary_text, added = await sweep(h, utcnow() + timedelta(minutes=2))
+    assert "1 reported" in summary_text
+    [report] = [r for r in added if r.method == "sendMessage"]
+    assert (
+        "Delivered: 1" in report.payload["text"]
+        and "Not sent, as it was cancelled: 7" in report.payload["text"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("coord", "popup", "word", "wrong"),
+    [
+        (COORD_DE, "Rundruf abgebrochen.", "abgebrochen", "bgesagt"),
+        (COORD_EN, "Broadcast cancelled.", "cancelled", "Cancelled."),
+    ],
+)
+async def test_a_cancelled_broadcast_has_one_word_in_each_language(
+    harness: Harness, coord: TelegramUser, popup: str, word: str, wrong: str
+) -> None:
+    h = harness
+    await seed_people(h)
+    broadcast = await running(h, coord)
+    await play_sender(h, {(await bulk_rows(h))[0].id: OutboxStatus.SENT})
+    question = last(await h.press(coord, data(BROADCAST, "x", broadcast.id)))
+    sent = await h.press(coord, button(question, "bc:xy:"))
+    assert h.answered_callbacks()[-1]["text"] == popup
+    [menu] = messages(await h.text(coord, "/broadcast"))
+    recent = last(await h.press(coord, button(menu, "bc:l")))
+    texts = [m.text for m in messages(sent)] + [recent.text]
+    assert len(texts) == 3 and all(word in t for t in texts), texts  # report, progress message, list
+    assert not any(wrong in t for t in [*texts, popup]), texts
+    assert f"<b>#{broadcast.id}</b> · " in recent.text and f" · {word}\n" in recent.text
 
 
 # -- drafts survive, continue or start over, double taps, other coordinators --------------------

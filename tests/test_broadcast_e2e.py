@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from bot.sandbox.emulator import Emulator
 from models import Broadcast, utcnow
 from tests.bot_process import running_bot, sandbox
 from tests.broadcast_e2e_helpers import (
@@ -242,6 +243,17 @@ async def test_scheduled_broadcast_waits_for_its_time_and_a_cancelled_one_sends_
     assert never_row.status == "cancelled" and never_statuses == {} and never_row.started_at is None
 
 
+def cancel_reports(emulator: Emulator, audience: Audience, broadcast_id: int) -> list[str]:
+    """The reports of the cancelled broadcast the coordinator received."""
+    return [
+        c.params["text"]
+        for c in emulator.calls_to("sendMessage")
+        if c.ok
+        and c.params.get("chat_id") == audience.coordinator_chat
+        and f"Rundruf #{broadcast_id} wurde abgebrochen" in c.params.get("text", "")
+    ]
+
+
 async def test_cancelling_a_running_broadcast_stops_it(database_url: str, tmp_path: Path) -> None:
     paused, plain = "Rundbrief, abgesagt während einer 429-Pause", "Rundbrief, mittendrin abgesagt"
     async with sandbox() as server:
@@ -264,6 +276,11 @@ async def test_cancelling_a_running_broadcast_stops_it(database_url: str, tmp_pa
                     cancelled_at, sent_before = time.monotonic(), count_delivered(emulator, text)
                     await wait_finished(db, broadcast_id, timeout=20)
                     await asyncio.sleep(2.5)  # past the pause: nothing more may come
+                    if result.broadcast is not None and result.broadcast.finished_at is None:
+                        # Sends were under way: the report follows once they have an outcome.
+                        await emulator.wait_for(
+                            lambda i=broadcast_id: cancel_reports(emulator, audience, i), 20, "the report"
+                        )
                     outcome[text] = (
                         cancelled_at,
                         sent_before,
@@ -285,3 +302,8 @@ async def test_cancelling_a_running_broadcast_stops_it(database_url: str, tmp_pa
         # After the cancel only what the sender had in hand may still go out (its claimed bulk
         # chats, within a few paced sends); after waiting out a 429 it looks again: nothing.
         assert (len(late) == 0) if text == paused else (len(late) <= BULK_IN_FLIGHT)
+        # Sends under way at the cancel are in the report, which waited for them (cancelled
+        # here through the service: a report comes from the sweep only if it had to wait).
+        reports = cancel_reports(emulator, audience, broadcast.id)
+        assert len(reports) <= 1 and (reports or not late), reports
+        assert all(f"Zugestellt: {len(per_chat)}\n" in report for report in reports), reports

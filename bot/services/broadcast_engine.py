@@ -8,7 +8,9 @@ repeats nothing:
 - a recipient is enqueued by adding its outbox row and linking it (``pending → queued``) in the
   same transaction; after a restart only rows still ``pending`` are enqueued;
 - outbox outcomes come back as recipient statuses (sent → delivered, blocked, failed, cancelled);
-- a broadcast with nobody left pending or queued is ``done``.
+- a broadcast with nobody left pending or queued is ``done``; a cancelled one is finished once
+  the sends that were under way when it was cancelled have an outcome (see
+  :mod:`bot.services.broadcast_settle`).
 
 Rows go to the outbox's bulk lane, which the sender paces within Telegram's limits and behind every
 interactive reply. At most ``max_queued`` rows per broadcast wait in the outbox at a time, so that
@@ -27,6 +29,7 @@ from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.broadcast_audience import AudienceFilter, select_recipients
+from bot.services.broadcast_settle import settle_cancelled
 from models import (
     Broadcast,
     BroadcastRecipient,
@@ -50,15 +53,19 @@ OUTCOMES = {
 }
 # Broadcasts whose outbox rows may still change: the sender may finish a row of a cancelled one.
 LIVE = (BroadcastStatus.SENDING, BroadcastStatus.CANCELLED)
+# How long after a cancel a step still looks at the broadcast (its last sends, its report).
+CANCELLED_WATCH = timedelta(days=1)
 
 
 @dataclass(frozen=True)
 class AdvanceResult:
-    """What one step did: broadcasts started and finished (send the final report), how many
-    recipients were enqueued, and which broadcasts' counts changed (update their progress message)."""
+    """What one step did: broadcasts started and finished (send the final report), cancelled ones
+    whose last sends have an outcome now (send the report of the cancel), how many recipients were
+    enqueued, and which broadcasts' counts changed (update their progress message)."""
 
     started: tuple[int, ...] = ()
     finished: tuple[int, ...] = ()
+    settled: tuple[int, ...] = ()
     enqueued: int = 0
     changed: tuple[int, ...] = ()
 
@@ -324,7 +331,7 @@ async def advance(
                 Broadcast.status.in_([BroadcastStatus.SCHEDULED, BroadcastStatus.SENDING]),
                 and_(
                     Broadcast.status == BroadcastStatus.CANCELLED,
-                    Broadcast.cancelled_at > now - timedelta(days=1),
+                    Broadcast.cancelled_at > now - CANCELLED_WATCH,
                 ),
             )
         )
@@ -335,6 +342,9 @@ async def advance(
     changed = await collect_outcomes(session, now)
     enqueued = await enqueue_due(session, now, batch, max_queued)
     finished = await finish_complete(session, now)
-    touched = set(started) | changed | set(enqueued) | set(finished)
+    settled = await settle_cancelled(session, now, since=now - CANCELLED_WATCH)
+    touched = set(started) | changed | set(enqueued) | set(finished) | set(settled)
     await refresh_counters(session, touched)
-    return AdvanceResult(tuple(started), tuple(finished), sum(enqueued.values()), tuple(sorted(touched)))
+    return AdvanceResult(
+        tuple(started), tuple(finished), tuple(settled), sum(enqueued.values()), tuple(sorted(touched))
+    )

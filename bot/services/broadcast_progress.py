@@ -1,5 +1,8 @@
 """A broadcast's progress: counts for the progress message and the final report, and where that
-message is, so that it can be edited while the broadcast runs."""
+message is, so that it can be edited while the broadcast runs.
+
+The counts are what was really delivered at the moment asked: an outcome the sender recorded
+counts even before the sweep read it back (see :mod:`bot.services.broadcast_settle`)."""
 
 from __future__ import annotations
 
@@ -9,12 +12,25 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Broadcast, BroadcastRecipient, BroadcastStatus, OutboxMessage, RecipientStatus
+from bot.services.broadcast_settle import effective_status
+from models import (
+    AuditAction,
+    Broadcast,
+    BroadcastRecipient,
+    BroadcastStatus,
+    CoordinatorAction,
+    OutboxMessage,
+    RecipientStatus,
+    utcnow,
+)
 
 
 @dataclass(frozen=True)
 class BroadcastProgress:
-    """Counts for the progress message and the final report."""
+    """Counts for the progress message and the final report.
+
+    ``queued`` are sends not finished yet: waiting in the outbox, or (cancelled) under way.
+    """
 
     broadcast_id: int
     status: str
@@ -46,16 +62,26 @@ class BroadcastProgress:
             self.pending or self.queued
         )
 
+    @property
+    def settling(self) -> bool:
+        """Cancelled, with sends still under way whose outcome the report waits for."""
+        return self.status == BroadcastStatus.CANCELLED and not self.complete
 
-async def progress(session: AsyncSession, broadcast_id: int) -> BroadcastProgress | None:
-    """The broadcast's counts now (for the progress message and the final report)."""
+
+async def progress(
+    session: AsyncSession, broadcast_id: int, now: datetime | None = None
+) -> BroadcastProgress | None:
+    """The broadcast's counts now (for the progress message, the cancel question and the report)."""
     broadcast = await session.get(Broadcast, broadcast_id, populate_existing=True)
     if broadcast is None:
         return None
+    status = effective_status(now or utcnow(), broadcast.cancelled_at)
     rows = await session.execute(
-        select(BroadcastRecipient.status, func.count())
+        select(status, func.count())
+        .select_from(BroadcastRecipient)
+        .outerjoin(OutboxMessage, OutboxMessage.id == BroadcastRecipient.outbox_id)
         .where(BroadcastRecipient.broadcast_id == broadcast_id)
-        .group_by(BroadcastRecipient.status)
+        .group_by(status)
     )
     counts = {status: int(n) for status, n in rows.tuples().all()}
     return BroadcastProgress(
@@ -88,6 +114,19 @@ async def progress_message(session: AsyncSession, broadcast_id: int) -> tuple[in
     if found is None or found[1] is None:
         return None
     return int(found[0]), int(found[1])
+
+
+async def cancelled_by(session: AsyncSession, broadcast_id: int) -> int | None:
+    """The user who cancelled the broadcast (from the audit record), to send them its report too."""
+    return await session.scalar(
+        select(CoordinatorAction.actor_user_id)
+        .where(
+            CoordinatorAction.action == AuditAction.BROADCAST_CANCEL.value,
+            CoordinatorAction.details["broadcast_id"].as_integer() == broadcast_id,
+        )
+        .order_by(CoordinatorAction.id.desc())
+        .limit(1)
+    )
 
 
 async def recent(session: AsyncSession, limit: int = 10) -> list[Broadcast]:

@@ -18,6 +18,7 @@ from bot.services import audit
 from bot.services.broadcast_audience import AudienceFilter, filter_errors, select_recipients
 from bot.services.broadcast_content import Media, content_errors, media_of
 from bot.services.broadcast_engine import collect_outcomes, refresh_counters
+from bot.services.broadcast_settle import settle_cancelled
 from models import (
     AuditAction,
     Broadcast,
@@ -221,7 +222,9 @@ async def cancel(
     """Stop a broadcast: recipients not yet enqueued are dropped, outbox rows not yet sent taken back.
 
     ``count`` is how many recipients will not get it. A message the sender is sending at this very
-    moment may still arrive; the outcome sweep then reports it as delivered.
+    moment may still arrive; the outcome sweep then reports it as delivered. When nothing was under
+    way the broadcast is finished at once (``finished_at`` set: its report is final now); else the
+    sweep finishes it once those sends have an outcome and sends the report then.
     """
     refused, broadcast = await _coordinator_and_broadcast(session, broadcast_id, coordinator_user_id)
     if refused is not None or broadcast is None:
@@ -253,7 +256,9 @@ async def cancel(
         .values(status=OutboxStatus.CANCELLED, error="broadcast cancelled")
     )
     await collect_outcomes(session, now, broadcast_id)
+    await settle_cancelled(session, now, broadcast_id)
     await refresh_counters(session, [broadcast_id])
+    await session.refresh(broadcast)
     count = dropped.rowcount + taken_back.rowcount  # type: ignore[attr-defined]
     audit.record(
         session,
