@@ -33,10 +33,18 @@ DECIDED = {
     OfferStatus.WITHDRAWN: N_("This offer was withdrawn."),
     OfferStatus.RETURNED: N_("You gave this request back."),
 }
+EXPIRED_BY_HAND = N_("The time to answer this offer has passed; it went back to the coordination team.")
 
 
 def _timing(context: BotContext) -> OfferTiming:
     return OfferTiming.from_settings(context.settings)
+
+
+def _decided(offer: Offer) -> str:
+    """Why an offer can no longer be answered (an expired hand offer went back, not on)."""
+    if offer.status == OfferStatus.EXPIRED and offer.offered_by_user_id is not None:
+        return EXPIRED_BY_HAND
+    return DECIDED.get(OfferStatus(offer.status), NOT_AVAILABLE)
 
 
 def _refuse(context: BotContext, result: OfferResult) -> None:
@@ -44,9 +52,9 @@ def _refuse(context: BotContext, result: OfferResult) -> None:
     _ = context.gettext
     if result.kind == OfferOutcome.ALREADY_DECIDED and result.offer is not None:
         status = OfferStatus(result.offer.status)
-        context.answer(_(DECIDED.get(status, NOT_AVAILABLE)), alert=True)
+        context.answer(_(_decided(result.offer)), alert=True)
         if status in (OfferStatus.EXPIRED, OfferStatus.WITHDRAWN, OfferStatus.DECLINED):
-            context.edit(_(DECIDED[status]))
+            context.edit(_(_decided(result.offer)))
     elif result.kind == OfferOutcome.REQUEST_CLOSED:
         text = _("This request is no longer looking for an advisor.")
         context.answer(text, alert=True)
@@ -87,7 +95,7 @@ async def _accept(context: BotContext, offer_id: int, pressed_in: int | None) ->
         await reassign_notices.ask_takeover(out, result.request)
         return
     if result.kind == OfferOutcome.TOO_LATE:
-        text = context.gettext(DECIDED[OfferStatus.EXPIRED])
+        text = context.gettext(_decided(result.offer) if result.offer else DECIDED[OfferStatus.EXPIRED])
         context.answer(text, alert=True)
         context.edit(text)
         if result.offer is not None and result.request is not None:

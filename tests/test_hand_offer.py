@@ -141,6 +141,9 @@ async def test_an_unanswered_hand_offer_goes_back_to_the_coordinators(harness: H
     assert to(passed, LEYLA) == [] and to(passed, MEHMET) == []
     assert await request_status(h, request.id) == "no_match"
     assert [s for _n, s in await offers_of(h, request.id)] == ["withdrawn", "expired"]
+    # A late answer changes nothing and says where the request went.
+    assert to(await h.press(OMID, button(offer, "of:a:")), COORDINATOR) == []
+    assert "went back to the coordination team" in h.answered_callbacks()[-1]["text"]
 
 
 async def test_giving_back_tells_the_coordinators_cancels_the_date_and_offers_the_next(
