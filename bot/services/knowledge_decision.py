@@ -96,11 +96,14 @@ def decide(matches: tuple[Match, ...], threshold: float = CONFIDENCE_THRESHOLD) 
         and top.probability - runner_up >= LEAD_TRUSTED
         and top.outside <= OUTSIDE_MAX_TRUSTED
     )
+    # The word no entry knows is the weightiest one left open; the classifier vouches for it, so
+    # only the rest of what is left open counts ("… nach dem Absenden eine Rückmeldung?").
+    left_open = top.uncovered - (top.heaviest_uncovered if top.unknown else 0.0)
     if (
         trusted
         and top.score >= threshold
         and not top.missing
-        and top.uncovered <= UNCOVERED_MAX_TRUSTED
+        and left_open <= UNCOVERED_MAX_TRUSTED
         and named
     ):
         return Outcome.ANSWER
