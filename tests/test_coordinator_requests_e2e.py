@@ -72,13 +72,20 @@ async def test_a_coordinator_pages_filters_and_steers_a_request(database_url: st
             await message_with(emulator, MEHMET, "was withdrawn")
             detail = await message_with(emulator, CORA, "Offered to: Leyla", button="rq:a:")
 
+            # The ranking takes the detail view's place; choosing brings the view back, refreshed.
             await press(emulator, CORA, detail, data_of(detail, "rq:a:"))
-            ranking = await message_with(emulator, CORA, "by hand", button=f"ca:a:{newest}:{mehmet}")
-            answer = await press(emulator, CORA, ranking, f"ca:a:{newest}:{mehmet}")
-            assert answer.get("text") == "Assigned.", answer
-            assigned = await message_with(emulator, CORA, "assigned to Mehmet", button="rq:d:")
+            ranking = await message_with(emulator, CORA, "by hand", button=f"ca:a:{newest}:{mehmet}:d")
+            assert ranking.message_id == detail.message_id
+            answer = await press(emulator, CORA, ranking, f"ca:a:{newest}:{mehmet}:d")
+            assert answer.get("text") == "Offered.", answer
+            await message_with(emulator, CORA, "Offered to Mehmet on behalf", "Offered to: Mehmet")
             await message_with(emulator, LEYLA, "was withdrawn")
-            await press(emulator, CORA, assigned, data_of(assigned, "rq:d:"))
+            offer = await message_with(emulator, MEHMET, "coordination team", button="of:a:")
+            await press(emulator, MEHMET, offer, data_of(offer, "of:a:"))
+            await message_with(emulator, CORA, "Mehmet accepted")
+            emulator.send_text(CORA, "/requests")
+            listing = await message_with(emulator, CORA, "page 1 of 2", button=f"rq:d:{newest}:")
+            await press(emulator, CORA, listing, data_of(listing, f"rq:d:{newest}:"))
             detail = await message_with(emulator, CORA, "Advisor: Mehmet", button="rq:n:")
             await press(emulator, CORA, detail, data_of(detail, "rq:n:"))
             await message_with(emulator, CORA, "Please send the note")
@@ -107,5 +114,5 @@ async def test_a_coordinator_pages_filters_and_steers_a_request(database_url: st
             await session.scalars(select(Offer.status).where(Offer.request_id == newest).order_by(Offer.id))
         )
     assert actions == [AuditAction.REOFFER, AuditAction.ASSIGN, AuditAction.NOTE, AuditAction.CLOSE]
-    assert offers == ["withdrawn", "withdrawn", "assigned"]
+    assert offers == ["withdrawn", "withdrawn", "accepted"]
     await db.dispose()
