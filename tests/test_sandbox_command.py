@@ -96,11 +96,12 @@ async def test_start_in_two_languages_and_a_button_press(sandbox_url: str) -> No
         assert english_reply["text"].startswith("Hello Jane!")
         assert "coordinator" not in english_reply["text"]
         # --coordinator: the page's coordinator column coordinates, and the page says so.
-        sam = next(u for u in state["users"] if u["first_name"].startswith("Coordinator"))
+        sam = next(u for u in state["users"] if u["first_name"].startswith("Koordination"))
         assert sam["coordinator"] is True and first["coordinator"] is False
+        assert [u["role"] for u in state["users"]] == ["municipality", "advisor", "coordinator"]
         await _post(http, sandbox_url, f"users/{sam['id']}/text", {"text": "/start"})
         [sam_reply] = await _wait(lambda: _bot_messages(http, sandbox_url, sam["id"]))
-        assert "coordinator" in sam_reply["text"]
+        assert "Sie sind als Koordinator*in registriert." in sam_reply["text"]  # in German
 
         buttons = [b for row in english_reply["reply_markup"]["inline_keyboard"] for b in row]
         language = next(b for b in buttons if b["callback_data"] == "menu:language")

@@ -578,7 +578,7 @@ async def test_page_api(server: SandboxServer, http: aiohttp.ClientSession, api:
     async with http.get(f"{base}/state") as response:
         state = await response.json()
     assert [u["first_name"] for u in state["users"]] == ["Anna", "Ben"]
-    assert state["features"] == {"make_coordinator": False}
+    assert state["features"] == {"make_coordinator": False, "clock": False, "reset": True}
     async with http.post(f"{base}/users", json={"first_name": "Cem", "language_code": "tr"}) as response:
         cem = (await response.json())["user"]
     async with http.post(f"{base}/users/{cem['id']}/text", json={"text": "/start"}) as response:
@@ -633,7 +633,8 @@ async def test_coordinator_hook(http: aiohttp.ClientSession) -> None:
 
     async with SandboxServer(on_make_coordinator=make_coordinator) as server:
         user = server.emulator.users[2]
-        assert user.language_code == "en" and len(server.emulator.users) == 3  # default users
+        # The default users; the coordinator column speaks German like the others.
+        assert user.language_code == "de" and len(server.emulator.users) == 3
         base = f"{server.base_url}/sandbox/api"
         async with http.post(f"{base}/users/{user.id}/coordinator", json={}) as response:
             assert response.status == 200
@@ -642,6 +643,31 @@ async def test_coordinator_hook(http: aiohttp.ClientSession) -> None:
             state = await response.json()
         assert state["features"]["make_coordinator"] is True
         assert [u["coordinator"] for u in state["users"]] == [False, False, True]
+        assert [u["role"] for u in state["users"]] == ["municipality", "municipality", "coordinator"]
+
+
+async def test_remove_a_user_and_reset_without_a_bot(http: aiohttp.ClientSession) -> None:
+    async with SandboxServer() as server:
+        emulator = server.emulator
+        first, second, third = emulator.users
+        base = f"{server.base_url}/sandbox/api"
+        emulator.send_text(first.id, "/start")
+        async with http.post(f"{base}/users/{second.id}/remove", json={}) as response:
+            assert response.status == 200
+        async with http.post(f"{base}/users/{second.id}/remove", json={}) as response:
+            assert response.status == 400  # gone already
+        assert [u.id for u in emulator.users] == [first.id, third.id]
+        status, body = await emulator.call("sendMessage", {"chat_id": second.id, "text": "Hallo"})
+        assert (status, body["description"]) == (403, "Forbidden: user is deactivated")
+        async with http.post(f"{base}/clock", json={"seconds": 3600}) as response:
+            assert response.status == 404  # no bot's clock behind a bare emulator
+        async with http.post(f"{base}/reset", json={}) as response:
+            assert response.status == 200
+        async with http.get(f"{base}/state") as response:
+            state = await response.json()
+        assert [u["id"] for u in state["users"]] == [first.id, second.id, third.id]
+        assert all(u["messages"] == [] for u in state["users"]) and state["pending_updates"] == 0
+        assert state["generation"] == 1
 
 
 # --- a real PTB bot --------------------------------------------------------------------------

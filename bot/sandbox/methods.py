@@ -195,7 +195,7 @@ class BotApiMethods(SandboxState):
             "message_id": chat.next_id,
             "from": dict(self.bot_user),
             "chat": chat.user.chat(),
-            "date": int(time.time()),
+            "date": self.now(),
             **content,
         }
         if isinstance(reply, dict):
@@ -242,7 +242,7 @@ class BotApiMethods(SandboxState):
         if all(new.get(k) == message.data.get(k) for k in (*changes, "reply_markup")):
             raise bad(NOT_MODIFIED)
         message.history.append(copy.deepcopy(message.data))
-        new["edit_date"] = int(time.time())
+        new["edit_date"] = self.now()
         message.data = new
         return copy.deepcopy(new)
 

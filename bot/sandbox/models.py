@@ -6,11 +6,12 @@ import asyncio
 import copy
 import itertools
 import struct
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.sandbox.faults import Faults
-from bot.sandbox.formatting import bad
+from bot.sandbox.formatting import ApiError, bad
 
 
 @dataclass
@@ -199,6 +200,16 @@ class SandboxState:
         self._active_poll: int | None = None  # the getUpdates request now waiting
         self._version = 0
         self._waiters: list[asyncio.Future[None]] = []
+        # Seconds the bot's clock runs ahead (the page's ⏩ control): message dates follow it.
+        self.clock_offset = 0.0
+        # Grows with every reset, so the page knows to drop what it shows.
+        self.generation = 0
+        # Removed users: sends to them fail as to a deleted Telegram account.
+        self._removed: set[int] = set()
+
+    def now(self) -> int:
+        """Telegram's ``date`` for a new message or edit: Unix time, moved with the bot's clock."""
+        return int(time.time() + self.clock_offset)
 
     # -- change notification: every state change wakes long polls, the page and wait_for ----
 
@@ -259,6 +270,8 @@ class SandboxState:
         chat_id = p.get("chat_id")
         if chat_id in (None, ""):
             raise bad("chat_id is empty")
+        if isinstance(chat_id, int) and chat_id in self._removed:
+            raise ApiError(403, "Forbidden: user is deactivated")
         if not isinstance(chat_id, int) or chat_id not in self._chats:
             raise bad("chat not found")
         return self._chats[chat_id]

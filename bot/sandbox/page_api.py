@@ -8,7 +8,10 @@
 * ``POST /sandbox/api/users/{id}/press`` ``{"message_id", "data"}`` – presses an inline button.
 * ``POST /sandbox/api/users/{id}/send/{kind}`` – sticker, photo, voice, location or document.
 * ``POST /sandbox/api/users/{id}/block`` ``{"blocked": bool}`` – the user (un)blocks the bot.
-* ``POST /sandbox/api/users/{id}/coordinator`` – runs the server's ``on_make_coordinator`` hook.
+* ``POST /sandbox/api/users/{id}/coordinator`` – runs the ``make_coordinator`` hook.
+* ``POST /sandbox/api/users/{id}/remove`` – removes the user (and runs the ``remove_user`` hook).
+* ``POST /sandbox/api/clock`` ``{"seconds": n}`` – lets n seconds pass for the bot (hook).
+* ``POST /sandbox/api/reset`` – a fresh start: empty chats, and the ``reset`` hook.
 * ``POST /sandbox/api/faults`` ``{"kind": "rate_limit"|"server_error"|"delay"|"block"|"clear"}``.
 * ``GET  /sandbox/api/files/{file_id}`` – a file's bytes (``?download=1`` as an attachment).
 
@@ -24,12 +27,16 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from bot.sandbox.hooks import COORDINATOR, MUNICIPALITY
+
 if TYPE_CHECKING:
     from bot.sandbox.server import SandboxServer
 
 log = logging.getLogger(__name__)
 
 EVENTS_TIMEOUT = 25.0
+# The clock control moves the bot's time by at most a month at once.
+MAX_ADVANCE_SECONDS = 31 * 24 * 3600
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -44,7 +51,6 @@ class PageApi:
     def __init__(self, server: SandboxServer) -> None:
         self.server = server
         self.emulator = server.emulator
-        self.coordinators: set[int] = server.coordinator_ids
 
     def register(self, router: web.UrlDispatcher) -> None:
         """Add the routes to ``router``."""
@@ -55,6 +61,8 @@ class PageApi:
         router.add_post("/sandbox/api/users/{user_id}/{action}", self._json(self.user_action))
         router.add_post("/sandbox/api/users/{user_id}/send/{kind}", self._json(self.send_kind))
         router.add_post("/sandbox/api/faults", self._json(self.faults))
+        router.add_post("/sandbox/api/clock", self._json(self.clock))
+        router.add_post("/sandbox/api/reset", self._json(self.reset))
 
     def _json(self, handler: Callable[[web.Request, dict[str, Any]], Awaitable[web.Response]]
               ) -> Handler:  # fmt: skip
@@ -76,9 +84,17 @@ class PageApi:
     def view(self) -> dict[str, Any]:
         """The emulator's snapshot plus what only the server knows."""
         data = self.emulator.snapshot()
-        data["features"] = {"make_coordinator": self.server.on_make_coordinator is not None}
+        hooks, view = self.server.hooks, self.server.bot_view
+        data["features"] = {
+            "make_coordinator": hooks.make_coordinator is not None,
+            "clock": hooks.advance_clock is not None,
+            "reset": True,
+        }
+        data["clock"] = view.to_json()
+        data["generation"] = self.emulator.generation
         for user in data["users"]:
-            user["coordinator"] = user["id"] in self.coordinators
+            user["role"] = view.roles.get(user["id"], MUNICIPALITY)
+            user["coordinator"] = user["role"] == COORDINATOR
         return data
 
     async def state(self, request: web.Request) -> web.Response:
@@ -120,12 +136,13 @@ class PageApi:
         return web.json_response({"ok": True, "user": user.to_api()})
 
     async def user_action(self, request: web.Request, body: dict[str, Any]) -> web.Response:
-        """A user's action: text, press, block or coordinator."""
+        """A user's action: text, press, block, coordinator or remove."""
         user_id = int(request.match_info["user_id"])
         action = request.match_info["action"]
         result: Any = True
         if action == "text":
-            result = self.emulator.send_text(user_id, str(body.get("text") or ""))
+            # A Telegram app sends over-long text as several messages; the answer is the first.
+            result = self.emulator.type_text(user_id, str(body.get("text") or ""))[0]
         elif action == "press":
             result = self.emulator.press_button(
                 user_id, int(body["message_id"]), str(body["data"]), forge=False
@@ -135,6 +152,11 @@ class PageApi:
             self.emulator.block_chat(user_id, bool(body.get("blocked", True)))
         elif action == "coordinator":
             return await self._make_coordinator(user_id)
+        elif action == "remove":
+            self.emulator.remove_user(user_id)  # ValueError → 400 for unknown users
+            self.server.bot_view.roles.pop(user_id, None)
+            if self.server.hooks.remove_user is not None:
+                await self.server.hooks.remove_user(user_id)
         else:
             return _error(f"unknown action {action!r}", 404)
         return web.json_response({"ok": True, "result": result})
@@ -149,8 +171,7 @@ class PageApi:
         except Exception as exc:  # the hook belongs to the bot: show its failure in the page
             log.exception("on_make_coordinator(%s) failed", user_id)
             return _error(f"hook failed: {exc}", 500)
-        self.coordinators.add(user_id)
-        self.emulator.notify()  # the page shows the new role
+        self.server.set_role(user_id, COORDINATOR)  # the page shows the new role
         return web.json_response({"ok": True})
 
     async def send_kind(self, request: web.Request, body: dict[str, Any]) -> web.Response:
@@ -191,3 +212,24 @@ class PageApi:
         else:
             raise ValueError(f"unknown fault kind {kind!r}")
         return web.json_response({"ok": True, "faults": emulator.faults.snapshot()})
+
+    async def clock(self, request: web.Request, body: dict[str, Any]) -> web.Response:
+        """The clock control: let ``seconds`` pass for the bot."""
+        hook = self.server.hooks.advance_clock
+        if hook is None:
+            return _error("no clock behind this sandbox", 404)
+        seconds = int(body.get("seconds") or 0)
+        if not 0 < seconds <= MAX_ADVANCE_SECONDS:
+            raise ValueError(f"seconds must be 1–{MAX_ADVANCE_SECONDS}")
+        await hook(seconds)
+        self.emulator.notify()
+        return web.json_response({"ok": True, "clock": self.server.bot_view.to_json()})
+
+    async def reset(self, request: web.Request, body: dict[str, Any]) -> web.Response:
+        """Start over: the first users with empty chats, and a fresh bot behind them."""
+        if self.server.hooks.reset is not None:
+            await self.server.hooks.reset()  # stops the bot, clears the chats, starts it afresh
+        else:
+            self.server.clear()
+        self.emulator.notify()
+        return web.json_response({"ok": True})

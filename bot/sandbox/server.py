@@ -35,6 +35,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.sandbox.emulator import Emulator
+from bot.sandbox.hooks import COORDINATOR, BotView, SandboxHooks
 from bot.sandbox.models import Upload
 from bot.sandbox.page_api import PageApi
 
@@ -47,7 +48,7 @@ UserSpec = tuple[str, str] | dict[str, Any]
 DEFAULT_USERS: tuple[UserSpec, ...] = (
     {"first_name": "Kommune Musterstadt", "language_code": "de"},
     {"first_name": "Beraterin Aylin", "language_code": "de"},
-    {"first_name": "Coordinator Sam", "language_code": "en"},
+    {"first_name": "Koordination Sam", "language_code": "de"},
 )
 
 
@@ -120,13 +121,16 @@ class SandboxServer:
         on_make_coordinator: CoordinatorHook | None = None,
         initial_users: Sequence[UserSpec] | None = None,
         emulator: Emulator | None = None,
+        hooks: SandboxHooks | None = None,
     ) -> None:
         self.host = host
         self.port = port
         self.emulator = emulator or Emulator()
-        self.on_make_coordinator = on_make_coordinator
-        # Users the page shows as coordinators (--coordinator and the page's own button add to it).
-        self.coordinator_ids: set[int] = set()
+        self.hooks = hooks or SandboxHooks()
+        if on_make_coordinator is not None:
+            self.hooks.make_coordinator = on_make_coordinator
+        # Each user's role and the bot's clock, as the bot behind the sandbox reports them.
+        self.bot_view = BotView()
         self._runner: web.AppRunner | None = None
         self._webhook_task: asyncio.Task[None] | None = None
         for spec in DEFAULT_USERS if initial_users is None else initial_users:
@@ -134,6 +138,28 @@ class SandboxServer:
                 self.emulator.add_user(**spec)
             else:
                 self.emulator.add_user(spec[0], spec[1])
+        self.initial_users = list(self.emulator.users)
+
+    @property
+    def on_make_coordinator(self) -> CoordinatorHook | None:
+        """The page's "make coordinator" hook (None hides the button)."""
+        return self.hooks.make_coordinator
+
+    @property
+    def coordinator_ids(self) -> set[int]:
+        """Users the page shows as coordinators."""
+        return {uid for uid, role in self.bot_view.roles.items() if role == COORDINATOR}
+
+    def clear(self) -> None:
+        """The first users again, with empty chats, no roles and no faults."""
+        self.bot_view.roles.clear()
+        self.emulator.reset(self.initial_users)
+
+    def set_role(self, user_id: int, role: str) -> None:
+        """Show ``role`` in the user's column header."""
+        if self.bot_view.roles.get(user_id) != role:
+            self.bot_view.roles[user_id] = role
+            self.emulator.notify()
 
     @property
     def base_url(self) -> str:

@@ -6,7 +6,7 @@ import copy
 import time
 from typing import Any
 
-from bot.sandbox.formatting import auto_entities
+from bot.sandbox.formatting import MAX_TEXT, auto_entities
 from bot.sandbox.models import (
     TINY_PNG,
     CallbackQuery,
@@ -16,6 +16,35 @@ from bot.sandbox.models import (
     SandboxUser,
     image_size,
 )
+
+# Where a Telegram app prefers to cut an over-long message, best first.
+CUT_AT = ("\n\n", "\n", ". ", "! ", "? ", " ")
+
+
+def split_like_telegram(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """The messages a Telegram app sends for ``text``: parts of at most ``limit`` UTF-16 units,
+    cut at a paragraph, line, sentence or word in the part's second half when there is one."""
+    parts: list[str] = []
+    rest = text.strip()
+    while rest:
+        units, fits = 0, 0
+        for char in rest:
+            units += 2 if ord(char) > 0xFFFF else 1
+            if units > limit:
+                break
+            fits += 1
+        if fits == len(rest):
+            parts.append(rest)
+            break
+        cut = fits
+        for mark in CUT_AT:
+            at = rest.rfind(mark, 0, fits - len(mark) + 1)
+            if at >= fits // 2:
+                cut = at + len(mark)
+                break
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    return [part for part in parts if part]
 
 
 class UserSide(SandboxState):
@@ -40,6 +69,28 @@ class UserSide(SandboxState):
         self._changed()
         return user
 
+    def remove_user(self, user_id: int) -> None:
+        """Remove a user and their chat; the bot's sends to them fail as to a deleted account."""
+        chat = self._user_chat(user_id)
+        del self._chats[chat.user.id]
+        self._removed.add(chat.user.id)
+        self._updates = [u for u in self._updates if _sender_id(u) != chat.user.id]
+        self._changed()
+
+    def reset(self, users: list[SandboxUser]) -> None:
+        """Start over: empty chats for ``users`` (same ids), no updates, calls, files or faults."""
+        self._chats = {user.id: ChatState(user) for user in users}
+        self._removed.clear()
+        self._updates.clear()
+        self._files.clear()
+        self.calls.clear()
+        self.callback_queries.clear()
+        self.commands.clear()
+        self.faults.clear()
+        self.clock_offset = 0.0
+        self.generation += 1
+        self._changed()
+
     def _user_chat(self, user_id: int) -> ChatState:
         try:
             return self._chats[int(user_id)]
@@ -52,7 +103,7 @@ class UserSide(SandboxState):
             "message_id": chat.next_id,
             "from": chat.user.to_api(),
             "chat": chat.user.chat(),
-            "date": int(time.time()),
+            "date": self.now(),
             **content,
         }
         chat.next_id += 1
@@ -74,6 +125,14 @@ class UserSide(SandboxState):
             chat.reply_keyboard = None  # a one-time keyboard hides after its button is used
         entities = auto_entities(text, [])
         return self._user_message(user_id, {"text": text, **({"entities": entities} if entities else {})})
+
+    def type_text(self, user_id: int, text: str) -> list[dict[str, Any]]:
+        """What the page's input does: text over 4,096 characters goes out as several messages,
+        as a Telegram app sends it. Returns the Messages."""
+        parts = split_like_telegram(text)
+        if not parts:
+            raise ValueError("a Telegram client does not send empty messages")
+        return [self.send_text(user_id, part) for part in parts]
 
     def start(self, user_id: int, payload: str | None = None) -> dict[str, Any]:
         """The user opens the bot, optionally through a deep link ``t.me/bot?start=payload``."""
@@ -186,3 +245,11 @@ class UserSide(SandboxState):
             },
         )
         return query_id
+
+
+def _sender_id(update: dict[str, Any]) -> int | None:
+    """The user who caused ``update`` (a message or a button press)."""
+    for kind in ("message", "callback_query"):
+        if kind in update:
+            return int(update[kind]["from"]["id"])
+    return None
