@@ -211,3 +211,13 @@ async def _advisor_id(h: Harness, name: str) -> int:
         found = await session.scalar(select(Advisor.id).where(Advisor.display_name == name))
         assert found is not None
         return found
+
+
+async def test_pausing_lists_open_requests_with_reassign_actions(harness: Harness) -> None:
+    h = harness
+    request = await _held_by_mehmet(h)
+    advisor_id = await _advisor_id(h, "Mehmet Demir")
+    [choices] = await h.press(COORDINATOR, data(ADVISORS, "p", advisor_id, 0, "all"))
+    [done] = to(await h.press(COORDINATOR, button(choices, f"ad:u:{advisor_id}:")), COORDINATOR)
+    assert f"They hold open requests: {request.reference}" in done.text
+    assert button(done, "ra:m:") == data("ra", "m", request.id)
