@@ -187,8 +187,9 @@ async def test_escalation_lists_everyone_and_a_coordinator_assigns_by_hand(harne
     again = await h.press(COORDINATOR, assign)
     assert "already has an advisor" in again[0].text
     [listing] = await h.text(COORDINATOR, f"/assign {request.reference.lower()}")
-    assert "already has an advisor: Omid" in listing.text
-    assert not [d for _label, d in listing.buttons if d.startswith("ca:")]  # nothing left to assign
+    assert "is with Omid" in listing.text  # held: it can be reassigned, not assigned
+    assert not [d for _label, d in listing.buttons if d.startswith("ca:")]
+    assert [d for _label, d in listing.buttons if d.startswith("ra:o:")]
     [unknown] = await h.text(COORDINATOR, "/assign MG-2026-9999")
     assert unknown.text.startswith("There is no request MG-2026-9999.")
 
