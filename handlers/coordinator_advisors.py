@@ -2,19 +2,14 @@
 reactivate or deactivate them, and invite new ones.
 
 The work is done by :mod:`bot.services.coordination_advisors` (audited, role checked again there);
-this module words it (texts in :mod:`handlers.coordinator_advisor_views`) and tells the advisor in
-their own language. Every change first locks the advisor's row and compares with what the button
-asked for, so a double tap or a second coordinator changes nothing twice.
+this module answers the buttons (texts in :mod:`handlers.coordinator_advisor_views`, the changes and
+what the advisor is told in :mod:`handlers.coordinator_advisor_changes`).
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import date
 
-from sqlalchemy import select
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
@@ -22,144 +17,28 @@ from bot.authz import private_only, requires
 from bot.commands import command
 from bot.context import BotContext
 from bot.i18n import N_
-from bot.services import advisors, chat_inputs, coordination_advisors
-from bot.services.coordination_actions import ActionOutcome
-from bot.services.coordination_requests import OPEN_STATUSES as OPEN
-from bot.services.offers import OfferTiming
-from handlers import cascade
+from bot.services import chat_inputs, coordination_advisors
 from handlers import coordinator_advisor_actions as actions
+from handlers import coordinator_advisor_changes as changes
 from handlers import coordinator_advisor_views as views
 from handlers.advisor_invite import invitation_text
 from handlers.advisor_pause import from_code, in_range, typed_day
 from handlers.callback_data import ADVISORS, Pressed, parse, pattern
 from handlers.coordinator_advisor_views import Place
 from handlers.intake.common import is_private
-from handlers.notify import Outbox, Reader, me
+from handlers.notify import me
 from models import Advisor, ChatInput, Role, utcnow
 
 PAUSE_INPUT = "ad_pause"
 # The chat_inputs kinds whose typed answers handlers.awaiting hands to ``on_text``.
 KINDS: tuple[str, ...] = (PAUSE_INPUT,)
 STALE = N_("This button is no longer valid.")
-NOT_FOUND = N_("This advisor was not found.")
-DEACTIVATED = N_("This advisor is deactivated; reactivate them instead.")
-TOLD_PAUSED = N_(
-    "⏸ The coordination team has paused new offers for you until {date} (inclusive). Offers you "
-    "already have stay open."
-)
-TOLD_REACTIVATED = N_("▶️ The coordination team has reactivated you: you can receive offers again.")
-TOLD_DEACTIVATED = N_(
-    "⛔ The coordination team has deactivated your advisor profile: you will get no new offers. "
-    "Offers still waiting for your answer were passed on. If you have questions, please contact "
-    "the coordination team."
-)
+NOT_FOUND = changes.NOT_FOUND
 
 
-@dataclass(frozen=True)
-class Done:
-    """What an action did: the short answer to the button, and the notice above the detail."""
-
-    toast: str
-    notice: str | None = None
-    alert: bool = False
-
-
-def _today(context: BotContext) -> date:
-    return utcnow().astimezone(context.settings.tz).date()
-
-
-async def _locked(context: BotContext, advisor_id: int) -> Advisor | None:
-    """The advisor, freshly read and locked for this transaction (on PostgreSQL; SQLite has one writer)."""
-    return await context.db.scalar(
-        select(Advisor)
-        .where(Advisor.id == advisor_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-
-
-async def _tell(context: BotContext, advisor: Advisor, text: Callable[[Reader], str]) -> None:
-    """Queue a message worded by ``text`` to the advisor in their own language, if they are in Telegram."""
-    out = Outbox.of(context)
-    reader = await out.reader(advisor.user_id)
-    if reader is not None:
-        out.send(reader, text(reader))
-
-
-def _refused(context: BotContext, kind: ActionOutcome) -> Done:
-    if kind == ActionOutcome.NOT_ALLOWED:
-        return Done(context.gettext("This is only available to coordinators."), alert=True)
-    return Done(context.gettext(NOT_FOUND), alert=True)
-
-
-async def _pause(context: BotContext, advisor_id: int, until: date) -> Done:
-    _ = context.gettext
-    advisor = await _locked(context, advisor_id)
-    if advisor is None:
-        return Done(_(NOT_FOUND), alert=True)
-    if not advisor.active:
-        return Done(_(DEACTIVATED), alert=True)
-    r, tz = me(context), context.settings.tz
-    if advisor.paused_until == advisors.pause_end(until, tz):
-        return Done(_("Already paused until {date}.").format(date=views.day_text(r, until)))
-    result = await coordination_advisors.pause(context.db, advisor_id, context.user.id, until, tz, utcnow())
-    if result.kind != ActionOutcome.DONE:
-        return _refused(context, result.kind)
-    await _tell(context, advisor, lambda a: a._(TOLD_PAUSED).format(date=views.day_text(a, until)))
-    notice = _("✓ Paused until {date} (inclusive).").format(date=views.day_text(r, until))
-    held = [req for _o, req in await advisors.assignments(context.db, advisor_id) if req.status in OPEN]
-    if held:
-        # Their open requests stay with them; those that cannot wait get a reassign button below.
-        notice += "\n" + _(
-            "They hold open requests: {references}. Offer one anew or give it to another advisor with "
-            "its 🔄 button below."
-        ).format(references=", ".join(html.escape(req.reference) for req in held))
-    return Done(_("Paused."), notice)
-
-
-async def _reactivate(context: BotContext, advisor_id: int) -> Done:
-    _ = context.gettext
-    advisor = await _locked(context, advisor_id)
-    if advisor is None:
-        return Done(_(NOT_FOUND), alert=True)
-    paused = advisor.paused_until is not None and advisor.paused_until > utcnow()
-    if advisor.active and not paused:
-        return Done(_("Already active."))
-    result = await coordination_advisors.reactivate(context.db, advisor_id, context.user.id, utcnow())
-    if result.kind != ActionOutcome.DONE:
-        return _refused(context, result.kind)
-    await _tell(context, advisor, lambda a: a._(TOLD_REACTIVATED))
-    return Done(
-        _("Reactivated."),
-        _("✓ {name} is active again and can receive offers.").format(name=html.escape(advisor.display_name)),
-    )
-
-
-async def _deactivate(context: BotContext, advisor_id: int) -> Done:
-    _ = context.gettext
-    advisor = await _locked(context, advisor_id)
-    if advisor is None:
-        return Done(_(NOT_FOUND), alert=True)
-    if not advisor.active:
-        return Done(_("Already deactivated."))
-    result = await coordination_advisors.deactivate(
-        context.db, advisor_id, context.user.id, utcnow(), OfferTiming.from_settings(context.settings)
-    )
-    if result.kind != ActionOutcome.DONE:
-        return _refused(context, result.kind)
-    # The advisor hears why first, then which offers were withdrawn; the next advisors get theirs.
-    await _tell(context, advisor, lambda a: a._(TOLD_DEACTIVATED))
-    out = Outbox.of(context)
-    for passed in result.passed_on:
-        await cascade.announce(out, passed)
-    r = me(context)
-    lines = [_("✓ {name} is deactivated.").format(name=html.escape(advisor.display_name))]
-    lines += actions.passed_on_lines(r, result.passed_on)
-    held = actions.still_held_line(r, result.still_held)
-    return Done(_("Deactivated."), "\n".join([*lines, held] if held else lines))
-
-
-async def _show_detail(context: BotContext, advisor_id: int, place: Place, done: Done | None = None) -> None:
+async def _show_detail(
+    context: BotContext, advisor_id: int, place: Place, done: changes.Done | None = None
+) -> None:
     """Answer the button (with ``done``'s toast) and show the advisor in place of the pressed message."""
     detail = await coordination_advisors.advisor_detail(context.db, advisor_id, utcnow())
     if detail is None:
@@ -215,7 +94,9 @@ async def _pausable(context: BotContext, advisor_id: int, place: Place) -> Advis
     if advisor is None:
         context.answer(context.gettext(NOT_FOUND), alert=True)
     elif not advisor.active:
-        await _show_detail(context, advisor_id, place, Done(context.gettext(DEACTIVATED), alert=True))
+        await _show_detail(
+            context, advisor_id, place, changes.Done(context.gettext(changes.DEACTIVATED), alert=True)
+        )
     else:
         return advisor
     return None
@@ -228,16 +109,16 @@ async def _pause_choices(update: Update, context: BotContext, pressed: Pressed) 
     advisor = await _pausable(context, advisor_id, place)
     if advisor is not None:
         context.answer()
-        context.edit(*actions.pause_screen(me(context), advisor, place, _today(context)))
+        context.edit(*actions.pause_screen(me(context), advisor, place, changes.today(context)))
     return True
 
 
 async def _pause_until(update: Update, context: BotContext, pressed: Pressed) -> bool:
     advisor_id, code, place = pressed.id(0), pressed.arg(1), Place.parse(pressed, 2)
     until = from_code(code)
-    if advisor_id is None or place is None or until is None or not in_range(until, _today(context)):
+    if advisor_id is None or place is None or until is None or not in_range(until, changes.today(context)):
         return False
-    await _show_detail(context, advisor_id, place, await _pause(context, advisor_id, until))
+    await _show_detail(context, advisor_id, place, await changes.pause(context, advisor_id, until))
     return True
 
 
@@ -257,7 +138,7 @@ async def _ask_date(update: Update, context: BotContext, pressed: Pressed) -> bo
             context.db, context.user.id, PAUSE_INPUT, utcnow(), advisor_id, place.to_json()
         )
         context.answer()
-        context.edit(*actions.date_question(me(context), advisor, place, _today(context)))
+        context.edit(*actions.date_question(me(context), advisor, place, changes.today(context)))
     return True
 
 
@@ -265,7 +146,7 @@ async def _reactivate_button(update: Update, context: BotContext, pressed: Press
     advisor_id, place = pressed.id(0), Place.parse(pressed, 1)
     if advisor_id is None or place is None:
         return False
-    await _show_detail(context, advisor_id, place, await _reactivate(context, advisor_id))
+    await _show_detail(context, advisor_id, place, await changes.reactivate(context, advisor_id))
     return True
 
 
@@ -275,7 +156,7 @@ async def _confirm_deactivation(update: Update, context: BotContext, pressed: Pr
         return False
     detail = await coordination_advisors.advisor_detail(context.db, advisor_id, utcnow())
     if detail is None or not detail.advisor.active:
-        await _show_detail(context, advisor_id, place, Done(context.gettext("Already deactivated.")))
+        await _show_detail(context, advisor_id, place, changes.Done(context.gettext("Already deactivated.")))
         return True
     context.answer()
     context.edit(*actions.deactivate_question(me(context), detail, place))
@@ -286,7 +167,7 @@ async def _deactivate_button(update: Update, context: BotContext, pressed: Press
     advisor_id, place = pressed.id(0), Place.parse(pressed, 1)
     if advisor_id is None or place is None:
         return False
-    await _show_detail(context, advisor_id, place, await _deactivate(context, advisor_id))
+    await _show_detail(context, advisor_id, place, await changes.deactivate(context, advisor_id))
     return True
 
 
@@ -339,14 +220,14 @@ async def on_text(context: BotContext, row: ChatInput, text: str) -> None:
         await chat_inputs.take(context.db, row)
         context.reply(_(NOT_FOUND))
         return
-    until, problem = typed_day(me(context), text, _today(context))
+    until, problem = typed_day(me(context), text, changes.today(context))
     if until is None:
         await chat_inputs.expect(context.db, context.user.id, row.kind, utcnow(), row.target_id, row.data)
-        context.reply(*actions.date_question(me(context), advisor, place, _today(context), problem))
+        context.reply(*actions.date_question(me(context), advisor, place, changes.today(context), problem))
         return
     if not await chat_inputs.take(context.db, row):
         return  # answered meanwhile (a repeated update)
-    done = await _pause(context, advisor.id, until)
+    done = await changes.pause(context, advisor.id, until)
     detail = await coordination_advisors.advisor_detail(context.db, advisor.id, utcnow())
     if detail is None:
         context.reply(_(NOT_FOUND))
