@@ -2,7 +2,9 @@
 (``/start inv_<token>``) makes that Telegram user an advisor.
 
 Redeeming is a compare-and-set in :mod:`bot.services.invitations`: of two people with the same
-link exactly one becomes the advisor; the other is told the link is used.
+link exactly one becomes the advisor; the other is told the link is used. The new advisor is led
+through the set-up (:mod:`handlers.advisor_onboarding`); the coordinators are told in their
+private chats who joined through which invitation.
 """
 
 from __future__ import annotations
@@ -17,12 +19,12 @@ from bot.authz import InGroup, private_only, requires
 from bot.commands import command
 from bot.context import BotContext
 from bot.i18n import N_
-from bot.services import invitations
-from bot.services.invitations import RedeemOutcome
-from handlers.advisor_profile import profile_message
+from bot.services import advisors, invitations
+from bot.services.invitations import RedeemOutcome, RedeemResult
+from handlers import advisor_onboarding
 from handlers.intake.common import is_private
-from handlers.notify import me
-from models import Role, utcnow
+from handlers.notify import Outbox, Reader, me
+from models import Advisor, AdvisorInvitation, Role, User, utcnow
 
 START_PATTERN = rf"^/start(@\w+)?\s+{invitations.START_PREFIX}[A-Za-z0-9_-]{{1,60}}\s*$"
 INVALID = {
@@ -71,7 +73,7 @@ async def invite(update: Update, context: BotContext) -> None:
 
 
 async def redeem(update: Update, context: BotContext) -> None:
-    """``/start inv_<token>``: make the user an advisor and show their profile."""
+    """``/start inv_<token>``: make the user an advisor, lead them into the set-up, tell the coordinators."""
     _ = context.gettext
     if not is_private(update):
         context.reply(_("Please open the invitation link in a private chat with us."))
@@ -82,12 +84,8 @@ async def redeem(update: Update, context: BotContext) -> None:
     result = await invitations.redeem(context.db, token or "", context.user.id, utcnow())
     if result.kind == RedeemOutcome.REDEEMED and result.advisor is not None:
         commands.enqueue_menu(context.db, context.user)
-        welcome = _(
-            "🎉 <b>Welcome to MiGlobe!</b> You are now registered as an advisor. Please check your "
-            "profile: matching uses your languages, the area you serve, your home and your topics."
-        )
-        text, markup = await profile_message(context, result.advisor, notice=welcome)
-        context.reply(text, markup)
+        context.reply(*advisor_onboarding.welcome(context))
+        await _tell_coordinators(context, result)
     elif result.kind == RedeemOutcome.ALREADY_REDEEMED:
         context.reply(
             _("You have already used this invitation. Your profile: /{command}").format(
@@ -98,9 +96,47 @@ async def redeem(update: Update, context: BotContext) -> None:
         context.reply(_(INVALID.get(result.kind, INVALID[RedeemOutcome.UNKNOWN])))
 
 
+def joined_text(r: Reader, advisor: Advisor, invitation: AdvisorInvitation, creator: User | None) -> str:
+    """For a coordinator: who joined through which invitation (made when and by whom), and whether
+    offers can reach them yet."""
+    name = html.escape(advisor.display_name)
+    created = r.when(invitation.created_at)
+    if creator is not None:
+        line = r._(
+            "🆕 <b>{name}</b> has joined as an advisor through the invitation link that {creator} created "
+            "on {date}."
+        ).format(name=name, creator=html.escape(creator.first_name or "–"), date=created)
+    else:
+        line = r._(
+            "🆕 <b>{name}</b> has joined as an advisor through an invitation link created on {date}."
+        ).format(name=name, date=created)
+    if advisors.profile_gaps(advisor):
+        state = r._(
+            "They are now setting up their profile; offers can reach them once their languages and the "
+            "area they serve are set."
+        )
+    else:
+        state = r._("Their languages and area are set, so offers can reach them.")
+    more = r._("All advisors: /{command}").format(command=command("advisors").name(r.locale))
+    return f"{line}\n{state}\n{more}"
+
+
+async def _tell_coordinators(context: BotContext, result: RedeemResult) -> None:
+    """Tell every coordinator (in their private chat, their language) that the invitation was used."""
+    if result.invitation is None or result.advisor is None:
+        return
+    out = Outbox.of(context)
+    creator = await invitations.creator_of(context.db, result.invitation)
+    for reader in await out.coordinators():
+        if reader.user_id != context.user.id:
+            out.send(reader, joined_text(reader, result.advisor, result.invitation, creator))
+
+
 def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
-    """This module's handlers; the deep link must come before /start's own handler."""
+    """This module's handlers (with the set-up's buttons); the deep link must come before /start's own
+    handler."""
     return [
         CommandHandler("start", redeem, filters=filters.Regex(START_PATTERN)),
         CommandHandler(command("invite").names, invite),
+        *advisor_onboarding.handlers(),
     ]

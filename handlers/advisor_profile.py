@@ -47,10 +47,20 @@ def home_text(advisor: Advisor) -> str:
     return html.escape(gemeinde.label) if gemeinde else "–"
 
 
+def gaps_text(r: Reader, gaps: Sequence[str]) -> str:
+    """What the profile still lacks before offers can come, in words ("your languages and the area
+    you serve")."""
+    if advisors.LANGUAGES in gaps and advisors.AREA in gaps:
+        return r._("your languages and the area you serve")
+    return r._("your languages") if advisors.LANGUAGES in gaps else r._("the area you serve")
+
+
 def status_text(r: Reader, advisor: Advisor) -> str:
-    """Available, paused until a day, or inactive."""
+    """Available, not yet (languages or area missing), paused until a day, or inactive."""
     if not advisor.active:
         return r._("⛔ inactive – no offers; please contact the coordination team")
+    if gaps := advisors.profile_gaps(advisor):
+        return r._("⚠️ not yet available for offers – please add {missing}").format(missing=gaps_text(r, gaps))
     if advisor.paused_until is not None and advisor.paused_until > utcnow():
         last_day = advisor.paused_until - timedelta(minutes=1)  # the pause ends at the next midnight
         return r._("⏸ paused until {date} (inclusive)").format(date=r.day(last_day))

@@ -17,6 +17,7 @@ from bot.services.advisors import ProfileFields
 from models import Advisor, Booking, KickoffRequest, Offer, OutboxMessage, utcnow
 from tests.harness import Harness, Sent, TelegramUser
 from tests.intake_helpers import IntakeStep, requests_of, tap, walk_to
+from tests.matching_helpers import ALL_BEZIRKE
 
 COORDINATOR = TelegramUser(900, "Cora", "en")  # COORDINATOR_IDS of the harness fixture
 MOESSINGEN, REUTLINGEN, ULM = "08416025", "08415061", "08421000"
@@ -24,7 +25,13 @@ Sweep = Callable[[Database, Settings, datetime], Awaitable[str]]
 
 
 async def onboard(h: Harness, person: TelegramUser, **profile: Any) -> int:
-    """A coordinator invites ``person``, who opens the link; then their profile is set. The advisor id."""
+    """A coordinator invites ``person``, who opens the link; then their profile is set. The advisor id.
+
+    A profile given without an area serves all of Baden-Württemberg (matching offers nothing to an
+    advisor without languages and area); without any profile the advisor has neither yet.
+    """
+    if profile and not profile.get("kreise") and "regierungsbezirke" not in profile:
+        profile["regierungsbezirke"] = list(ALL_BEZIRKE)
     [invitation] = await h.text(COORDINATOR, "/invite")
     found = re.search(r"start=inv_([A-Za-z0-9_-]+)", invitation.text)
     assert found, invitation.text

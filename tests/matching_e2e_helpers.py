@@ -17,6 +17,7 @@ from bot.services import requests
 from bot.services.users import grant_role
 from models import Advisor, Booking, KickoffRequest, Offer, Role, User, utcnow
 from tests.intake_helpers import workday
+from tests.matching_helpers import ALL_BEZIRKE
 
 TIMEOUT = 15.0
 
@@ -35,7 +36,10 @@ async def seed_user(
 
 
 async def seed_advisor(db: Database, telegram_id: int, name: str, locale: str = "en", **profile: Any) -> int:
-    """An advisor linked to a Telegram user; returns the advisor id."""
+    """An advisor linked to a Telegram user; returns the advisor id. Without an area given, they serve
+    all of Baden-Württemberg (matching offers nothing to an advisor without one)."""
+    if not profile.get("kreise") and "regierungsbezirke" not in profile:
+        profile["regierungsbezirke"] = list(ALL_BEZIRKE)
     user_id = await seed_user(db, telegram_id, name, locale, [Role.ADVISOR])
     async with db.transaction() as session:
         advisor = Advisor(

@@ -28,6 +28,10 @@ BOEBLINGEN = "08115003"  # Regierungsbezirk Stuttgart, 18.5 km
 MANNHEIM = "08222000"  # Regierungsbezirk Karlsruhe, 116 km
 HEIDELBERG = "08221000"  # Regierungsbezirk Karlsruhe, 102 km
 
+# Every Regierungsbezirk: the served area of a test advisor who is not given one (matching offers
+# nothing to an advisor without languages and area).
+ALL_BEZIRKE = ("081", "082", "083", "084")
+
 _telegram_ids = itertools.count(10_000)
 
 
@@ -60,12 +64,15 @@ async def add_advisor(
     languages: Sequence[str] = ("tr",),
     home_ags: str | None = TUEBINGEN,
     kreise: Sequence[str] = (),
-    regierungsbezirke: Sequence[str] = (),
+    regierungsbezirke: Sequence[str] | None = None,
     topics: Sequence[str] = ("festival",),
     capacity: int = 2,
     **columns: Any,
 ) -> Advisor:
-    """An advisor profile, linked to a new user with the advisor role unless ``linked`` is False."""
+    """An advisor profile, linked to a new user with the advisor role unless ``linked`` is False;
+    without ``kreise`` or ``regierungsbezirke`` it serves all of Baden-Württemberg."""
+    if regierungsbezirke is None:
+        regierungsbezirke = () if kreise else ALL_BEZIRKE
     user = await add_user(session, name, [Role.ADVISOR]) if linked else None
     advisor = Advisor(
         user_id=user.id if user else None,

@@ -41,7 +41,7 @@ async def test_the_profile_is_edited_with_buttons_and_typed_answers(harness: Har
     h = harness
     await onboard(h, SARA)
     [profile] = await h.text(SARA, "/profile")
-    assert "Your advisor profile" in profile.text and "Status:</b> ✅" in profile.text
+    assert "Your advisor profile" in profile.text and "Status:</b> ⚠️ not yet available" in profile.text
     languages = last(await h.press(SARA, "pf:l"))
     added = last(await h.press(SARA, data_of(languages, "Arabic")))
     assert "✓ Arabic" in [t for t, _d in added.buttons]
@@ -71,6 +71,8 @@ async def test_the_profile_is_edited_with_buttons_and_typed_answers(harness: Har
     assert advisor.languages == ["ar", "ti"] and advisor.regierungsbezirke == ["081"]
     assert advisor.kreise == ["08416"] and advisor.home_ags == MOESSINGEN
     assert advisor.topics == ["festival"] and advisor.capacity == 4 and advisor.display_name == "Sara <K.>"
+    # With languages and an area the profile is available for offers.
+    assert "Status:</b> ✅" in last(await h.text(SARA, "/profile")).text
     # Text after the question was answered is no longer taken as a profile value.
     [other] = await h.text(SARA, "Stuttgart")
     assert "Home saved" not in other.text
@@ -78,7 +80,7 @@ async def test_the_profile_is_edited_with_buttons_and_typed_answers(harness: Har
 
 async def test_pause_until_a_date_and_end_it(harness: Harness) -> None:
     h = harness
-    await onboard(h, SARA)
+    await onboard(h, SARA, languages=["ar"])
     next_year = utcnow().year + 1
     [paused] = await h.text(SARA, f"/pause 2.1.{next_year}")
     assert f"Paused until January 2, {next_year}" in paused.text and "paused until" in paused.text

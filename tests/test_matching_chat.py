@@ -55,7 +55,7 @@ async def test_an_invitation_makes_one_advisor_and_refuses_everyone_else(harness
         )
         assert any("profile" in json.dumps(p) and p["scope"]["chat_id"] == MEHMET.id for p in menus)
     profile = to(welcome, MEHMET)[0]
-    assert "Welcome to MiGlobe" in profile.text and "pf:l" in [d for _t, d in profile.buttons]
+    assert "Welcome to MiGlobe" in profile.text and "ob:s:l" in [d for _t, d in profile.buttons]
     [again] = await h.text(MEHMET, f"/start inv_{token}")
     assert "already used this invitation" in again.text
     [used] = await h.text(LEYLA, f"/start inv_{token}")

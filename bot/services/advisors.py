@@ -26,6 +26,8 @@ CAPACITY_MIN, CAPACITY_MAX = 1, 20
 DEFAULT_CAPACITY = 2
 # "Not sure yet" is a municipality's answer, not something an advisor offers.
 ADVISOR_TOPICS: tuple[str, ...] = tuple(t for t in TOPICS if t != "open")
+# What a profile needs before matching offers the advisor anything (see :func:`profile_gaps`).
+LANGUAGES, AREA = "languages", "area"
 
 
 class ProfileError(ValueError):
@@ -91,6 +93,17 @@ def validate(fields: ProfileFields) -> dict[str, Any]:
             raise ProfileError("capacity", fields.capacity, f"expected {CAPACITY_MIN}–{CAPACITY_MAX}")
         values["capacity"] = fields.capacity
     return values
+
+
+def profile_gaps(advisor: Advisor) -> tuple[str, ...]:
+    """What the advisor must still set before any offer can reach them: their languages and the area
+    they serve (empty when both are set). Matching excludes an advisor with a gap."""
+    gaps: list[str] = []
+    if not advisor.languages:
+        gaps.append(LANGUAGES)
+    if not (advisor.kreise or advisor.regierungsbezirke):
+        gaps.append(AREA)
+    return tuple(gaps)
 
 
 async def by_user(session: AsyncSession, user_id: int) -> Advisor | None:

@@ -156,6 +156,13 @@ def _profile_for(
     return advisor, True
 
 
+async def creator_of(session: AsyncSession, invitation: AdvisorInvitation) -> User | None:
+    """Who created the invitation (None for the CSV import, or when that account was erased)."""
+    if invitation.created_by_user_id is None:
+        return None
+    return await session.get(User, invitation.created_by_user_id)
+
+
 async def pending_for_advisor(
     session: AsyncSession, advisor_id: int, now: datetime
 ) -> list[AdvisorInvitation]:

@@ -62,6 +62,8 @@ class AdvisorFacts:
 
     ``open_load`` counts requests they hold (accepted, not yet closed) plus offers awaiting their
     answer. ``offered_before`` is the status of an earlier offer of this very request, if any.
+    ``profile_gaps`` names what the profile still lacks before offers may go to them ("languages",
+    "area"; see :func:`bot.services.advisors.profile_gaps`).
     """
 
     advisor_id: int
@@ -79,6 +81,7 @@ class AdvisorFacts:
     paused_until: datetime | None = None
     last_assigned_at: datetime | None = None
     offered_before: str | None = None
+    profile_gaps: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,8 @@ def exclusions(advisor: AdvisorFacts, now: datetime) -> tuple[Reason, ...]:
         found.append({"code": "not_linked"})
     elif not advisor.reachable:
         found.append({"code": "unreachable"})
+    if advisor.profile_gaps:
+        found.append({"code": "incomplete_profile", "missing": list(advisor.profile_gaps)})
     if advisor.paused_until is not None and advisor.paused_until > now:
         found.append({"code": "paused", "until": advisor.paused_until.isoformat()})
     if advisor.open_load >= advisor.capacity:

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.advisors import profile_gaps
 from bot.services.matching import AdvisorFacts, Ranking, RequestNeeds, rank
 from models import HOLDING_STATUSES, Advisor, KickoffRequest, Offer, OfferStatus, RequestStatus, User
 
@@ -76,6 +77,7 @@ def facts_of(
         paused_until=advisor.paused_until,
         last_assigned_at=advisor.last_assigned_at,
         offered_before=offered_before,
+        profile_gaps=profile_gaps(advisor),
     )
 
 
