@@ -14,7 +14,9 @@ from bot.regions.registry import (
     get_registry,
     kreis_display_name,
 )
-from bot.regions.search import Candidate, SearchResult, normalize, search
+from bot.regions.search import search
+from bot.regions.search_result import Candidate, SearchResult
+from bot.regions.text import normalize
 
 __all__ = [
     "LANDKREIS",
