@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import html
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -111,6 +112,16 @@ def chromium_driver(window: tuple[int, int] = (1600, 1000)) -> Iterator[Any]:
         with suppress(Exception):
             driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def screenshot(driver: Any, name: str) -> Path:
+    """Save what the browser shows as ``<name>.png`` (in ``$SANDBOX_SCREENSHOTS`` or the temp
+    folder's ``sandbox-screens``) so that a person can look at the page; returns the file."""
+    folder = Path(os.environ.get("SANDBOX_SCREENSHOTS") or Path(tempfile.gettempdir()) / "sandbox-screens")
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    driver.save_screenshot(str(path))
+    return path
 
 
 @dataclass

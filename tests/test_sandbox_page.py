@@ -15,6 +15,7 @@ from tests.sandbox_helpers import (
     chromium_available,
     chromium_driver,
     run_fake_bot,
+    screenshot,
 )
 
 pytestmark = pytest.mark.skipif(not chromium_available(), reason=NO_CHROMIUM)
@@ -60,9 +61,9 @@ def test_round_trip_in_the_browser(driver: Any, sandbox: SandboxThread) -> None:
 
     result = browser_round_trip(driver, sandbox.page_url)
     names = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".column .name")]
-    assert names == ["Kommune Musterstadt", "Beraterin Aylin", "Coordinator Sam"]
+    assert names == ["Kommune Musterstadt", "Beraterin Aylin", "Koordination Sam"]
     metas = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".column-head .meta")]
-    assert [m.rsplit(" ", 1)[-1] for m in metas] == ["de", "de", "en"]
+    assert [m.rsplit(" ", 1)[-1] for m in metas] == ["de", "de", "de"]
     assert result.reply_text == "Hallo Kommune Musterstadt! Drücke den Knopf."
     assert result.edited_text == "Geschafft ✅"
     assert "Erledigt" in result.toasts  # the callback answer appears as a toast
@@ -147,6 +148,9 @@ def test_users_faults_bad_input_and_coordinator(
     # "blocked the bot" in a column, and the faults panel
     driver.find_element(By.CSS_SELECTOR, f"{col} input.block").click()
     until(driver, lambda: new_user.id in emulator.faults.blocked_chats)
+    faults = driver.find_element(By.ID, "faults")
+    assert faults.get_attribute("open") is None  # folded until wanted
+    faults.find_element(By.TAG_NAME, "summary").click()
     panel = driver.find_element(By.CSS_SELECTOR, "form[data-fault='rate_limit']")
     retry = panel.find_element(By.NAME, "retry_after")
     retry.clear()
@@ -168,7 +172,7 @@ def test_users_faults_bad_input_and_coordinator(
         driver,
         lambda: emulator.faults.snapshot()["blocked_chats"] == [] and emulator.faults.delay_seconds == 0,
     )
-    until(driver, lambda: "none active" in driver.find_element(By.ID, "faults-summary").text)
+    until(driver, lambda: "keine aktiv" in driver.find_element(By.ID, "faults-summary").text)
 
     # the attachment menu sends bad input
     for kind in ("sticker", "location"):
@@ -182,7 +186,7 @@ def test_users_faults_bad_input_and_coordinator(
     assert button.is_displayed()
     button.click()
     until(driver, lambda: coordinators == [new_user.id])
-    until(driver, lambda: driver.find_element(By.CSS_SELECTOR, f"{col} .coordinator-badge").is_displayed())
+    until(driver, lambda: driver.find_element(By.CSS_SELECTOR, f"{col} .role").text == "Koordination")
     assert not driver.find_element(By.CSS_SELECTOR, f"{col} .make-coordinator").is_displayed()
 
 
@@ -193,3 +197,100 @@ def test_coordinator_button_hidden_without_hook(driver: Any) -> None:
         driver.get(sandbox.page_url)
         until(driver, lambda: driver.find_elements(By.CSS_SELECTOR, ".column .name"))
         assert not driver.find_element(By.CSS_SELECTOR, ".make-coordinator").is_displayed()
+
+
+def test_the_guide_in_german_opens_on_the_first_visit_and_stays_folded(
+    driver: Any, sandbox: SandboxThread
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.get(sandbox.page_url)
+    driver.execute_script("window.localStorage.clear()")
+    driver.get(sandbox.page_url)
+    until(driver, lambda: len(driver.find_elements(By.CSS_SELECTOR, ".column .role")) == 3)
+    assert driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "de"
+    guide = driver.find_element(By.ID, "guide")
+    assert guide.get_attribute("open") is not None and guide.is_displayed()
+    steps = [li.text for li in guide.find_elements(By.CSS_SELECTOR, "ol li")]
+    assert steps[0].startswith("Gemeinde") and "/anfrage" in steps[0]
+    assert steps[1].startswith("Berater*in") and "Annehmen" in steps[1]
+    assert any("+1 Tag" in step for step in steps)
+    assert steps[-1].startswith("Koordination") and "/anfragen" in steps[-1] and "/statistik" in steps[-1]
+    # Each column says whose it is; the fake bot's sandbox knows no roles: all are municipalities.
+    roles = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".column .role")]
+    assert roles == ["Gemeinde", "Gemeinde", "Gemeinde"]
+    assert driver.find_element(By.ID, "faults").get_attribute("open") is None
+    assert not driver.find_element(By.ID, "clock").is_displayed()  # no bot's clock behind a fake bot
+    screenshot(driver, "guide-open")
+    guide.find_element(By.TAG_NAME, "summary").click()
+    until(driver, lambda: guide.get_attribute("open") is None)
+    driver.get(sandbox.page_url)
+    until(driver, lambda: driver.find_elements(By.CSS_SELECTOR, ".column"))
+    assert driver.find_element(By.ID, "guide").get_attribute("open") is None  # folded, as left
+    driver.execute_script("window.localStorage.clear()")
+
+
+def test_buttons_are_cut_to_one_line_and_long_input_is_split(driver: Any, sandbox: SandboxThread) -> None:
+    from selenium.webdriver.common.by import By
+
+    emulator = sandbox.emulator
+    user = emulator.users[0]
+    driver.get(sandbox.page_url)
+    label = "Faire Woche oder interkulturelles Fest mit migrantischen Akteur*innen"
+    rows = [[{"text": label, "callback_data": "long"}], [{"text": "Kurz", "callback_data": "short"}]]
+    status, body = sandbox.call(
+        lambda: sandbox.server.emulator.call(
+            "sendMessage",
+            {
+                "chat_id": str(user.id),
+                "text": "Welches Thema?",
+                "reply_markup": json.dumps({"inline_keyboard": rows}),
+            },
+        )
+    )
+    assert status == 200, body
+    col = column_selector(user.id)
+    long_button = until(
+        driver, lambda: driver.find_elements(By.CSS_SELECTOR, f"{col} [data-callback-data='long']")
+    )[0]
+    short_button = driver.find_element(By.CSS_SELECTOR, f"{col} [data-callback-data='short']")
+    assert long_button.size["height"] == short_button.size["height"]  # one line, like the short one
+    assert driver.execute_script("return arguments[0].scrollWidth > arguments[0].clientWidth", long_button)
+    assert long_button.value_of_css_property("text-overflow") == "ellipsis"
+    assert long_button.get_attribute("title") == label  # the whole label on hover
+
+    text = (
+        "Wir möchten mit den Vereinen unserer Gemeinde ein Fest planen. " * 80
+    ).strip()  # 5,039 characters
+    box = driver.find_element(By.CSS_SELECTOR, f"{col} .composer .text")
+    driver.execute_script("arguments[0].value = arguments[1]", box, text)  # pasted at once
+    box.submit()
+    until(driver, lambda: len([m for m in emulator.messages_in(user.id) if not m.from_bot]) == 2)
+    sent = [m.text or "" for m in emulator.messages_in(user.id) if not m.from_bot]
+    assert all(len(part) <= 4096 for part in sent) and " ".join(sent) == text
+    until(driver, lambda: len(driver.find_elements(By.CSS_SELECTOR, f"{col} .msg.outgoing")) == 2)
+    screenshot(driver, "buttons-and-split")
+
+
+def test_remove_a_user_and_start_over(driver: Any, sandbox: SandboxThread) -> None:
+    from selenium.webdriver.common.by import By
+
+    emulator = sandbox.emulator
+    first, second, third = emulator.users
+    driver.get(sandbox.page_url)
+    browser_round_trip(driver, sandbox.page_url)
+    col = column_selector(second.id)
+    remove = until(driver, lambda: driver.find_elements(By.CSS_SELECTOR, f"{col} .remove-user"))[0]
+    remove.click()
+    assert remove.text == "Entfernen?" and len(emulator.users) == 3  # asks once more
+    remove.click()
+    until(driver, lambda: not driver.find_elements(By.CSS_SELECTOR, col))
+    assert [u.id for u in emulator.users] == [first.id, third.id]
+    reset = driver.find_element(By.ID, "reset")
+    reset.click()
+    assert reset.text == "Wirklich alles löschen?"
+    reset.click()
+    until(driver, lambda: len(driver.find_elements(By.CSS_SELECTOR, ".column")) == 3)
+    until(driver, lambda: not driver.find_elements(By.CSS_SELECTOR, ".msg"))
+    assert [u.id for u in emulator.users] == [first.id, second.id, third.id]
+    assert all(emulator.messages_in(u.id) == [] for u in emulator.users)

@@ -8,6 +8,9 @@ const columns = new Map(); // user id -> {el, messages: Map(message_id -> {el, s
 const seenAnswers = new Set(); // callback answers already shown as a toast
 let firstState = true;
 let lastState = null;
+let generation = null; // grows with every reset: then the page drops everything it shows
+const ROLE_NAMES = { municipality: "Gemeinde", advisor: "Berater*in", coordinator: "Koordination" };
+const GUIDE_FOLDED = "miglobe-sandbox-guide-folded";
 
 // ---------------------------------------------------------------------------------------------
 // Server calls
@@ -42,7 +45,7 @@ async function pollForever() {
 
 function setConnected(ok) {
   const pill = document.getElementById("connection");
-  pill.textContent = ok ? "connected" : "offline";
+  pill.textContent = ok ? "verbunden" : "getrennt";
   pill.className = "pill " + (ok ? "online" : "offline");
 }
 
@@ -51,12 +54,22 @@ function setConnected(ok) {
 
 function render(state) {
   lastState = state;
+  if (generation !== null && state.generation !== generation) dropEverything();
+  generation = state.generation;
   document.getElementById("bot-name").textContent = `@${state.bot.username}`;
   document.getElementById("stats").textContent =
-    `${state.pending_updates} pending update(s) · ${state.calls} Bot API call(s)` +
-    (state.webhook ? ` · webhook ${state.webhook}` : "");
+    `${state.pending_updates} offene Updates · ${state.calls} Bot-API-Aufrufe` +
+    (state.webhook ? ` · Webhook ${state.webhook}` : "");
   renderFaults(state.faults);
+  renderClock(state);
   const container = document.getElementById("columns");
+  const present = new Set(state.users.map((user) => user.id));
+  for (const [id, column] of columns) {
+    if (!present.has(id)) {
+      column.el.remove(); // a removed user
+      columns.delete(id);
+    }
+  }
   state.users.forEach((user, index) => {
     let column = columns.get(user.id);
     if (!column) {
@@ -71,17 +84,38 @@ function render(state) {
   firstState = false;
 }
 
+function dropEverything() {
+  for (const column of columns.values()) column.el.remove();
+  columns.clear();
+  seenAnswers.clear();
+}
+
+function renderClock(state) {
+  const box = document.getElementById("clock");
+  box.hidden = !state.features.clock;
+  if (!state.clock || !state.clock.now) return;
+  const now = new Date(state.clock.now);
+  document.getElementById("clock-now").textContent = now.toLocaleString("de-DE", {
+    weekday: "short", day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit",
+  });
+  const hours = Math.round(state.clock.offset_seconds / 3600);
+  const days = Math.floor(hours / 24);
+  const rest = hours % 24;
+  const ahead = [days ? `${days} Tg.` : "", rest ? `${rest} Std.` : ""].filter(Boolean).join(" ");
+  document.getElementById("clock-offset").textContent = ahead ? `(vorgespult um ${ahead})` : "";
+}
+
 function renderFaults(faults) {
   const parts = [];
-  if (faults.blocked_chats.length) parts.push(`blocked: ${faults.blocked_chats.join(", ")}`);
-  if (faults.rate_limit_calls) parts.push(`429 for ${faults.rate_limit_calls} send(s)`);
-  if (faults.rate_limit_seconds_left) parts.push(`429 for ${faults.rate_limit_seconds_left} s`);
+  if (faults.blocked_chats.length) parts.push(`blockiert: ${faults.blocked_chats.join(", ")}`);
+  if (faults.rate_limit_calls) parts.push(`429 für ${faults.rate_limit_calls} Sendung(en)`);
+  if (faults.rate_limit_seconds_left) parts.push(`429 für ${faults.rate_limit_seconds_left} s`);
   if (faults.server_error_calls) {
-    parts.push(`${faults.server_error_status} for ${faults.server_error_calls} send(s)`);
+    parts.push(`${faults.server_error_status} für ${faults.server_error_calls} Sendung(en)`);
   }
-  if (faults.delay_seconds) parts.push(`delay ${Math.round(faults.delay_seconds * 1000)} ms`);
+  if (faults.delay_seconds) parts.push(`Verzögerung ${Math.round(faults.delay_seconds * 1000)} ms`);
   const summary = document.getElementById("faults-summary");
-  summary.textContent = parts.length ? `— active: ${parts.join(" · ")}` : "— none active";
+  summary.textContent = parts.length ? `— aktiv: ${parts.join(" · ")}` : "— keine aktiv";
   summary.classList.toggle("active", parts.length > 0);
 }
 
@@ -105,11 +139,15 @@ function createColumn(user) {
     event.target.disabled = true;
     try {
       await post(`/users/${user.id}/coordinator`, {});
-      toast(column, `${user.first_name} is now a coordinator`);
+      toast(column, `${user.first_name} gehört jetzt zur Koordination`);
     } catch (error) {
       event.target.disabled = false;
       toast(column, error.message, true);
     }
+  });
+  el.querySelector(".remove-user").addEventListener("click", (event) => {
+    confirmTwice(event.target, "Entfernen?", () =>
+      post(`/users/${user.id}/remove`, {}).catch((e) => toast(column, e.message, true)));
   });
   const menu = el.querySelector(".attach-menu");
   el.querySelector(".attach-button").addEventListener("click", () => { menu.hidden = !menu.hidden; });
@@ -133,12 +171,14 @@ function updateColumn(column, user, state) {
   column.user = user;
   el.querySelector(".avatar").textContent = (user.first_name || "?").slice(0, 1).toUpperCase();
   el.querySelector(".name").textContent = user.first_name;
-  el.querySelector(".meta").textContent = `id ${user.id} · language ${user.language_code}`;
+  el.querySelector(".meta").textContent = `id ${user.id} · Sprache ${user.language_code}`;
   el.classList.toggle("blocked", user.blocked);
   el.querySelector(".block").checked = user.blocked;
   const makeButton = el.querySelector(".make-coordinator");
   makeButton.hidden = !state.features.make_coordinator || user.coordinator;
-  el.querySelector(".coordinator-badge").hidden = !user.coordinator;
+  const role = el.querySelector(".role");
+  role.textContent = ROLE_NAMES[user.role] || ROLE_NAMES.municipality;
+  role.className = `role ${user.role || "municipality"}`;
   renderMessages(column, user);
   renderTyping(column, user.action);
   renderReplyKeyboard(column, user.reply_keyboard);
@@ -200,12 +240,12 @@ function renderMessage(column, message, pending) {
   if (message.edit_count > 0) {
     const edited = document.createElement("span");
     edited.className = "edited";
-    edited.textContent = "edited";
-    edited.title = `edited ${message.edit_count}×`;
+    edited.textContent = "bearbeitet";
+    edited.title = `${message.edit_count}× bearbeitet`;
     meta.appendChild(edited);
   }
   const time = document.createElement("time");
-  time.textContent = new Date(message.date * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  time.textContent = new Date(message.date * 1000).toLocaleString("de-DE", { weekday: "short", hour: "2-digit", minute: "2-digit" });
   meta.appendChild(time);
   bubble.appendChild(meta);
   const keyboard = message.reply_markup && message.reply_markup.inline_keyboard;
@@ -366,6 +406,7 @@ function renderInlineKeyboard(column, message, rows, pending) {
         el = document.createElement("button");
         el.type = "button";
         el.textContent = button.text;
+        el.title = button.text; // the whole label, which Telegram's apps cut after one line
         if (button.callback_data !== undefined) {
           el.dataset.callbackData = button.callback_data;
           if (pending.has(`${message.message_id}:${button.callback_data}`)) el.classList.add("pending");
@@ -376,7 +417,7 @@ function renderInlineKeyboard(column, message, rows, pending) {
           });
         } else {
           el.disabled = true; // web_app, login_url, … are not emulated
-          el.title = "not available in the sandbox";
+          el.title = "in der Sandbox nicht verfügbar";
         }
       }
       el.classList.add("kb-button");
@@ -401,7 +442,7 @@ function renderReplyKeyboard(column, keyboard) {
   const el = column.el.querySelector(".reply-keyboard");
   const sig = JSON.stringify(keyboard);
   const input = column.el.querySelector(".text");
-  input.placeholder = (keyboard && keyboard.input_field_placeholder) || "Message";
+  input.placeholder = (keyboard && keyboard.input_field_placeholder) || "Nachricht";
   if (el.dataset.sig === sig) return;
   el.dataset.sig = sig;
   el.replaceChildren();
@@ -448,7 +489,7 @@ function showAnswers(column, callbacks) {
     if (query.answer.text) toast(column, query.answer.text, false, query.answer.show_alert);
     if (query.answer.url) {
       const href = safeUrl(query.answer.url);
-      if (href) toast(column, `The bot asks to open ${href}`);
+      if (href) toast(column, `Der Bot möchte ${href} öffnen`);
     }
   }
 }
@@ -475,8 +516,69 @@ function toast(column, text, isError = false, isAlert = false) {
   box.appendChild(el);
 }
 
+// A destructive button asks once more in its own label (no window.confirm, which would block
+// the page and any browser automation): a second click within five seconds does it.
+function confirmTwice(button, question, action) {
+  if (button.dataset.armed) {
+    delete button.dataset.armed;
+    button.textContent = button.dataset.label;
+    action();
+    return;
+  }
+  button.dataset.armed = "1";
+  button.dataset.label = button.textContent;
+  button.textContent = question;
+  setTimeout(() => {
+    if (!button.dataset.armed) return;
+    delete button.dataset.armed;
+    button.textContent = button.dataset.label;
+  }, 5000);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Page-level forms
+
+function setupGuide() {
+  // Open until the visitor folds it once (remembered in this browser).
+  const guide = document.getElementById("guide");
+  let folded = false;
+  try { folded = window.localStorage.getItem(GUIDE_FOLDED) === "1"; } catch (error) { /* storage off */ }
+  guide.open = !folded;
+  guide.addEventListener("toggle", () => {
+    try {
+      if (guide.open) window.localStorage.removeItem(GUIDE_FOLDED);
+      else window.localStorage.setItem(GUIDE_FOLDED, "1");
+    } catch (error) { /* storage off: the guide simply opens again next time */ }
+  });
+}
+
+function setupClock() {
+  for (const button of document.querySelectorAll(".clock-advance")) {
+    button.addEventListener("click", async () => {
+      for (const b of document.querySelectorAll(".clock-advance")) b.disabled = true;
+      try {
+        await post("/clock", { seconds: Number(button.dataset.seconds) });
+      } catch (error) {
+        window.console.error(error);
+      } finally {
+        for (const b of document.querySelectorAll(".clock-advance")) b.disabled = false;
+      }
+    });
+  }
+  const reset = document.getElementById("reset");
+  reset.addEventListener("click", () => {
+    confirmTwice(reset, "Wirklich alles löschen?", async () => {
+      reset.disabled = true;
+      try {
+        await post("/reset", {});
+      } catch (error) {
+        window.console.error(error);
+      } finally {
+        reset.disabled = false;
+      }
+    });
+  });
+}
 
 function setupForms() {
   const addUser = document.getElementById("add-user");
@@ -524,5 +626,7 @@ function setupForms() {
   });
 }
 
+setupGuide();
+setupClock();
 setupForms();
 pollForever();
