@@ -28,7 +28,7 @@ class Command:
     en: str
     description: str
     role: Role = Role.CONTACT
-    # Commands that only make sense inside a flow (/back, /cancel) stay out of Telegram's menu.
+    # Commands that only make sense inside a flow (/back, /later, /cancel) stay out of Telegram's menu.
     in_menu: bool = True
 
     @property
@@ -54,7 +54,11 @@ COMMANDS: tuple[Command, ...] = (
     Command("mydata", "meinedaten", "mydata", N_("Everything stored about you, as a file"), in_menu=False),
     Command("delete", "loeschen", "delete", N_("Delete your data"), in_menu=False),
     Command("back", "zurueck", "back", N_("One step back in a request"), in_menu=False),
-    Command("cancel", "abbrechen", "cancel", N_("Pause a request (your answers are kept)"), in_menu=False),
+    # Inside the intake: pause (the draft is kept; advisors' /pause is their own) or discard (asks first).
+    Command("later", "pausieren", "later", N_("Pause a request (your answers are kept)"), in_menu=False),
+    Command(
+        "cancel", "abbrechen", "cancel", N_("Discard the draft of a request (asks first)"), in_menu=False
+    ),
     # Advisors (issue 6): profile, pause, what they were offered and what they hold.
     Command("profile", "profil", "profile", N_("Your advisor profile"), Role.ADVISOR),
     Command("pause", "pause", "pause", N_("Pause new offers until a date"), Role.ADVISOR),

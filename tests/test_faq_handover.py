@@ -170,7 +170,7 @@ async def test_cancel_gives_the_question_back(h: Harness) -> None:
     assert to(sent, CONTACT) == []
     # Without a pending answer, /cancel is the intake's again.
     [reply] = await h.text(COORDINATOR, "/cancel")
-    assert "keine Anfrage in Bearbeitung" in reply.text
+    assert "Sie haben gerade keinen Entwurf offen" in reply.text
 
 
 async def test_questions_command_lists_open_questions_with_reply_buttons(h: Harness) -> None:

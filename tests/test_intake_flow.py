@@ -133,7 +133,7 @@ async def test_plain_start_still_greets(harness: Harness) -> None:
 
 async def test_in_a_group_the_intake_points_to_a_private_chat(harness: Harness) -> None:
     user = TelegramUser(507, "A", "de")
-    for command in ("/anfrage", "/meineanfragen", "/zurueck", "/abbrechen"):
+    for command in ("/anfrage", "/meineanfragen", "/zurueck", "/pausieren", "/abbrechen"):
         [reply] = await harness.text_in_group(user, command)
         assert reply.chat_id == -1001 and "privaten Chat" in reply.text
         assert reply.payload["reply_markup"]["inline_keyboard"][0][0]["url"].endswith(
@@ -178,10 +178,10 @@ async def test_edit_from_the_summary_returns_to_the_summary(harness: Harness) ->
     assert len(request.time_windows) == 2
 
 
-async def test_cancel_keeps_the_draft_and_resume_continues_where_it_stopped(harness: Harness) -> None:
+async def test_pausing_keeps_the_draft_and_resume_continues_where_it_stopped(harness: Harness) -> None:
     user = TelegramUser(510, "A", "de")
     await walk_to(harness, user, IntakeStep.EMAIL)
-    [paused] = await harness.text(user, "/abbrechen")
+    [paused] = await harness.text(user, "/pausieren")
     assert "pausiert" in paused.text and "14 Tage" in paused.text
     draft = await draft_of(harness, user.id)
     assert draft is not None and draft.active is False and draft.step == "email"
@@ -211,11 +211,14 @@ async def test_start_over_forgets_the_answers_and_asks_consent_again(harness: Ha
 async def test_a_paused_draft_can_be_deleted(harness: Harness) -> None:
     user = TelegramUser(512, "A", "en")
     await walk_to(harness, user, IntakeStep.TOPICS)
-    [paused] = await harness.text(user, "/cancel")
-    [deleted] = await tap(harness, user, paused, "Delete draft")
-    assert "deleted" in deleted.text and await draft_of(harness, user.id) is None
+    [paused] = await harness.text(user, "/later")
+    [question] = await tap(harness, user, paused, "Discard draft")
+    assert "Discard your draft?" in question.text and await draft_of(harness, user.id) is not None
+    [deleted] = await tap(harness, user, question, "Yes, discard")
+    assert "discarded" in deleted.text and "Nothing was sent" in deleted.text
+    assert await draft_of(harness, user.id) is None
     [nothing] = await harness.text(user, "/cancel")
-    assert "no request in progress" in nothing.text
+    assert "You have no draft open right now" in nothing.text
 
 
 async def test_returning_contact_can_reuse_the_saved_details(harness: Harness) -> None:

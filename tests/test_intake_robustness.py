@@ -41,7 +41,9 @@ async def test_a_restart_at_any_step_keeps_the_draft_and_the_step(harness: Harne
         [prompt] = await tap(bot, user, offer, "Continue")
         assert _where(step) in prompt.text
         after = await draft_of(bot, user.id)
-        assert after is not None and before is not None and after.answers == before.answers
+        assert after is not None and before is not None
+        # Continuing notes when (handlers/intake/drafts.py); the answers themselves are unchanged.
+        assert {k: v for k, v in after.answers.items() if k != "_resumed"} == before.answers
         entry = Entry()
         for remaining in ALL_STEPS[ALL_STEPS.index(step) : -1]:
             prompt = await answer_step(bot, user, remaining, prompt, entry)
@@ -145,7 +147,7 @@ async def test_buttons_of_a_sent_request_are_answered(harness: Harness) -> None:
     user = TelegramUser(608, "A", "en")
     await tap(harness, user, await walk_to(harness, user, IntakeStep.SUMMARY), "📨")
     assert await harness.press(user, "ik:fm:v:phone") == []
-    assert "no longer in progress" in harness.answered_callbacks()[-1]["text"]
+    assert "This draft is no longer open" in harness.answered_callbacks()[-1]["text"]
     assert (await requests_of(harness, user.id))[0].meeting_format == "online"
 
 

@@ -152,7 +152,7 @@ async def test_reminder_and_retention_follow_the_settings(database_url: str) -> 
     async with bot_harness(database_url, draft_reminder_hours=2, draft_retention_days=3) as harness:
         user = TelegramUser(900_007, "A", "en")
         await walk_to(harness, user, IntakeStep.NAME)
-        [paused] = await harness.text(user, "/cancel")
+        [paused] = await harness.text(user, "/later")
         assert "kept for 3 days" in paused.text
         runtime = harness.runtime
         assert (

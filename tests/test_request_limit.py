@@ -70,9 +70,11 @@ async def test_a_split_name_is_refused_in_german_and_a_later_answer_taken(harnes
     assert "Rest Ihrer vorigen Nachricht" in rest.text and "höchstens 100 Zeichen" in rest.text
     draft = await draft_of(h, ANNA.id)
     assert draft is not None and "name" not in draft.answers
-    # More than two seconds after the last refused part, a message is an answer of its own.
-    [saved, *_] = await _sent_at(h, ANNA, "Anna Schmidt", now + 5)
-    assert "Gespeichert: Anna Schmidt" in saved.text
+    # More than five seconds after the last refused part, a message is an answer of its own; being
+    # so soon after a refusal, it is shown back whole with "✏️ Ersetzen".
+    [saved, *_] = await _sent_at(h, ANNA, "Anna Schmidt", now + 8)
+    assert "Gespeichert: Anna Schmidt" in saved.text and "ganzer Text" in saved.text
+    assert any("Ersetzen" in label for label, _data in saved.buttons)
     draft = await draft_of(h, ANNA.id)
     assert draft is not None and draft.answers["name"] == "Anna Schmidt" and draft.step == IntakeStep.ROLE
 
@@ -160,7 +162,8 @@ async def test_coordinators_are_exempt_and_the_limit_is_a_setting(database_url: 
         await h.text(COORDINATOR, "/start")
         await _seed(h, COORDINATOR, [3, 2, 1])
         [consent] = await h.text(COORDINATOR, "/request")
-        assert "Before we start" in consent.text
+        # Consent given with the earlier requests: confirmed in one line (tests/test_returning_consent.py).
+        assert "You agreed to how we use your details" in consent.text
         await h.text(JOHN, "/start")
         await _seed(h, JOHN, [23.5])
         [refusal] = await h.text(JOHN, "/request")

@@ -158,3 +158,33 @@ async def submit(session: AsyncSession, draft: IntakeDraft, locale: str, year: i
         "consented_at": draft.consented_at,
     }
     return await requests.create(session, fields, draft.user_id, year, utcnow())
+
+
+@dataclass(frozen=True)
+class EarlierConsent:
+    """The consent a contact gave with their latest request: when, and to which notice version."""
+
+    version: str
+    given_at: datetime
+
+    @property
+    def current(self) -> bool:
+        """Whether it was given to the notice shown today (else the notice must be read again)."""
+        return self.version == NOTICE_VERSION
+
+
+async def earlier_consent(session: AsyncSession, user_id: int) -> EarlierConsent | None:
+    """The consent stored with the user's latest request that still holds their details.
+
+    Every request keeps the notice version and time agreed to. An anonymised request no longer
+    stands for a person's consent (its details are gone), so it is not counted.
+    """
+    row = (
+        await session.execute(
+            select(KickoffRequest.consent_version, KickoffRequest.consented_at)
+            .where(KickoffRequest.contact_user_id == user_id, KickoffRequest.anonymized_at.is_(None))
+            .order_by(KickoffRequest.id.desc())
+            .limit(1)
+        )
+    ).first()
+    return EarlierConsent(row[0], row[1]) if row is not None else None

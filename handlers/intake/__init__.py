@@ -15,8 +15,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from bot.commands import command
 from bot.context import BotContext
 from bot.services import intake
-from handlers.intake import answers, buttons, callbacks, entry, flow
-from handlers.intake.common import is_private, pressed_by_owner
+from handlers.intake import answers, buttons, callbacks, drafts, entry, flow, overflow
+from handlers.intake.common import draft_gone, is_private, pressed_by_owner
 from handlers.menus import REQUEST
 from models import IntakeDraft, IntakeStep
 
@@ -48,15 +48,19 @@ async def intake_button(update: Update, context: BotContext) -> None:
     elif pressed.scope == callbacks.CONSENT:
         await entry.on_consent(update, context, pressed)
     elif pressed.scope == callbacks.GENERAL:
-        await entry.on_general(update, context, pressed)
+        await drafts.on_general(update, context, pressed)
     else:
         draft = await intake.get_draft(context.db, context.user.id)
         if draft is None and pressed.step is IntakeStep.SUMMARY and pressed.action == "send":
             context.answer(_("Your request has already been sent. See /status."), alert=True)
         elif draft is None:
-            context.answer(
-                _("This request is no longer in progress. Send /request to start a new one."), alert=True
-            )
+            context.answer(draft_gone(context), alert=True)
+        elif not draft.active:
+            drafts.on_paused_button(context, draft)
+        elif drafts.is_stale(update, draft):
+            drafts.on_stale_button(context)
+        elif pressed.action == overflow.REPLACE and pressed.step is not None:
+            await overflow.on_replace(context, draft, pressed.step)
         elif pressed.step != draft.step:
             context.answer(_("This button belongs to an earlier question."))
             await flow.show(
@@ -120,7 +124,8 @@ def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
         CommandHandler("start", request_command, filters=deep_link),
         CommandHandler(command("request").names, request_command),
         CommandHandler(command("back").names, entry.back_command),
-        CommandHandler(command("cancel").names, entry.cancel_command),
+        CommandHandler(command("later").names, drafts.pause_command),
+        CommandHandler(command("cancel").names, drafts.cancel_command),
         CallbackQueryHandler(request_button, pattern=f"^{REQUEST}$"),
         CallbackQueryHandler(intake_button, pattern=f"^{callbacks.PREFIX}:"),
     ]

@@ -15,6 +15,7 @@ from bot.regions.search import SCORE_SHORT_FORM
 from bot.services import languages
 from bot.services.intake_answers import copied, is_answered, place_answer
 from bot.services.validation import (
+    TOPIC_OTHER_MAX,
     Invalid,
     Problem,
     clean_email,
@@ -60,7 +61,7 @@ def saved_notice(context: BotContext, value: str) -> str:
     return context.gettext("✓ Saved: {answer}").format(answer=preview(value, 100))
 
 
-async def _simple(context: BotContext, draft: IntakeDraft, text: str) -> None:
+async def _simple(context: BotContext, draft: IntakeDraft, text: str, *, check: bool = False) -> None:
     step = IntakeStep(draft.step)
     clean = {
         IntakeStep.NAME: clean_name,
@@ -82,6 +83,10 @@ async def _simple(context: BotContext, draft: IntakeDraft, text: str) -> None:
     answers = copied(draft.answers)
     answers[step.value] = value
     shown = display_phone(value) if step is IntakeStep.PHONE else value
+    if check:
+        notice, rows = overflow.shown_back(context, step, shown)
+        await flow.advance(context, draft, answers, notice, edit=False, extra=rows)
+        return
     await flow.advance(context, draft, answers, saved_notice(context, shown), edit=False)
 
 
@@ -158,7 +163,7 @@ async def _done_typed(context: BotContext, draft: IntakeDraft, missing: str) -> 
         await flow.show(context, draft, "⚠️ " + context.gettext(missing))
 
 
-async def _own_topic(context: BotContext, draft: IntakeDraft, text: str) -> None:
+async def _own_topic(context: BotContext, draft: IntakeDraft, text: str, *, check: bool = False) -> None:
     if _is_done_word(text):
         await _done_typed(context, draft, N_("Please choose at least one topic."))
         return
@@ -169,7 +174,12 @@ async def _own_topic(context: BotContext, draft: IntakeDraft, text: str) -> None
         return
     answers = copied(draft.answers)
     answers["topic_other"] = value
-    notice = context.gettext("✓ Your own topic was added: {topic}").format(topic=preview(value, 100))
+    notice = context.gettext("✓ Your own topic was added: {topic}").format(
+        topic=preview(value, TOPIC_OTHER_MAX if check else 100)
+    )
+    if check:
+        # Shown whole after a refused long text; the topic's own button removes it to type it anew.
+        notice += "\n" + context.gettext("Please check that this is your whole topic.")
     await flow.save(context, draft, notice, answers=answers)
 
 
@@ -221,16 +231,35 @@ _BY_STEP: dict[IntakeStep, Callable[[BotContext, IntakeDraft, str], Awaitable[No
 }
 
 
+# Steps whose typed text is stored as it is (searches only offer choices); after a recent refusal of
+# a too-long text they show what they stored (see handlers/intake/overflow.py).
+_SAVING: dict[IntakeStep, Callable[..., Awaitable[None]]] = {
+    IntakeStep.NAME: _simple,
+    IntakeStep.ROLE: _simple,
+    IntakeStep.EMAIL: _simple,
+    IntakeStep.PHONE: _simple,
+    IntakeStep.GOALS: _simple,
+    IntakeStep.TOPICS: _own_topic,
+}
+
+
 async def on_text(
     context: BotContext, draft: IntakeDraft, text: str, sent_at: datetime | None = None
 ) -> None:
     """Handle a typed answer to the draft's current step; the tail of a long text Telegram split
     (sent right after a refused too-long message) is refused as well, never saved."""
     step = IntakeStep(draft.step)
+    check = False
     if sent_at is not None and step in overflow.LIMITS:
         if overflow.continues(draft, step, sent_at):
-            await overflow.refuse_rest(context, draft, sent_at)
+            await overflow.refuse_rest(context, draft, sent_at, text)
             return
-        if overflow.too_long(step, text) and not await overflow.remember(context, draft, sent_at):
-            return
+        if overflow.too_long(step, text):
+            if not await overflow.remember(context, draft, sent_at, text):
+                return
+        else:
+            check = overflow.recently_refused(draft, step, sent_at)
+    if check and step in _SAVING:
+        await _SAVING[step](context, draft, text, check=True)
+        return
     await _BY_STEP[step](context, draft, text)

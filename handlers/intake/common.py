@@ -5,15 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from telegram import InlineKeyboardButton, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 
+from bot.commands import command
 from bot.context import BotContext
 from bot.services.intake import DraftTiming
 from bot.services.intake_answers import TOTAL_STEPS, previous_step, step_number
 from bot.telegram_text import TEXT_LIMIT, clip, shown, utf16_length, visible_length
 from handlers.intake import callbacks
 from models import IntakeDraft, IntakeStep, utcnow
+
+# /start anfrage opens the intake (the group answer links to it).
+DEEP_LINK = "anfrage"
 
 
 def timing(context: BotContext) -> DraftTiming:
@@ -75,8 +79,29 @@ def header(context: BotContext, step: IntakeStep) -> str:
 
 
 def footer(context: BotContext) -> str:
-    """How to go back or pause, on every question."""
-    return context.gettext("<i>/back: one step back · /cancel: pause</i>")
+    """How to go back, pause or discard, on every question (command names in the user's language)."""
+    text = context.gettext("<i>/{back}: one step back · /{later}: pause · /{cancel}: discard the draft</i>")
+    return text.format(
+        back=command("back").name(context.locale),
+        later=command("later").name(context.locale),
+        cancel=command("cancel").name(context.locale),
+    )
+
+
+def draft_gone(context: BotContext) -> str:
+    """For a draft that no longer exists (sent, deleted, expired); never reads as a dropped request."""
+    return context.gettext(
+        "This draft is no longer open. Requests you have sent are under /{status}; a new one starts with "
+        "/{request}."
+    ).format(status=command("status").name(context.locale), request=command("request").name(context.locale))
+
+
+def no_draft(context: BotContext) -> str:
+    """/back, /later or /cancel without a draft: say so, and that sent requests are not affected."""
+    return context.gettext(
+        "You have no draft open right now. Requests you have sent are not affected: see /{status}. "
+        "To start a new request, send /{request}."
+    ).format(status=command("status").name(context.locale), request=command("request").name(context.locale))
 
 
 def nav_row(context: BotContext, draft: IntakeDraft, *, keep: bool = False) -> list[InlineKeyboardButton]:
@@ -91,3 +116,14 @@ def nav_row(context: BotContext, draft: IntakeDraft, *, keep: bool = False) -> l
     if keep:
         row.append(InlineKeyboardButton(_("Keep ➡️"), callback_data=callbacks.data(step, "keep")))
     return row
+
+
+def private_only(context: BotContext) -> None:
+    """Requests hold personal details: point from a group to the private chat."""
+    _ = context.gettext
+    username = context.bot.username
+    markup = None
+    if username:
+        link = f"https://t.me/{username}?start={DEEP_LINK}"
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(_("💬 Open a private chat"), url=link)]])
+    context.reply(_("For your privacy, requests are made in a private chat with us."), markup)

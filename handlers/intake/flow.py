@@ -13,7 +13,7 @@ from bot.context import BotContext
 from bot.services import intake
 from bot.services.intake_answers import Answers, first_unanswered, next_step, previous_step
 from handlers.intake import render
-from handlers.intake.common import timing
+from handlers.intake.common import draft_gone, timing
 from models import IntakeDraft, IntakeStep
 
 
@@ -40,7 +40,7 @@ async def conflict(context: BotContext, *, edit: bool = False) -> None:
     _ = context.gettext
     draft = await intake.get_draft(context.db, context.user.id)
     if draft is None:
-        context.reply(_("This request is no longer in progress. Send /request to start a new one."))
+        context.reply(draft_gone(context))
         return
     await show(context, draft, _("That was already taken care of. Here is where you are now:"), edit=edit)
 
@@ -53,18 +53,25 @@ async def save(
     edit: bool = False,
     month: date | None = None,
     found: list[str] | None = None,
+    extra: render.Rows | None = None,
     **values: Any,
 ) -> bool:
     """Store ``values`` (answers, step, …) and show the resulting step; False if it lost a race."""
     if not await intake.change(context.db, draft, timing(context), active=True, **values):
         await conflict(context, edit=edit)
         return False
-    await show(context, draft, notice, edit=edit, month=month, found=found)
+    await show(context, draft, notice, edit=edit, month=month, found=found, extra=extra)
     return True
 
 
 async def advance(
-    context: BotContext, draft: IntakeDraft, answers: Answers, notice: str | None, *, edit: bool
+    context: BotContext,
+    draft: IntakeDraft,
+    answers: Answers,
+    notice: str | None,
+    *,
+    edit: bool,
+    extra: render.Rows | None = None,
 ) -> None:
     """Store ``answers`` and go to the next question (back to the summary when editing from it)."""
     step = IntakeStep(draft.step)
@@ -73,7 +80,7 @@ async def advance(
         # Never show a summary with a hole in it (e.g. after a forged button).
         target = first_unanswered(answers) or IntakeStep.SUMMARY
     editing = draft.editing and target is not IntakeStep.SUMMARY
-    await save(context, draft, notice, edit=edit, answers=answers, step=target, editing=editing)
+    await save(context, draft, notice, edit=edit, extra=extra, answers=answers, step=target, editing=editing)
 
 
 async def go_back(context: BotContext, draft: IntakeDraft, *, edit: bool) -> None:

@@ -1,22 +1,32 @@
-"""Long pasted text that Telegram split into several messages: the rest is never taken as an answer.
+"""Long pasted text that Telegram split into several messages: no fragment is ever saved silently.
 
-A text longer than 4,096 characters arrives as several messages a moment apart. The first is
-refused as too long; the next would fit and be saved silently as the answer, although it is only
-the tail of the text. So when a too-long message was refused, a message on the same step that was
-sent within ``SPLIT_SECONDS`` of it (by Telegram's own timestamps, which the user cannot influence
-and which do not depend on how fast the bot is) counts as part of it and is refused too, with a
-word on why. Nobody reads a refusal and types a new answer within two seconds, so a real answer is
-never caught. The refusal is remembered in the draft (survives a restart, works with several
-workers): ``answers["_too_long"] = {"step": …, "at": epoch seconds}``, ignored by everything else.
+A text longer than 4,096 characters arrives as several messages a moment apart, handled in order
+(the dispatcher keeps each chat's updates in sequence). Every free-text step takes far less than
+4,096 characters, so joining the parts could never give an answer the step accepts. Decided:
+
+- The first part is refused as too long; the refusal is remembered in the draft (it survives a
+  restart and works with several workers): ``answers["_too_long"] = {"step", "at", "chars"}`` –
+  the step, Telegram's timestamp of the latest part (epoch seconds) and the characters of all
+  parts so far. Everything else ignores the key.
+- A message on the same step sent within ``SPLIT_SECONDS`` of the latest part (by Telegram's own
+  timestamps, which do not depend on how fast the bot is) is the next part: it is refused too,
+  saying how long the parts are together (they are counted as one text), and never saved.
+- A text that fits and comes later, but within ``SHOW_BACK_SECONDS`` of a refusal on that step,
+  is saved and shown back in full with "✏️ Replace": a part delayed by a slow connection (or a
+  shortened text) is seen by the person, never taken silently. Nobody reads a refusal and types a
+  new answer within a few seconds, so a real answer is not refused.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from babel.numbers import format_decimal
+from telegram import InlineKeyboardButton
+
 from bot.context import BotContext
 from bot.services import intake
-from bot.services.intake_answers import Answers, copied
+from bot.services.intake_answers import Answers, copied, is_answered
 from bot.services.validation import (
     EMAIL_MAX,
     GOALS_MAX,
@@ -25,13 +35,16 @@ from bot.services.validation import (
     SEARCH_MAX,
     TOPIC_OTHER_MAX,
 )
-from handlers.intake import flow
-from handlers.intake.common import timing
+from handlers.intake import callbacks, flow, render
+from handlers.intake.common import preview, timing
 from models import IntakeDraft, IntakeStep
 
-SPLIT_SECONDS = 2
+SPLIT_SECONDS = 5
+SHOW_BACK_SECONDS = 300
 MARK = "_too_long"
+REPLACE = "replace"
 PHONE_MAX = 40
+ORDER = list(IntakeStep)
 # The free-text steps and the most each takes (the same limits the step's validation applies).
 LIMITS = {
     IntakeStep.MUNICIPALITY: SEARCH_MAX,
@@ -45,43 +58,90 @@ LIMITS = {
 }
 
 
+def step_index(step: str) -> int:
+    """The position of ``step`` in the intake (the summary last)."""
+    return ORDER.index(IntakeStep(step))
+
+
 def too_long(step: IntakeStep, text: str) -> bool:
     """Whether ``text`` is over the step's limit (so the step refuses it)."""
     limit = LIMITS.get(step)
     return limit is not None and len(text.strip()) > limit
 
 
-def continues(draft: IntakeDraft, step: IntakeStep, sent_at: datetime) -> bool:
-    """Whether a message sent at ``sent_at`` follows a refused too-long one on this step at once."""
+def _mark(draft: IntakeDraft, step: IntakeStep) -> dict[str, int] | None:
     mark = draft.answers.get(MARK)
-    if not isinstance(mark, dict) or mark.get("step") != step.value:
-        return False
-    at = mark.get("at")
-    return isinstance(at, int) and 0 <= int(sent_at.timestamp()) - at <= SPLIT_SECONDS
+    if not isinstance(mark, dict) or mark.get("step") != step.value or not isinstance(mark.get("at"), int):
+        return None
+    return mark
 
 
-def _marked(draft: IntakeDraft, step: IntakeStep, sent_at: datetime) -> Answers:
+def _within(draft: IntakeDraft, step: IntakeStep, sent_at: datetime, seconds: int) -> bool:
+    mark = _mark(draft, step)
+    return mark is not None and 0 <= int(sent_at.timestamp()) - mark["at"] <= seconds
+
+
+def continues(draft: IntakeDraft, step: IntakeStep, sent_at: datetime) -> bool:
+    """Whether a message sent at ``sent_at`` is the next part of a refused too-long one on this step."""
+    return _within(draft, step, sent_at, SPLIT_SECONDS)
+
+
+def recently_refused(draft: IntakeDraft, step: IntakeStep, sent_at: datetime) -> bool:
+    """Whether a too-long text on this step was refused shortly before (its answer is shown back)."""
+    return _within(draft, step, sent_at, SHOW_BACK_SECONDS)
+
+
+def _marked(draft: IntakeDraft, step: IntakeStep, sent_at: datetime, chars: int) -> Answers:
     answers = copied(draft.answers)
-    answers[MARK] = {"step": step.value, "at": int(sent_at.timestamp())}
+    answers[MARK] = {"step": step.value, "at": int(sent_at.timestamp()), "chars": chars}
     return answers
 
 
-async def remember(context: BotContext, draft: IntakeDraft, sent_at: datetime) -> bool:
-    """Note in the draft that a too-long message sent at ``sent_at`` is being refused; False (and
+async def remember(context: BotContext, draft: IntakeDraft, sent_at: datetime, text: str) -> bool:
+    """Note in the draft that the too-long ``text`` sent at ``sent_at`` is being refused; False (and
     the user told where they are) if another update changed the draft first."""
-    answers = _marked(draft, IntakeStep(draft.step), sent_at)
+    answers = _marked(draft, IntakeStep(draft.step), sent_at, len(text.strip()))
     if await intake.change(context.db, draft, timing(context), answers=answers):
         return True
     await flow.conflict(context)
     return False
 
 
-async def refuse_rest(context: BotContext, draft: IntakeDraft, sent_at: datetime) -> None:
-    """Refuse the tail of a split text and ask the step again (a third part is caught as well)."""
+async def refuse_rest(context: BotContext, draft: IntakeDraft, sent_at: datetime, text: str) -> None:
+    """Refuse the next part of a split text, counting all parts as one, and ask the step again."""
     step = IntakeStep(draft.step)
+    mark = _mark(draft, step) or {}
+    chars = int(mark.get("chars", 0)) + len(text.strip())
     notice = context.gettext(
         "This looks like the rest of your previous message: Telegram splits a long text into several "
-        "messages. We have not saved it. Please send a shorter version – at most {limit} characters – as one "
-        "message."
-    ).format(limit=LIMITS[step])
-    await flow.save(context, draft, "⚠️ " + notice, answers=_marked(draft, step, sent_at))
+        "messages. Together they have {count} characters. We have not saved any of it. Please send a "
+        "shorter version – at most {limit} characters – as one message."
+    ).format(count=format_decimal(chars, locale=context.locale), limit=LIMITS[step])
+    await flow.save(context, draft, "⚠️ " + notice, answers=_marked(draft, step, sent_at, chars))
+
+
+def shown_back(context: BotContext, step: IntakeStep, value: str) -> tuple[str, render.Rows]:
+    """The whole saved text after a recent refusal, with "✏️ Replace" to send it anew."""
+    notice = "\n".join(
+        [
+            context.gettext("✓ Saved: {answer}").format(answer=preview(value, LIMITS[step])),
+            context.gettext(
+                "Please check that this is your whole text. If a part is missing, press “✏️ Replace” "
+                "and send it again."
+            ),
+        ]
+    )
+    button = InlineKeyboardButton(context.gettext("✏️ Replace"), callback_data=callbacks.data(step, REPLACE))
+    return notice, [[button]]
+
+
+async def on_replace(context: BotContext, draft: IntakeDraft, step: IntakeStep) -> None:
+    """ "✏️ Replace": back to ``step`` to send the text anew (then on, or back to the summary)."""
+    answers = draft.answers
+    if step not in LIMITS or not is_answered(answers, step) or step_index(draft.step) <= step_index(step):
+        context.answer(context.gettext("This button is no longer valid."), alert=True)
+        return
+    context.answer()
+    editing = draft.editing or draft.step == IntakeStep.SUMMARY
+    notice = context.gettext("Please send the text again, as one message.")
+    await flow.save(context, draft, notice, step=step, editing=editing)
