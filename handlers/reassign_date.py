@@ -12,7 +12,7 @@ from bot.context import BotContext
 from bot.services import reassignment
 from bot.services.booking import BookingTiming
 from bot.services.reassignment import TakeoverOutcome
-from handlers import booking_notices, reassign_notices
+from handlers import booking_notices, reassign_notices, request_view
 from handlers.callback_data import parse, pattern
 from handlers.date_takeover import TAKEOVER
 from handlers.notify import Outbox, me
@@ -49,11 +49,16 @@ async def takeover_button(update: Update, context: BotContext) -> None:
     talk, request = result.booking, result.request
     if result.kind == TakeoverOutcome.TAKEN:
         context.answer(_("Date taken over."))
-        text, markup = booking_notices.confirmed_for_advisor(r, talk, request)
-        head = _("✅ You have taken over the kickoff talk {reference} on {when}.").format(
-            reference=html.escape(request.reference), when=r.when(talk.starts_at)
+        text = _(
+            "✅ <b>You have taken over the kickoff talk {reference}:</b> {when} ({format}, {place}). The "
+            "contact has been told; the calendar entry follows."
+        ).format(
+            reference=html.escape(request.reference),
+            when=r.when(talk.starts_at),
+            format=html.escape(request_view.meeting_format(r, request)),
+            place=request_view.place(request),
         )
-        context.edit(f"{head}\n\n{text}", markup)
+        context.edit(text, booking_notices.advisor_buttons(r, talk, request))
         await reassign_notices.taken_over(out, result)
         return
     context.answer(_("The date is cancelled."))
