@@ -119,31 +119,61 @@ async def _report(context: BotContext, key: str) -> None:
     # Drawing takes a few tenths of a second: off the event loop, so sending and polling go on.
     funnel = await asyncio.to_thread(charts.funnel_chart, stats.total, _funnel_labels(context))
     places = await asyncio.to_thread(charts.municipality_map, stats.places, _map_labels(context))
-    _send_chart(context, "funnel.png", funnel)
-    _send_chart(context, "map.png", places)
+    span = _span(context, period)
+    _send_chart(
+        context,
+        "requests-by-stage.png",
+        funnel,
+        _("Requests by stage, {period}. In brackets: the share of the stage before.").format(period=span),
+    )
+    _send_chart(
+        context,
+        "requests-by-municipality.png",
+        places,
+        _(
+            "Requests by municipality, {period}. The larger the red circle, the more requests; a "
+            "request for a whole district is shown at its centre."
+        ).format(period=span),
+    )
+
+
+def _span(context: BotContext, period: Period) -> str:
+    """The period as the captions name it: "03.12.2025 – 03.12.2026"."""
+    tz = context.settings.tz
+    first = i18n.format_date(period.start, context.locale, tz, "medium")
+    return f"{first} – {i18n.format_date(period.end, context.locale, tz, 'medium')}"
 
 
 def _funnel_labels(context: BotContext) -> charts.FunnelLabels:
     _ = context.gettext
     stages = (_("Requests"), _("Offered"), _("Accepted"), _("Kickoffs held"), _("Consultations"))
-    return charts.FunnelLabels(title=_("Programme funnel"), stages=stages)
+    return charts.FunnelLabels(title=_("Requests by stage"), stages=stages)
 
 
 def _map_labels(context: BotContext) -> charts.MapLabels:
     _ = context.gettext
     return charts.MapLabels(
-        title=_("Requests by municipality"), municipalities=_("Municipalities"), requests=_("Requests")
+        title=_("Requests by municipality"),
+        municipalities=_("Municipalities"),
+        requests=_("Requests"),
+        regierungsbezirk=_("Regierungsbezirk {name}"),
     )
 
 
-def _send_chart(context: BotContext, filename: str, png: bytes) -> None:
-    """Queue a chart as a photo in this chat (the sender uploads the stored bytes)."""
+def _send_chart(context: BotContext, filename: str, png: bytes, caption: str) -> None:
+    """Queue a chart as a photo with its caption in this chat (the sender uploads the stored bytes).
+
+    Every chart says in words what it shows: a photo alone is mute in notifications and lists.
+    """
     assert context._update is not None and context._update.effective_chat is not None
     outbox.enqueue(
         context.db,
         context._update.effective_chat.id,
         "sendPhoto",
-        {"photo": {"filename": filename, "content_b64": base64.b64encode(png).decode()}},
+        {
+            "photo": {"filename": filename, "content_b64": base64.b64encode(png).decode()},
+            "caption": caption,
+        },
         inbox_id=context.scope.inbox_id,
     )
 

@@ -15,6 +15,7 @@ from PIL import Image
 
 from bot.db import Database
 from bot.services import booking, charts, funnel_stats, offers, requests
+from bot.services.charts_map import AnnotationKind
 from bot.services.funnel_stats import FunnelCounts, Period
 from models import Advisor, Role, User
 from tests.hand_offer_helpers import assign_and_accept
@@ -198,3 +199,53 @@ async def test_charts_are_valid_png_images(seeded: Seeded) -> None:
     assert empty[2] == 0 and marked[2] > 50
     unknown = _decode(charts.municipality_map({"99999999": 3}, map_labels))
     assert unknown[2] == 0
+
+
+LARGEST = {
+    "Stuttgart",
+    "Mannheim",
+    "Karlsruhe",
+    "Freiburg im Breisgau",
+    "Heidelberg",
+    "Ulm",
+    "Heilbronn",
+    "Pforzheim",
+    "Reutlingen",
+    "Esslingen am Neckar",
+}
+
+
+@pytest.mark.parametrize(
+    ("template", "bezirk_texts"),
+    [
+        ("Regierungsbezirk {name}", {"Regierungsbezirk Stuttgart", "Regierungsbezirk Tübingen"}),
+        ("{name} region", {"Stuttgart region", "Karlsruhe region", "Freiburg region", "Tübingen region"}),
+    ],
+)
+def test_the_map_names_the_regierungsbezirke_and_the_largest_places(
+    template: str, bezirk_texts: set[str]
+) -> None:
+    labels = charts.MapLabels("Anfragen nach Kommune", "Kommunen", "Anfragen", regierungsbezirk=template)
+    notes = charts.map_annotations(labels)
+    bezirke = {n.text for n in notes if n.kind is AnnotationKind.REGIERUNGSBEZIRK}
+    assert len(bezirke) == 4 and bezirk_texts <= bezirke
+    assert {n.text for n in notes if n.kind is AnnotationKind.PLACE} == LARGEST
+    # The names are drawn on the map itself, none covering another.
+    figure = charts.municipality_map_figure({"08111000": 7, "08311000": 2}, labels)
+    axes = figure.axes[0]
+    drawn = [t for t in axes.texts if t.get_text() not in {"7", "2"}]
+    assert {t.get_text().replace("\n", " ") for t in drawn} == bezirke | LARGEST
+    renderer = figure.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in drawn]
+    for i, box in enumerate(boxes):
+        assert not any(box.overlaps(other) for other in boxes[i + 1 :]), drawn[i].get_text()
+    assert axes.get_title() == "Anfragen nach Kommune"
+
+
+def test_the_stage_chart_carries_its_title() -> None:
+    labels = charts.FunnelLabels(
+        "Anfragen nach Stufe", ("Anfragen", "Angebote", "Angenommen", "Auftaktgespräche", "Begleitungen")
+    )
+    assert (
+        charts.funnel_figure(FunnelCounts(5, 4, 3, 2, 1), labels).axes[0].get_title() == "Anfragen nach Stufe"
+    )
