@@ -96,6 +96,7 @@ RULES: dict[str, Rule] = {
     "^ik:": Rule(EVERYONE, samples=(f"ik:cs:y:{NOTICE_VERSION}",)),
     "^pf:": Rule(ADVISORS, ANYWHERE, ("pf:v",)),
     "^pa:": Rule(ADVISORS, ANYWHERE, ("pa:end",)),
+    "^ob:": Rule(ADVISORS, ANYWHERE, ("ob:s:l", "ob:l:+:tr")),
     "^as:": Rule(ADVISORS, ANYWHERE, ("as:l", "as:v:{held}", "as:v:{dana_held}")),
     "^of:": Rule(frozenset({ADVISOR}), ANYWHERE, ("of:v:{offer}", "of:a:{offer}")),
     "^bk:": Rule(frozenset({ADVISOR}), ANYWHERE, ("bk:p:{held}",)),
