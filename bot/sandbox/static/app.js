@@ -263,7 +263,7 @@ function appendMedia(bubble, message) {
     const link = externalLink(fileUrl(best.file_id), null);
     const img = document.createElement("img");
     img.className = "photo";
-    img.alt = "photo";
+    img.alt = "Foto";
     img.src = fileUrl(best.file_id);
     link.appendChild(img);
     bubble.appendChild(link);
@@ -282,7 +282,7 @@ function appendMedia(bubble, message) {
     size.className = "muted";
     size.textContent = ` ${message.document.file_size || 0} B `;
     doc.appendChild(size);
-    doc.appendChild(externalLink(fileUrl(message.document.file_id), "open"));
+    doc.appendChild(externalLink(fileUrl(message.document.file_id), "öffnen"));
     bubble.appendChild(doc);
   } else if (message.sticker) {
     const sticker = document.createElement("div");
@@ -291,7 +291,7 @@ function appendMedia(bubble, message) {
     bubble.appendChild(sticker);
   } else if (message.voice) {
     const voice = document.createElement("div");
-    voice.textContent = `🎤 voice message, ${message.voice.duration} s`;
+    voice.textContent = `🎤 Sprachnachricht, ${message.voice.duration} s`;
     bubble.appendChild(voice);
   } else if (message.location) {
     const { latitude, longitude } = message.location;
@@ -433,7 +433,8 @@ function renderTyping(column, action) {
   clearTimeout(column.typingTimer);
   el.hidden = !action;
   if (action) {
-    el.textContent = `${lastState.bot.first_name} is ${action.name.replace(/_/g, " ")}…`;
+    const doing = { typing: "schreibt", upload_document: "sendet eine Datei", upload_photo: "sendet ein Foto" };
+    el.textContent = `${lastState.bot.first_name} ${doing[action.name] || action.name.replace(/_/g, " ")}…`;
     column.typingTimer = setTimeout(() => { el.hidden = true; }, action.seconds * 1000);
   }
 }
