@@ -84,6 +84,7 @@ async def _shown(session: AsyncSession, now: datetime) -> dict[int, Shown]:
 
 
 async def _reader(out: Outbox, broadcast_id: int) -> Reader | None:
+    """The reader of the coordinator who created the broadcast (None once they are gone)."""
     broadcast = await out.session.get(Broadcast, broadcast_id)
     if broadcast is None:
         return None
@@ -182,6 +183,7 @@ async def catch_up(out: Outbox, broadcast_id: int, now: datetime | None = None) 
 
 
 def _summary(**counts: int) -> str:
+    """The log line of a sweep: the counts that are not zero ("1 started, 200 enqueued")."""
     return ", ".join(f"{count} {name}" for name, count in counts.items() if count)
 
 

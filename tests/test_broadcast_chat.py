@@ -369,7 +369,7 @@ async def test_a_typed_kreis_name_that_means_several_offers_a_choice(harness: Ha
 def test_typed_moments_and_quick_choices() -> None:
     from zoneinfo import ZoneInfo
 
-    from handlers.broadcast_wizard import _next_morning, parse_moment
+    from handlers.broadcast_wizard_draft import next_morning, parse_moment
 
     berlin = ZoneInfo("Europe/Berlin")
     assert parse_moment("24.12.2026 09:00", berlin) == datetime(2026, 12, 24, 9, 0, tzinfo=berlin)
@@ -377,12 +377,12 @@ def test_typed_moments_and_quick_choices() -> None:
     assert parse_moment("31.02.2026 09:00", berlin) is None
     assert parse_moment("morgen früh", berlin) is None
     monday_8 = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)  # Monday 08:00 in Berlin
-    assert _next_morning(monday_8, berlin, None) == datetime(2026, 3, 3, 9, 0, tzinfo=berlin)
-    assert _next_morning(monday_8, berlin, 0) == datetime(2026, 3, 2, 9, 0, tzinfo=berlin)
+    assert next_morning(monday_8, berlin, None) == datetime(2026, 3, 3, 9, 0, tzinfo=berlin)
+    assert next_morning(monday_8, berlin, 0) == datetime(2026, 3, 2, 9, 0, tzinfo=berlin)
     monday_10 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-    assert _next_morning(monday_10, berlin, 0) == datetime(2026, 3, 9, 9, 0, tzinfo=berlin)
+    assert next_morning(monday_10, berlin, 0) == datetime(2026, 3, 9, 9, 0, tzinfo=berlin)
     friday = datetime(2026, 3, 6, 12, 0, tzinfo=UTC)
-    assert _next_morning(friday, berlin, 0) == datetime(2026, 3, 9, 9, 0, tzinfo=berlin)
+    assert next_morning(friday, berlin, 0) == datetime(2026, 3, 9, 9, 0, tzinfo=berlin)
 
 
 async def test_photo_with_caption_and_document(harness: Harness) -> None:
@@ -996,16 +996,17 @@ def _progress(**counts: Any) -> Any:
 def test_counts_take_plural_forms_and_the_readers_digit_grouping() -> None:
     from bot.services.broadcasts import AudiencePreview
     from handlers import broadcast_texts as bt
+    from handlers import broadcast_texts_audience as bta
 
     en, de = _reader("en"), _reader("de")
-    assert bt.recipients_line(en, AudiencePreview(2, 1, 1)).endswith("<b>2</b> (1 advisor, 1 contact)")
-    assert bt.recipients_line(en, AudiencePreview(1002, 2, 1000)).endswith(
+    assert bta.recipients_line(en, AudiencePreview(2, 1, 1)).endswith("<b>2</b> (1 advisor, 1 contact)")
+    assert bta.recipients_line(en, AudiencePreview(1002, 2, 1000)).endswith(
         "<b>1,002</b> (2 advisors, 1,000 contacts)"
     )
-    assert bt.recipients_line(de, AudiencePreview(2, 1, 1)).endswith(
+    assert bta.recipients_line(de, AudiencePreview(2, 1, 1)).endswith(
         "<b>2</b> (1 Berater*in, 1 Ansprechperson)"
     )
-    assert bt.recipients_line(de, AudiencePreview(1002, 2, 1000)).endswith(
+    assert bta.recipients_line(de, AudiencePreview(1002, 2, 1000)).endswith(
         "<b>1.002</b> (2 Berater*innen, 1.000 Ansprechpersonen)"
     )
     [[one]] = bt.retry_button(de, 7, 1).inline_keyboard  # type: ignore[union-attr]
@@ -1046,7 +1047,7 @@ async def test_release_and_retry_speak_of_one_person_in_the_singular(harness: Ha
 
 
 def test_recent_list_shows_date_status_counts_and_a_safely_cut_preview() -> None:
-    from handlers import broadcast_texts as bt
+    from handlers import broadcast_texts_recent as bt
     from models import MediaKind
 
     ten_o_clock = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)  # 10:00 in Berlin
