@@ -10,7 +10,7 @@ repeats nothing:
 - outbox outcomes come back as recipient statuses (sent → delivered, blocked, failed, cancelled);
 - a broadcast with nobody left pending or queued is ``done``; a cancelled one is finished once
   the sends that were under way when it was cancelled have an outcome (see
-  :mod:`bot.services.broadcast_settle`).
+  :mod:`bot.services.broadcast_outcomes`).
 
 Rows go to the outbox's bulk lane, which the sender paces within Telegram's limits and behind every
 interactive reply. At most ``max_queued`` rows per broadcast wait in the outbox at a time, so that
@@ -19,22 +19,19 @@ cancelling stops the rest at once and the outbox never holds a whole broadcast.
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.broadcast_audience import AudienceFilter, select_recipients
-from bot.services.broadcast_settle import settle_cancelled
+from bot.services.broadcast_content import inline_media, outbox_call
+from bot.services.broadcast_outcomes import collect_outcomes, refresh_counters, settle_cancelled
 from models import (
     Broadcast,
     BroadcastRecipient,
     BroadcastStatus,
-    MediaKind,
     OutboxLane,
     OutboxMessage,
     OutboxStatus,
@@ -45,14 +42,6 @@ BATCH = 200
 MAX_QUEUED = 400
 # Every row of a broadcast whose file Telegram does not know yet carries the whole file.
 MAX_QUEUED_INLINE_MEDIA = 20
-OUTCOMES = {
-    OutboxStatus.SENT: RecipientStatus.DELIVERED,
-    OutboxStatus.BLOCKED: RecipientStatus.BLOCKED,
-    OutboxStatus.FAILED: RecipientStatus.FAILED,
-    OutboxStatus.CANCELLED: RecipientStatus.CANCELLED,
-}
-# Broadcasts whose outbox rows may still change: the sender may finish a row of a cancelled one.
-LIVE = (BroadcastStatus.SENDING, BroadcastStatus.CANCELLED)
 # How long after a cancel a step still looks at the broadcast (its last sends, its report).
 CANCELLED_WATCH = timedelta(days=1)
 
@@ -68,30 +57,6 @@ class AdvanceResult:
     settled: tuple[int, ...] = ()
     enqueued: int = 0
     changed: tuple[int, ...] = ()
-
-
-def outbox_call(broadcast: Broadcast) -> tuple[str, dict[str, Any]]:
-    """The Bot API method and payload (without ``chat_id``) that deliver the broadcast."""
-    if broadcast.media_kind is None:
-        return "sendMessage", {
-            "text": broadcast.text,
-            "parse_mode": "HTML",
-            "link_preview_options": {"is_disabled": True},
-        }
-    kind = MediaKind(broadcast.media_kind)
-    media: str | dict[str, str] = broadcast.media_file_id or {
-        # The sender turns this back into an upload.
-        "content_b64": base64.b64encode(broadcast.media_bytes or b"").decode("ascii"),
-        "filename": broadcast.media_filename or ("photo.jpg" if kind == MediaKind.PHOTO else "document"),
-    }
-    payload: dict[str, Any] = {kind.value: media}
-    if broadcast.text:
-        payload |= {"caption": broadcast.text, "parse_mode": "HTML"}
-    return ("sendPhoto" if kind == MediaKind.PHOTO else "sendDocument"), payload
-
-
-def _inline_media(broadcast: Broadcast) -> bool:
-    return broadcast.media_kind is not None and not broadcast.media_file_id
 
 
 async def start_due(session: AsyncSession, now: datetime) -> list[int]:
@@ -136,72 +101,6 @@ async def start_due(session: AsyncSession, now: datetime) -> list[int]:
     return started
 
 
-async def collect_outcomes(session: AsyncSession, now: datetime, broadcast_id: int | None = None) -> set[int]:
-    """Turn finished outbox rows into recipient outcomes; returns the broadcasts that changed."""
-    live = select(Broadcast.id).where(Broadcast.status.in_(list(LIVE)))
-    if broadcast_id is not None:
-        live = live.where(Broadcast.id == broadcast_id)
-    changed: set[int] = set()
-    for outbox_status, outcome in OUTCOMES.items():
-        finished = select(OutboxMessage.id).where(OutboxMessage.status == outbox_status.value)
-        # Cancelled recipients are looked at again: the sender may have been sending that very
-        # row when it was cancelled, and then records what really happened.
-        watched = [RecipientStatus.QUEUED.value]
-        if outcome != RecipientStatus.CANCELLED:
-            watched.append(RecipientStatus.CANCELLED.value)
-        rows = await session.execute(
-            update(BroadcastRecipient)
-            .where(
-                BroadcastRecipient.broadcast_id.in_(live.scalar_subquery()),
-                BroadcastRecipient.status.in_(watched),
-                BroadcastRecipient.outbox_id.in_(finished.scalar_subquery()),
-            )
-            .values(status=outcome.value, updated_at=now)
-            .returning(BroadcastRecipient.broadcast_id)
-            .execution_options(synchronize_session=False)
-        )
-        changed.update(rows.scalars().all())
-    # An outbox row pruned before its outcome was read: nobody knows, report it as failed.
-    lost = await session.execute(
-        update(BroadcastRecipient)
-        .where(
-            BroadcastRecipient.broadcast_id.in_(live.scalar_subquery()),
-            BroadcastRecipient.status == RecipientStatus.QUEUED.value,
-            BroadcastRecipient.outbox_id.is_(None),
-        )
-        .values(status=RecipientStatus.FAILED.value, updated_at=now)
-        .returning(BroadcastRecipient.broadcast_id)
-        .execution_options(synchronize_session=False)
-    )
-    changed.update(lost.scalars().all())
-    await _strip_sent_media(session, changed)
-    return changed
-
-
-async def _strip_sent_media(session: AsyncSession, broadcast_ids: Iterable[int]) -> None:
-    """Drop the inline file from outbox rows that are finished: a sent row is never sent again,
-    and a thousand copies of a photo would otherwise wait for the outbox's pruning."""
-    inline = [
-        b.id
-        for b in await session.scalars(select(Broadcast).where(Broadcast.id.in_(list(broadcast_ids))))
-        if _inline_media(b)
-    ]
-    if not inline:
-        return
-    linked = select(BroadcastRecipient.outbox_id).where(
-        BroadcastRecipient.broadcast_id.in_(inline),
-        BroadcastRecipient.status.not_in([RecipientStatus.PENDING.value, RecipientStatus.QUEUED.value]),
-    )
-    await session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id.in_(linked.scalar_subquery()), OutboxMessage.status != OutboxStatus.PENDING.value
-        )
-        .values(payload={"stripped": "broadcast file"})
-        .execution_options(synchronize_session=False)
-    )
-
-
 async def _count(session: AsyncSession, broadcast_id: int, status: RecipientStatus) -> int:
     count = await session.scalar(
         select(func.count())
@@ -227,7 +126,7 @@ async def enqueue_due(
     enqueued: dict[int, int] = {}
     room = batch
     for broadcast in sending:
-        limit = min(MAX_QUEUED_INLINE_MEDIA, max_queued) if _inline_media(broadcast) else max_queued
+        limit = min(MAX_QUEUED_INLINE_MEDIA, max_queued) if inline_media(broadcast) else max_queued
         take = min(room, limit - await _count(session, broadcast.id, RecipientStatus.QUEUED))
         if take <= 0:
             continue
@@ -292,28 +191,6 @@ async def finish_complete(session: AsyncSession, now: datetime) -> list[int]:
         .execution_options(synchronize_session=False)
     )
     return sorted(done.scalars().all())
-
-
-async def refresh_counters(session: AsyncSession, broadcast_ids: Iterable[int]) -> None:
-    """Store the recipient counts on the broadcasts (the report survives erased recipients)."""
-    for broadcast_id in sorted(set(broadcast_ids)):
-        rows = await session.execute(
-            select(BroadcastRecipient.status, func.count())
-            .where(BroadcastRecipient.broadcast_id == broadcast_id)
-            .group_by(BroadcastRecipient.status)
-        )
-        counts = {status: int(n) for status, n in rows.tuples().all()}
-        await session.execute(
-            update(Broadcast)
-            .where(Broadcast.id == broadcast_id)
-            .values(
-                recipients_total=sum(counts.values()),
-                delivered_count=counts.get(RecipientStatus.DELIVERED.value, 0),
-                blocked_count=counts.get(RecipientStatus.BLOCKED.value, 0),
-                failed_count=counts.get(RecipientStatus.FAILED.value, 0),
-            )
-            .execution_options(synchronize_session=False)
-        )
 
 
 async def advance(

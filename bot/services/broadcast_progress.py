@@ -2,7 +2,7 @@
 message is, so that it can be edited while the broadcast runs.
 
 The counts are what was really delivered at the moment asked: an outcome the sender recorded
-counts even before the sweep read it back (see :mod:`bot.services.broadcast_settle`)."""
+counts even before the sweep read it back (see :mod:`bot.services.broadcast_outcomes`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.broadcast_settle import effective_status
+from bot.services.broadcast_outcomes import effective_status
 from models import (
     AuditAction,
     Broadcast,

@@ -17,8 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services import audit
 from bot.services.broadcast_audience import AudienceFilter, filter_errors, select_recipients
 from bot.services.broadcast_content import Media, content_errors, media_of
-from bot.services.broadcast_engine import collect_outcomes, refresh_counters
-from bot.services.broadcast_settle import settle_cancelled
+from bot.services.broadcast_outcomes import collect_outcomes, refresh_counters, settle_cancelled
 from models import (
     AuditAction,
     Broadcast,
