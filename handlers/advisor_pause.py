@@ -151,7 +151,10 @@ async def _set(context: BotContext, advisor: Advisor, until: date) -> tuple[str,
     if locked is None or not locked.active:
         return _screen(context, locked or advisor)
     await advisors.pause(context.db, locked.id, until, context.settings.tz, utcnow())
-    if until < _today(context):
+    if until < _today(context) and advisors.profile_gaps(locked):
+        # Offers still wait for languages and area: the status below says which.
+        notice = _("✓ The pause has ended.")
+    elif until < _today(context):
         notice = _("✓ The pause has ended; you can receive offers again.")
     else:
         shown = datetime.combine(until, datetime.min.time(), context.settings.tz)

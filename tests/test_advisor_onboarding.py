@@ -115,6 +115,11 @@ async def test_english_set_up_skipped_is_not_available_until_languages_and_area(
     assert {"profile", "pause", "assignments"} <= set(_commands(screen.text)) <= names
     [profile] = await h.text(SARA, "/profile")
     assert "not yet available for offers" in profile.text and "✅ available" not in profile.text
+    # Ending a pause promises no offers while languages and area are missing.
+    await h.text(SARA, f"/pause 31.12.{utcnow().year}")
+    ended = last(await h.press(SARA, "pa:end"))
+    assert "pause has ended" in ended.text and "receive offers again" not in ended.text
+    assert "not yet available" in ended.text
     # A town typed after the home step was skipped is no answer any more.
     [other] = await h.text(SARA, "Mössingen")
     assert "Home saved" not in other.text
