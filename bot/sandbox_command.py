@@ -32,6 +32,9 @@ from models.clock import CLOCK
 log = logging.getLogger(__name__)
 
 SANDBOX_DATABASE_PATH = Path("data/sandbox.db")
+# How far the clock was moved, kept beside the database: after a restart the bot's time must not
+# fall back behind the times the database already holds.
+SANDBOX_CLOCK_PATH = Path("data/sandbox-clock.txt")
 SANDBOX_DATABASE_URL = "sqlite+aiosqlite:///./data/sandbox.db"
 SANDBOX_TOKEN = "7000000001:SANDBOX_token_not_valid_on_telegram_00"
 # The sweeps whose deadlines the clock control is there to show (see BotRuntime.sweeps).
@@ -51,9 +54,24 @@ def _column(people: list[SandboxUser], prefixes: tuple[str, ...]) -> SandboxUser
 
 
 def _remove_database() -> None:
-    """Delete the sandbox database with SQLite's side files."""
+    """Delete the sandbox database with SQLite's side files and the clock's offset."""
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{SANDBOX_DATABASE_PATH}{suffix}").unlink(missing_ok=True)
+    SANDBOX_CLOCK_PATH.unlink(missing_ok=True)
+
+
+def _saved_offset() -> int:
+    """The clock's offset in seconds from an earlier run on the same database (0 if none)."""
+    try:
+        return max(0, int(SANDBOX_CLOCK_PATH.read_text().strip()))
+    except (OSError, ValueError):
+        return 0
+
+
+def _save_offset(seconds: int) -> None:
+    """Keep the clock's offset beside the database."""
+    SANDBOX_CLOCK_PATH.parent.mkdir(parents=True, exist_ok=True)
+    SANDBOX_CLOCK_PATH.write_text(f"{seconds}\n")
 
 
 class SandboxBot:
@@ -86,6 +104,9 @@ class SandboxBot:
 
     async def start(self) -> None:
         """Start the bot on the sandbox database, seed the advisor and poll the emulator."""
+        saved = await asyncio.to_thread(_saved_offset)
+        if saved > CLOCK.offset.total_seconds():
+            CLOCK.advance(timedelta(seconds=saved) - CLOCK.offset)
         runtime = BotRuntime(self.settings, SANDBOX_TOKEN)
         await runtime.start()
         self.runtime = runtime
@@ -138,6 +159,7 @@ class SandboxBot:
         so that reminders, expired offers and outcome questions arrive right away."""
         async with self._lock:
             CLOCK.advance(timedelta(seconds=seconds))
+            await asyncio.to_thread(_save_offset, int(CLOCK.offset.total_seconds()))
             self._show_clock()
             await self.run_deadline_sweeps()
 

@@ -175,3 +175,12 @@ async def test_remove_a_user_and_reset(demo: SandboxBot, tmp_path: Path) -> None
     emulator.send_text(municipality.id, "/start")  # the column works again
     await emulator.wait_for_message(municipality.id, timeout=TIMEOUT)
     assert (tmp_path / "data" / "sandbox.db").exists()
+
+
+async def test_the_moved_time_survives_a_restart_of_the_sandbox(demo: SandboxBot) -> None:
+    await post(demo, "clock", {"seconds": 2 * 3600})
+    await demo.stop()
+    CLOCK.reset()  # a new process starts with the real time …
+    await demo.start()
+    assert CLOCK.offset.total_seconds() == 2 * 3600  # … and goes on from where the database left off
+    assert (await state(demo))["clock"]["offset_seconds"] == 2 * 3600
