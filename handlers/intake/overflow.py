@@ -100,7 +100,7 @@ def _marked(draft: IntakeDraft, step: IntakeStep, sent_at: datetime, chars: int)
 async def remember(context: BotContext, draft: IntakeDraft, sent_at: datetime, text: str) -> bool:
     """Note in the draft that the too-long ``text`` sent at ``sent_at`` is being refused; False (and
     the user told where they are) if another update changed the draft first."""
-    answers = _marked(draft, IntakeStep(draft.step), sent_at, len(text.strip()))
+    answers = _marked(draft, IntakeStep(draft.step), sent_at, len(text))
     if await intake.change(context.db, draft, timing(context), answers=answers):
         return True
     await flow.conflict(context)
@@ -111,7 +111,7 @@ async def refuse_rest(context: BotContext, draft: IntakeDraft, sent_at: datetime
     """Refuse the next part of a split text, counting all parts as one, and ask the step again."""
     step = IntakeStep(draft.step)
     mark = _mark(draft, step) or {}
-    chars = int(mark.get("chars", 0)) + len(text.strip())
+    chars = int(mark.get("chars", 0)) + len(text)
     notice = context.gettext(
         "This looks like the rest of your previous message: Telegram splits a long text into several "
         "messages. Together they have {count} characters. We have not saved any of it. Please send a "
