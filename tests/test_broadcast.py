@@ -19,7 +19,7 @@ from telegram.error import BadRequest, Forbidden
 from bot.db import Database
 from bot.runtime.rate_limit import SendRateLimiter
 from bot.runtime.sender import OutboxSender
-from bot.services import broadcast_engine, broadcast_progress, broadcasts, offers
+from bot.services import broadcast_engine, broadcast_outcomes, broadcast_progress, broadcasts, offers
 from bot.services.broadcast_audience import AudienceFilter, select_recipients, set_news_consent
 from bot.services.broadcast_content import Media
 from bot.services.broadcasts import BroadcastOutcome
@@ -317,6 +317,48 @@ async def test_cancel_drops_pending_and_takes_back_unsent_outbox_rows(database_u
             assert (
                 await broadcasts.cancel(session, broadcast_id, by, NOW)
             ).kind == BroadcastOutcome.NOT_POSSIBLE
+
+
+async def test_a_cancel_settles_once_every_send_under_way_has_an_outcome_read_back(database_url: str) -> None:
+    async with migrated(database_url) as db:
+        by, broadcast_id = await start_now(db, 4)
+        await advance(db)
+        rows = await outbox_rows(db)
+        cancel_at = NOW + MINUTE
+        async with db.transaction() as session:
+            # The sender delivered one and holds another (claimed: its lease runs a minute).
+            await session.execute(
+                update(OutboxMessage).where(OutboxMessage.id == rows[0].id).values(status="sent")
+            )
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == rows[1].id)
+                .values(next_attempt_at=cancel_at + MINUTE)
+            )
+        # The counts read what the sender recorded, before any sweep read it back.
+        async with db.transaction() as session:
+            shown = await broadcast_progress.progress(session, broadcast_id, cancel_at)
+            assert shown is not None and (shown.delivered, shown.queued) == (1, 3)
+            result = await broadcasts.cancel(session, broadcast_id, by, cancel_at)
+            assert result.broadcast is not None and result.broadcast.finished_at is None
+            held = await broadcast_progress.progress(session, broadcast_id, cancel_at)
+            assert held is not None and (held.delivered, held.queued, held.cancelled) == (1, 1, 2)
+            assert held.settling and not held.complete
+        # The held send arrives; not settled before a step has read that back.
+        async with db.transaction() as session:
+            await session.execute(
+                update(OutboxMessage).where(OutboxMessage.id == rows[1].id).values(status="sent")
+            )
+            later = cancel_at + timedelta(seconds=2)
+            assert await broadcast_outcomes.settle_cancelled(session, later, broadcast_id) == []
+        result = await advance(db, cancel_at + timedelta(seconds=2))
+        assert result.settled == (broadcast_id,) and result.finished == ()
+        report = await progress(db, broadcast_id)
+        assert (report.delivered, report.cancelled, report.queued) == (2, 2, 0) and report.complete
+        async with db.transaction() as session:
+            stored = await session.get(Broadcast, broadcast_id)
+            assert stored is not None and stored.delivered_count == 2 and stored.finished_at is not None
+        assert (await advance(db, cancel_at + MINUTE)).settled == ()
 
 
 async def test_cancel_before_its_time_sends_nothing(database_url: str) -> None:
