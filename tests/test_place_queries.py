@@ -68,6 +68,11 @@ def test_at_least_95_percent_of_written_forms_find_the_right_gemeinde() -> None:
         # A river or title the official name does not carry.
         ("Mühlacker a. d. Enz", "Mühlacker"),
         ("Tübingen, Universitätsstadt", "Tübingen"),
+        ("Kehl am Rhein", "Kehl"),  # not Weil am Rhein: two typos in one short word are too many
+        # A title before or after the name, written out or shortened.
+        ("Gde. Ammerbuch", "Ammerbuch"),
+        ("Bgm.-Amt Rottenburg a.N.", "Rottenburg am Neckar"),
+        ("Tübingen Stadt", "Tübingen"),
     ],
 )
 def test_the_forms_named_in_the_issue_resolve(query: str, expected: str) -> None:

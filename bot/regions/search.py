@@ -41,7 +41,7 @@ from bot.regions.search_result import (
     SearchResult,
 )
 from bot.regions.text import UMLAUTS_AE, UMLAUTS_PLAIN, Word, normalize, variants, words
-from bot.regions.written_forms import WrittenForms, heads
+from bot.regions.written_forms import WrittenForms, align, heads
 
 __all__ = ["SCORE_EXACT", "SCORE_SHORT_FORM", "Candidate", "SearchResult", "normalize", "search"]
 
@@ -139,7 +139,8 @@ class SearchIndex:
             self._collect_fuzzy(query_key, mode, hits)
             self._collect_prefix(query_key, mode, hits)
         if not any(hit.distance == 0 and hit.askable for hit in hits.values()):
-            self._collect_written(name.words, mode, hits)
+            # "Ludwigshafen a. Rh." reads as the BW short form "ludwigshafen": outside BW as well.
+            query_keys += self._collect_written(name.words, mode, hits)
         if not OUTSIDE_BW.isdisjoint(query_keys):
             for hit in hits.values():
                 if not hit.exact:
@@ -189,7 +190,7 @@ class SearchIndex:
             if key == query_key:
                 continue  # already counted as exact
             distance = OSA.distance(query_key, key)
-            confident = distance <= typo_tolerance(len(key))
+            confident = distance <= typo_tolerance(len(key)) and _typos_spread(query_key, key, distance)
             for place, _kind in self._owners_for(key, mode):
                 demoted = self._demoted(place, key, mode)
                 score = min(FUZZY_CAP, similarity * 100) - (KREIS_PENALTY if demoted else 0)
@@ -210,16 +211,29 @@ class SearchIndex:
 
     def _collect_written(
         self, spelled: tuple[tuple[Word, ...], ...], mode: _Mode, hits: dict[str, _Hit]
-    ) -> None:
+    ) -> list[str]:
+        """Add the places the written forms of the query name; returns the keys read."""
         # A written form read without typos counts like a short form; with typos like a fuzzy hit.
+        read: list[str] = []
         for query_words in spelled:
-            for key, distance in self._written.find(query_words).items():
+            found = self._written.find(query_words)
+            read += found
+            for key, distance in found.items():
                 for place, _kind in self._owners_for(key, mode):
                     demoted = self._demoted(place, key, mode)
                     score = (SCORE_SHORT_FORM if distance == 0 else FUZZY_CAP - distance) - (
                         KREIS_PENALTY if demoted else 0
                     )
                     _keep_better(hits, _Hit(place, score, False, True, distance, not demoted))
+        return read
+
+
+def _typos_spread(query_key: str, key: str, distance: int) -> bool:
+    # Two typos allowed in a long name must not sit in one short word: "Kehl am Rhein" is not
+    # Weil am Rhein. Each word then carries no more typos than a name of its length may.
+    if distance < 2 or " " not in key:
+        return True
+    return align(tuple(Word(word) for word in query_key.split()), key.split()) is not None
 
 
 def _query(name: str, spelled: tuple[tuple[Word, ...], ...]) -> _Query:

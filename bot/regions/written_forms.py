@@ -8,6 +8,8 @@ Official names are shortened by habit, and the habits follow a few rules rather 
   "St." Sankt or Stadt;
 - the little words that tie a river or landscape to a name ("am", "an der", "im", "ob", "unter")
   may be left out, or a slash written instead: "Biberach/Riß", "Wernau a.N." for "Wernau (Neckar)";
+- a title before or after the name is not part of it, written out or shortened: "Gde. Ammerbuch",
+  "Stadtverw. Tübingen", "Tübingen Stadt";
 - a double name may be written as its capital initials, alone or before one of its halves:
   "VS", "VS-Villingen" for Villingen-Schwenningen, "LE" for Leinfelden-Echterdingen;
 - a name followed by a river, landscape or title its official name does not carry ("Mühlacker
@@ -20,7 +22,7 @@ Words written out in full may carry the usual typos (see ``name_keys.typo_tolera
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 
 from rapidfuzz.distance import OSA
@@ -31,6 +33,27 @@ from bot.regions.text import Word
 # Words that tie a river, landscape or the like to a place name.
 CONNECTORS = frozenset(
     {"am", "an", "auf", "bei", "der", "die", "dem", "den", "im", "in", "ob", "unter", "vor", "zu"}
+)
+
+# Words that say what kind of body a place is, before or after its name.
+TITLES = frozenset(
+    {
+        "amt",
+        "buergermeisteramt",
+        "gemeinde",
+        "gemeindeverwaltung",
+        "grosse",
+        "kreis",
+        "kreisstadt",
+        "landeshauptstadt",
+        "landkreis",
+        "landratsamt",
+        "rathaus",
+        "stadt",
+        "stadtkreis",
+        "stadtverwaltung",
+        "universitaetsstadt",
+    }
 )
 
 
@@ -49,6 +72,13 @@ def _is_connector(word: Word) -> bool:
     return word.abbreviated and any(shortens(word.text, c) for c in CONNECTORS if len(c) > 1)
 
 
+def _is_title(word: Word) -> bool:
+    if word.text in TITLES:
+        return True
+    # Titles are shortened to three letters or more ("Gde.", "Bgm."); "Rh." or "St." are not titles.
+    return word.abbreviated and len(word.text) >= 3 and any(shortens(word.text, t) for t in TITLES)
+
+
 def _word_distance(word: Word, name_word: str) -> int | None:
     """0 when ``word`` is or shortens ``name_word``, the typo count when close enough, else None."""
     if word.text == name_word:
@@ -65,9 +95,10 @@ def _word_distance(word: Word, name_word: str) -> int | None:
 def align(query: Sequence[Word], name: Sequence[str]) -> tuple[int, int] | None:
     """How well ``query`` reads as ``name``: (typos, query words left out), or None when it cannot.
 
-    Every word of both must be accounted for: matched in order, or a connector left out on
-    either side. A query word left out counts against the reading ("Zell u.A." is Zell unter
-    Aichelberg before it is any Zell); a connector the name has and the query lacks does not.
+    Every word of both must be accounted for: matched in order, a connector left out on either
+    side, or a title before or after the name left out of the query. A query word left out counts
+    against the reading ("Zell u.A." is Zell unter Aichelberg before it is any Zell); a connector
+    the name has and the query lacks does not.
     """
 
     @cache
@@ -77,8 +108,10 @@ def align(query: Sequence[Word], name: Sequence[str]) -> tuple[int, int] | None:
         options: list[tuple[int, int]] = []
         if j < len(name) and name[j] in CONNECTORS and (skipped := rest(i, j + 1)) is not None:
             options.append(skipped)
-        if i < len(query) and _is_connector(query[i]) and (skipped := rest(i + 1, j)) is not None:
-            options.append((skipped[0], skipped[1] + 1))
+        if i < len(query) and (skipped := rest(i + 1, j)) is not None:
+            outside_name = j in (0, len(name)) and _is_title(query[i])
+            if outside_name or _is_connector(query[i]):
+                options.append((skipped[0], skipped[1] + 1))
         if i < len(query) and j < len(name):
             distance = _word_distance(query[i], name[j])
             if distance is not None and (after := rest(i + 1, j + 1)) is not None:
@@ -116,12 +149,20 @@ class WrittenForms:
         for words in self._readings(query):
             if not words:
                 continue
-            for key, name in self._by_letter.get(words[0].text[0], ()):
+            for key, name in self._candidates(words):
                 cost = align(words, name)
                 if cost is not None and (key not in costs or cost < costs[key]):
                     costs[key] = cost
         best = min(costs.values(), default=None)
         return {key: cost[0] for key, cost in costs.items() if cost == best}
+
+    def _candidates(self, query: Sequence[Word]) -> Iterator[tuple[str, tuple[str, ...]]]:
+        # The name starts with the query's first word, or with a later one when only titles and
+        # connectors come before it ("Gde. Ammerbuch").
+        for word in query:
+            yield from self._by_letter.get(word.text[0], ())
+            if not (_is_title(word) or _is_connector(word)):
+                return
 
     def _readings(self, query: Sequence[Word]) -> list[tuple[Word, ...]]:
         # "VS-Villingen": the initials are the whole name; a half repeated after them adds nothing.
