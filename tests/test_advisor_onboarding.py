@@ -215,3 +215,22 @@ async def test_matching_offers_nothing_without_languages_or_area(database_url: s
         offered = await offers.offer_next(session, request.id, NOW)
         assert offered.advisor is not None and offered.advisor.id == ready.id
         assert advisors.profile_gaps(speechless) == ("languages",) and not advisors.profile_gaps(ready)
+
+
+async def test_kreise_and_language_search_stay_in_the_set_up(h: Harness) -> None:
+    welcome = to(await h.text(SARA, f"/start {await _invite(h)}"), SARA)[0]
+    await h.press(SARA, data_of(welcome, "Set up my profile"))
+    search = last(await h.press(SARA, "ob:ls"))
+    assert data_of(search, "Back") == "ob:s:l"
+    found = last(await h.text(SARA, "Tigrinja"))
+    added = last(await h.press(SARA, data_of(found, "Tigrinya")))
+    assert "Step 1 of 5" in added.text and data_of(added, "Next") == "ob:s:r"
+    area = last(await h.press(SARA, "ob:s:r"))
+    assert "ob:k:084" in [d for _t, d in area.buttons]
+    kreise = last(await h.press(SARA, "ob:k:084"))
+    chosen = last(await h.press(SARA, data_of(kreise, "Landkreis Tübingen")))
+    assert "✓ Landkreis Tübingen" in [t for t, _d in chosen.buttons]
+    area = last(await h.press(SARA, data_of(chosen, "Back to the Regierungsbezirke")))
+    assert "Step 2 of 5" in area.text and data_of(area, "Next") == "ob:s:h"
+    advisor = await _advisor(h, SARA)
+    assert advisor.languages == ["ti"] and advisor.kreise == ["08416"] and not advisors.profile_gaps(advisor)
