@@ -12,6 +12,7 @@ from telegram.constants import ChatType
 
 from bot.context import BotContext
 from bot.i18n import N_
+from bot.runtime import outbox
 from bot.services.coordination_requests import RequestDetail, request_detail
 from handlers import coordinator_request_views as views
 from handlers.coordinator_request_list import ListState
@@ -57,10 +58,18 @@ async def show_detail(
     request_id: int | None,
     back: ListState | None = None,
     notice: str | None = None,
+    at: int | None = None,
 ) -> None:
-    """The request's detail view, as it is now, with ``notice`` (what just happened) above it."""
+    """The request's detail view, as it is now, with ``notice`` (what just happened) above it; after
+    typed text, in place of the message ``at`` (the prompt that had replaced the view)."""
     found = await detail(context, request_id)
     if found is None:
         context.answer(context.gettext(NOT_FOUND), alert=True)
         return
-    show(update, context, *views.detail_message(me(context), found, back or ListState(), notice=notice))
+    text, markup = views.detail_message(me(context), found, back or ListState(), notice=notice)
+    if at is not None and update.callback_query is None and private(update):
+        # A typed note or reason: the prompt that replaced the view becomes the view again.
+        chat = context.user.telegram_id
+        outbox.enqueue_edit(context.db, chat, at, text, markup, inbox_id=context.scope.inbox_id)
+        return
+    show(update, context, text, markup)

@@ -189,7 +189,9 @@ async def _close_with_reason(update: Update, context: BotContext, pressed: Press
     await _close(update, context, pressed.id(0), context.gettext(label))
 
 
-async def _close(update: Update, context: BotContext, request_id: int | None, reason: str) -> None:
+async def _close(
+    update: Update, context: BotContext, request_id: int | None, reason: str, at: int | None = None
+) -> None:
     _ = context.gettext
     if request_id is None:
         context.answer(_(STALE), alert=True)
@@ -205,11 +207,8 @@ async def _close(update: Update, context: BotContext, request_id: int | None, re
             out, result.request, result.withdrawal, result.holder, closing_notices.CLOSED_FOR_HOLDER
         )
     await closing_notices.tell_contact(out, result.request)
-    if update.callback_query is not None:
-        context.answer(_("Closed."))
-    else:
-        context.reply(_("🔒 Closed."))
-    await _show_detail(update, context, request_id)
+    context.answer(_("Closed."))
+    await _show_detail(update, context, request_id, notice=_("🔒 Closed."), at=at)
 
 
 async def _ask_text(update: Update, context: BotContext, pressed: Pressed) -> None:
@@ -219,7 +218,9 @@ async def _ask_text(update: Update, context: BotContext, pressed: Pressed) -> No
         context.answer(_(NOT_FOUND), alert=True)
         return
     kind = NOTE_INPUT if pressed.action == "n" else REASON_INPUT
-    await chat_inputs.expect(context.db, context.user.id, kind, utcnow(), target_id=detail.request.id)
+    # The prompt replaces the view; once the text is in, the view comes back in its place.
+    where = {"message_id": context.pressed_message_id()} if screen.private(update) else None
+    await chat_inputs.expect(context.db, context.user.id, kind, utcnow(), detail.request.id, where)
     reference = html.escape(detail.request.reference)
     if kind == NOTE_INPUT:
         prompt = _(
@@ -249,15 +250,17 @@ async def on_text(context: BotContext, row: ChatInput, text: str) -> None:
         return
     limit = NOTE_MAX if row.kind == NOTE_INPUT else REASON_MAX
     if not text.strip() or len(text.strip()) > limit:
-        await chat_inputs.expect(context.db, context.user.id, row.kind, utcnow(), target_id=row.target_id)
+        await chat_inputs.expect(context.db, context.user.id, row.kind, utcnow(), row.target_id, row.data)
         prompt = _("Please send a text of up to {max} characters.").format(max=limit)
         context.reply(*views.typing_prompt(me(context), row.target_id or 0, prompt))
         return
     if not await chat_inputs.take(context.db, row):
         return
     assert context._update is not None
+    at = (row.data or {}).get("message_id")
+    at = at if isinstance(at, int) else None
     if row.kind == REASON_INPUT:
-        await _close(context._update, context, row.target_id, text.strip())
+        await _close(context._update, context, row.target_id, text.strip(), at)
         return
     result = await coordination_actions.add_note(
         context.db, row.target_id or 0, context.user.id, text, utcnow()
@@ -265,8 +268,7 @@ async def on_text(context: BotContext, row: ChatInput, text: str) -> None:
     if result.kind != ActionOutcome.DONE:
         context.reply(_(NOT_FOUND))
         return
-    context.reply(_("📝 Note saved."))
-    await _show_detail(context._update, context, row.target_id)
+    await _show_detail(context._update, context, row.target_id, notice=_("📝 Note saved."), at=at)
 
 
 _ACTIONS = {

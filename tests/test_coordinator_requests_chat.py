@@ -145,11 +145,13 @@ async def test_reoffer_assign_note_and_close_are_done_told_and_audited(harness: 
     # A note, with markup that must arrive escaped.
     [prompt] = await h.press(COORDINATOR, data(REQUESTS, "n", request.id))
     assert "Only coordinators see it" in prompt.text
-    sent = await h.text(COORDINATOR, "Rückruf <b>Montag</b>")
-    assert "Note saved" in sent[0].text
-    assert "Note by Cora: Rückruf &lt;b&gt;Montag&lt;/b&gt;" in sent[1].text
-    assert "Cora assigned Mehmet" in sent[1].text
-    assert "Assigned to Mehmet by" not in sent[1].text  # the assignment's bookkeeping lines are left out
+    [refreshed] = await h.text(COORDINATOR, "Rückruf <b>Montag</b>")
+    # The prompt that had replaced the detail view becomes the view again, refreshed.
+    assert refreshed.method == "editMessageText" and refreshed.payload["message_id"] == 1
+    assert "Note saved" in refreshed.text
+    assert "Note by Cora: Rückruf &lt;b&gt;Montag&lt;/b&gt;" in refreshed.text
+    assert "Cora assigned Mehmet" in refreshed.text
+    assert "Assigned to Mehmet by" not in refreshed.text  # the assignment's bookkeeping lines are left out
 
     # Close with a typed reason: the holder and the contact are told.
     [menu] = await h.press(COORDINATOR, data(REQUESTS, "c", request.id))

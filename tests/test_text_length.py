@@ -207,7 +207,7 @@ async def test_a_hostile_request_can_be_assigned_noted_and_read(harness: Harness
         sent = await h.text(COORDINATOR, NOTE)
         everything += [prompt, *sent]
         assert "Note saved" in sent[0].text
-    detail = sent[1]
+    detail = sent[-1]
     assert "Request" in detail.text and "Status:</b> advisor found" in detail.text
     assert "History:" in detail.text
     assert "Note by Cora: N&lt;&amp;&gt;" in detail.text and html.escape(NOTE) not in detail.text
