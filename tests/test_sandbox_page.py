@@ -232,6 +232,7 @@ def test_the_guide_in_german_opens_on_the_first_visit_and_stays_folded(
 
 def test_buttons_are_cut_to_one_line_and_long_input_is_split(driver: Any, sandbox: SandboxThread) -> None:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
 
     emulator = sandbox.emulator
     user = emulator.users[0]
@@ -270,6 +271,13 @@ def test_buttons_are_cut_to_one_line_and_long_input_is_split(driver: Any, sandbo
     assert all(len(part) <= 4096 for part in sent) and " ".join(sent) == text
     until(driver, lambda: len(driver.find_elements(By.CSS_SELECTOR, f"{col} .msg.outgoing")) == 2)
     screenshot(driver, "buttons-and-split")
+    # Shift+Enter starts a new line, Enter sends, as in Telegram.
+    box.send_keys("Erste Zeile", Keys.SHIFT, Keys.ENTER, Keys.SHIFT, "zweite Zeile", Keys.ENTER)
+    until(driver, lambda: len([m for m in emulator.messages_in(user.id) if not m.from_bot]) == 3)
+    assert [m.text for m in emulator.messages_in(user.id) if not m.from_bot][
+        -1
+    ] == "Erste Zeile\nzweite Zeile"
+    assert box.get_attribute("value") == ""
 
 
 def test_remove_a_user_and_start_over(driver: Any, sandbox: SandboxThread) -> None:

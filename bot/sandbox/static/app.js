@@ -130,8 +130,17 @@ function createColumn(user) {
     const text = input.value;
     if (!text.trim()) return;
     input.value = "";
+    fitInput(input);
     sendText(column, text);
   });
+  // As in Telegram: Enter sends, Shift+Enter starts a new line; the field grows with the text.
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  input.addEventListener("input", () => fitInput(input));
   el.querySelector(".block").addEventListener("change", (event) => {
     post(`/users/${user.id}/block`, { blocked: event.target.checked }).catch((e) => toast(column, e.message, true));
   });
@@ -160,6 +169,11 @@ function createColumn(user) {
   const commands = el.querySelector(".commands");
   el.querySelector(".menu-button").addEventListener("click", () => { commands.hidden = !commands.hidden; });
   return column;
+}
+
+function fitInput(input) {
+  input.style.height = "auto";
+  input.style.height = `${Math.min(input.scrollHeight, 120)}px`;
 }
 
 function sendText(column, text) {
@@ -442,7 +456,7 @@ function renderTyping(column, action) {
 function renderReplyKeyboard(column, keyboard) {
   const el = column.el.querySelector(".reply-keyboard");
   const sig = JSON.stringify(keyboard);
-  const input = column.el.querySelector(".text");
+  const input = column.el.querySelector(".composer .text");
   input.placeholder = (keyboard && keyboard.input_field_placeholder) || "Nachricht";
   if (el.dataset.sig === sig) return;
   el.dataset.sig = sig;
