@@ -3,10 +3,12 @@
 Public API (details in the modules):
 
 * :class:`~bot.sandbox.server.SandboxServer` – ``SandboxServer(host="127.0.0.1", port=0,
-  on_make_coordinator=None, initial_users=None)``; ``await start()`` / ``await stop()``;
+  on_make_coordinator=None, initial_users=None, hooks=None)``; ``await start()`` / ``await stop()``;
   ``port``, ``bot_api_base_url`` (``http://127.0.0.1:PORT/bot``, PTB's ``base_url``),
   ``base_file_url``, ``page_url``, ``emulator``.
 * :class:`~bot.sandbox.emulator.Emulator` – state, users' actions, calls, faults, ``wait_for``.
+* :class:`~bot.sandbox.hooks.SandboxHooks` – what the page may ask of the bot behind it (make a
+  coordinator, move the clock, reset); ``python -m bot sandbox`` fills them in.
 * :class:`~bot.sandbox.thread.SandboxThread` – the server on a background loop for sync code.
 
 ``python -m bot.sandbox.server --port 8081`` runs it standalone.
@@ -24,6 +26,7 @@ _EXPORTS = {
     "CallRecord": "bot.sandbox.models",
     "ChatMessage": "bot.sandbox.models",
     "Emulator": "bot.sandbox.emulator",
+    "SandboxHooks": "bot.sandbox.hooks",
     "SandboxServer": "bot.sandbox.server",
     "SandboxThread": "bot.sandbox.thread",
     "SandboxUser": "bot.sandbox.models",

@@ -10,6 +10,12 @@ let firstState = true;
 let lastState = null;
 let generation = null; // grows with every reset: then the page drops everything it shows
 const ROLE_NAMES = { municipality: "Gemeinde", advisor: "Berater*in", coordinator: "Koordination" };
+// What an empty chat suggests, by role (the guide at the top has the whole path).
+const EMPTY_HINTS = {
+  municipality: "Noch leer. Tippen Sie unten /anfrage, um ein Auftaktgespräch anzufragen – oder /start.",
+  advisor: "Noch leer. Hier kommen die Angebote an, sobald eine Gemeinde eine Anfrage absendet.",
+  coordinator: "Noch leer. Tippen Sie /anfragen für alle Anfragen oder /statistik für die Zahlen.",
+};
 const GUIDE_FOLDED = "miglobe-sandbox-guide-folded";
 
 // ---------------------------------------------------------------------------------------------
@@ -193,6 +199,7 @@ function updateColumn(column, user, state) {
   const role = el.querySelector(".role");
   role.textContent = ROLE_NAMES[user.role] || ROLE_NAMES.municipality;
   role.className = `role ${user.role || "municipality"}`;
+  el.querySelector(".messages").dataset.hint = EMPTY_HINTS[user.role] || EMPTY_HINTS.municipality;
   renderMessages(column, user);
   renderTyping(column, user.action);
   renderReplyKeyboard(column, user.reply_keyboard);
