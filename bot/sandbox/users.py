@@ -65,6 +65,7 @@ class UserSide(SandboxState):
         if uid in self._chats:
             raise ValueError(f"sandbox user {uid} exists already")
         user = SandboxUser(uid, first_name, language_code, last_name, username)
+        self._removed.discard(uid)  # an id given again is a new account
         self._chats[uid] = ChatState(user)
         self._changed()
         return user
