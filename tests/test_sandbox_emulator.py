@@ -741,7 +741,7 @@ def test_standalone_server_prints_its_urls() -> None:
         assert line.startswith("Sandbox page:"), (line, process.stderr and process.stderr.read())
         url = line.split()[-1]
         with urllib.request.urlopen(url, timeout=5) as response:
-            assert b"MiGlobe sandbox" in response.read()
+            assert b"MiGlobe-Sandbox" in response.read()
         assert "/bot" in process.stdout.readline()
     finally:
         process.terminate()
