@@ -156,3 +156,10 @@ async def test_the_intake_takes_a_written_form_at_once(
     assert step_text in reply.text
     draft = await draft_of(harness, user.id)
     assert draft is not None and draft.answers["place"]["ags"] == ags
+
+
+@pytest.mark.parametrize("query", ["S.", "Gde. B.", "St.", "a. d."])
+def test_shortenings_alone_name_no_place(query: str) -> None:
+    # A letter or two could be a hundred places: nothing to act on, nothing to choose from.
+    result = search(query)
+    assert not result.confident and result.choices == (), (query, result.best)

@@ -79,6 +79,14 @@ def _is_title(word: Word) -> bool:
     return word.abbreviated and len(word.text) >= 3 and any(shortens(word.text, t) for t in TITLES)
 
 
+def _says_something(word: Word) -> bool:
+    """Whether a word narrows the places down: written out, or shortened to three letters or more,
+    and neither a title nor a connector."""
+    if _is_title(word) or _is_connector(word):
+        return False
+    return not word.abbreviated or len(word.text) >= 3
+
+
 def _word_distance(word: Word, name_word: str) -> int | None:
     """0 when ``word`` is or shortens ``name_word``, the typo count when close enough, else None."""
     if word.text == name_word:
@@ -147,8 +155,8 @@ class WrittenForms:
         """The keys ``query`` reads as best, each with its typo count (empty when none fits)."""
         costs: dict[str, tuple[int, int]] = {}
         for words in self._readings(query):
-            if not words:
-                continue
+            if not any(_says_something(word) for word in words):
+                continue  # "S." or "Gde. B." alone could be a hundred places
             for key, name in self._candidates(words):
                 cost = align(words, name)
                 if cost is not None and (key not in costs or cost < costs[key]):
