@@ -302,7 +302,7 @@ async def test_german_coordinator_and_english_advisor(harness: Harness) -> None:
     await h.press(CORA_DE, button(question, f"ad:y:{advisor_id}:1:all"))
     assert _toast(h) == "Deaktiviert."
     assert await h.press(CORA_DE, "ad:v:999999:0:all") == []
-    assert _toast(h) == "Diese*r Berater*in wurde nicht gefunden."
+    assert _toast(h) == "Diese Berater*in wurde nicht gefunden."
 
 
 async def test_forged_and_stale_buttons_change_nothing(harness: Harness) -> None:
