@@ -11,13 +11,13 @@ their retention (14 days by default, longer than any offer deadline): a pruned o
 from __future__ import annotations
 
 import enum
-import html
 
 from sqlalchemy import select, update
 from telegram import InlineKeyboardMarkup
 
 from bot.i18n import N_
 from bot.runtime import outbox
+from handlers import request_view
 from handlers.notify import Outbox, Reader
 from models import Advisor, KickoffRequest, Offer, OutboxLane, OutboxMessage, OutboxStatus
 
@@ -47,7 +47,7 @@ ENDING_TEXTS = {
 
 def ended_text(r: Reader, request: KickoffRequest, ending: Ending) -> str:
     """What an ended offer's message says instead of the offer."""
-    head = r._("📨 Offer {reference}").format(reference=html.escape(request.reference))
+    head = r._("📨 Offer {title}").format(title=request_view.title(request))
     return f"{head}\n{r._(ENDING_TEXTS[ending])}"
 
 
