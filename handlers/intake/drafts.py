@@ -7,7 +7,7 @@ Words: what is unfinished is "your draft"; a sent request is never spoken of as 
 - A button of a paused draft does not act: it answers "paused" and turns its message into the
   paused screen with "▶️ Continue". Continuing shows the current question in the pressed message
   and notes the moment (``answers["_resumed"]``, epoch seconds, ignored by everything else).
-  A screen last sent or edited before that moment is out of date: its buttons change nothing and
+  A screen last sent or edited clearly before that moment is out of date: its buttons change nothing and
   the screen loses them, so there is only ever one live screen after a break. A "▶️ Continue" of
   an older paused screen pressed after the draft was continued elsewhere says so and opens nothing.
 """
@@ -30,6 +30,9 @@ from handlers.menus import main_menu
 from models import IntakeDraft, IntakeStep, utcnow
 
 RESUMED = "_resumed"
+# The moment of continuing is the bot's clock, a message's time Telegram's: a screen counts as out
+# of date only when it is clearly older, so a bot clock a little ahead never disarms the live screen.
+CLOCK_SLACK_SECONDS = 5
 # GENERAL actions: continue (from /request's offer or "No, keep it"), continue a paused screen,
 # ask to discard, discard for sure.
 CONTINUE, RESUME, DISCARD, DISCARD_SURE = "cont", "resume", "del", "delok"
@@ -180,7 +183,7 @@ def is_stale(update: Update, draft: IntakeDraft) -> bool:
     if not isinstance(resumed, int) or message is None:
         return False
     changed = getattr(message, "edit_date", None) or message.date
-    return int(changed.timestamp()) < resumed
+    return int(changed.timestamp()) < resumed - CLOCK_SLACK_SECONDS
 
 
 def on_stale_button(context: BotContext) -> None:
