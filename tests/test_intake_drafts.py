@@ -45,7 +45,7 @@ async def test_pausieren_pauses_the_draft_and_says_so(harness: Harness) -> None:
     draft = await draft_of(harness, ANNA.id)
     assert draft is not None and draft.active is False and draft.step == IntakeStep.ROLE
     [role] = await tap(harness, ANNA, paused, "Weitermachen")
-    assert "Schritt 3 von 10" in role.text and "/pausieren: pausieren" in role.text
+    assert "Schritt 3 von 10" in role.text and "/pausieren: später weitermachen" in role.text
     assert "/abbrechen: Entwurf verwerfen" in role.text
     draft = await draft_of(harness, ANNA.id)
     assert draft is not None and draft.active is True
@@ -58,7 +58,7 @@ async def test_later_pauses_in_english(harness: Harness) -> None:
     draft = await draft_of(harness, JOHN.id)
     assert draft is not None and draft.active is False
     [role] = await tap(harness, JOHN, paused, "Continue")
-    assert "/later: pause" in role.text and "/cancel: discard the draft" in role.text
+    assert "/later: continue later" in role.text and "/cancel: discard the draft" in role.text
 
 
 async def test_abbrechen_asks_first_and_then_discards(harness: Harness) -> None:

@@ -80,7 +80,9 @@ def header(context: BotContext, step: IntakeStep) -> str:
 
 def footer(context: BotContext) -> str:
     """How to go back, pause or discard, on every question (command names in the user's language)."""
-    text = context.gettext("<i>/{back}: one step back · /{later}: pause · /{cancel}: discard the draft</i>")
+    text = context.gettext(
+        "<i>/{back}: one step back · /{later}: continue later · /{cancel}: discard the draft</i>"
+    )
     return text.format(
         back=command("back").name(context.locale),
         later=command("later").name(context.locale),
