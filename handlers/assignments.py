@@ -17,7 +17,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot.authz import current_holder, private_only, requires
 from bot.commands import command
 from bot.context import BotContext
-from bot.services import advisors, booking
+from bot.services import advisors, booking, chat_inputs
 from bot.services.give_back import GIVE_BACK_STATUSES
 from bot.services.matching_data import OCCUPYING_STATUSES
 from handlers import booking_notices, cascade, give_back, outcome
@@ -96,6 +96,8 @@ def _booking_state(
 
 
 async def _detail(context: BotContext, request_id: int) -> None:
+    # Back on the page: a reason for giving it back that was asked for is no longer expected.
+    await chat_inputs.clear(context.db, context.user.id, give_back.GIVE_BACK_INPUT)
     request = await current_holder(context.db, context.user.id, request_id)
     if request is None:
         context.answer(context.gettext("This is not available (any more)."), alert=True)
@@ -138,6 +140,8 @@ async def assignments_button(update: Update, context: BotContext) -> None:
         await give_back.ask_reason(context, request_id)
     elif pressed is not None and pressed.action == "gr" and (request_id := pressed.id(0)) is not None:
         await give_back.confirm(context, request_id, pressed.arg(1))
+    elif pressed is not None and pressed.action == "go" and (request_id := pressed.id(0)) is not None:
+        await give_back.ask_typed(context, request_id)
     else:
         context.answer(context.gettext("This button is no longer valid."), alert=True)
 

@@ -17,6 +17,7 @@ from handlers import (
     coordinator_advisors,
     coordinator_requests,
     coordinator_roles,
+    give_back,
     knowledge_admin,
     outcome,
     profile_input,
@@ -27,6 +28,7 @@ from models import ChatInput, utcnow
 Answer = Callable[[BotContext, ChatInput, str], Awaitable[None]]
 _ANSWERS: dict[str, Answer] = {
     outcome.NOTE_INPUT: outcome.on_note,
+    give_back.GIVE_BACK_INPUT: give_back.on_text,
     **{
         kind: module.on_text
         for module in (

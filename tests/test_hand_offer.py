@@ -257,3 +257,25 @@ async def test_accepting_a_reassigned_request_asks_about_the_waiting_date(harnes
     taken = await h.press(LEYLA, button(offer, "of:a:"))
     # Once she holds it, Leyla is asked whether she takes over the date the contact confirmed.
     assert any("rt:k:" in str(s.buttons) for s in to(taken, LEYLA))
+
+
+async def test_a_request_is_given_back_with_a_reason_in_own_words(harness: Harness) -> None:
+    h = harness
+    await _advisors(h)
+    request, sent = await submit_request(h, CONTACT)
+    await h.press(MEHMET, button(one_to(sent, MEHMET), "of:a:"))
+    [overview] = await h.text(MEHMET, "/assignments")
+    [detail] = await h.press(MEHMET, button(overview, "as:v:"))
+    [ask] = await h.press(MEHMET, button(detail, "as:g:"))
+    [prompt] = await h.press(MEHMET, button(ask, "as:go:"))
+    assert "write the reason" in prompt.text
+    # "Keep the request" forgets the question: the next text is no reason.
+    await h.press(MEHMET, button(prompt, "as:v:"))
+    await h.text(MEHMET, "Ich ziehe <b>um</b>")
+    assert await request_status(h, request.id) == "accepted"
+    await h.press(MEHMET, button(ask, "as:go:"))
+    given = await h.text(MEHMET, "Ich ziehe <b>um</b>")
+    assert "You gave back" in one_to(given, MEHMET).text
+    assert "Ich ziehe &lt;b&gt;um&lt;/b&gt;" in one_to(given, COORDINATOR).text
+    assert request.reference in new_to(given, LEYLA).text
+    assert await offers_of(h, request.id) == [("Mehmet", "returned"), ("Leyla", "pending")]
