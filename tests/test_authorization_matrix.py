@@ -78,6 +78,7 @@ RULES: dict[str, Rule] = {
     "delete": Rule(EVERYONE),
     "back": Rule(EVERYONE),
     "cancel": Rule(EVERYONE),
+    "later": Rule(EVERYONE),
     "profile": Rule(ADVISORS, ANYWHERE),
     "pause": Rule(ADVISORS, ANYWHERE),
     "assignments": Rule(ADVISORS, ANYWHERE),
