@@ -120,7 +120,7 @@ async def progress(db: Database, broadcast_id: int) -> broadcast_progress.Broadc
 async def test_targeting_picks_exactly_the_right_people(database_url: str) -> None:
     async with migrated(database_url) as db, db.transaction() as session:
         by = await coordinator(session)
-        tuebingen = await add_advisor(session, "Tü", languages=("tr",))  # home Tübingen (084)
+        tuebingen = await add_advisor(session, "Tü", languages=("tr",), regierungsbezirke=("084",))
         stuttgart = await add_advisor(
             session, "St", languages=("ar",), home_ags=None, regierungsbezirke=("081",)
         )

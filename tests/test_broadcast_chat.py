@@ -96,7 +96,8 @@ async def seed_people(h: Harness) -> dict[str, int]:
             ("adv_bb_ar", BOEBLINGEN, ("ar",)),
             ("adv_ma_tr_ar", MANNHEIM, ("tr", "ar")),
         ):
-            advisor = await add_advisor(session, name, home_ags=home, languages=langs)
+            # Each serves the Kreis it lives in.
+            advisor = await add_advisor(session, name, home_ags=home, languages=langs, kreise=(home[:5],))
             assert advisor.user_id is not None
             people[name] = advisor.user_id
         # Contacts with a request each; some agreed to news.

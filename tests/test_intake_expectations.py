@@ -34,7 +34,7 @@ async def test_the_confirmation_names_the_time_frame_in_german(harness: Harness)
     await onboard(harness, SARA, languages=["tr"])
     [confirmation, *_] = await tap(harness, ANNA, await walk_to(harness, ANNA, IntakeStep.SUMMARY), "📨")
     assert "In der Regel melden wir uns innerhalb von 4 Werktagen." in confirmation.text
-    assert "jede*r hat bis zu 48 Stunden Zeit für die Antwort" in confirmation.text
+    assert "jede Person hat bis zu 48 Stunden Zeit für die Antwort" in confirmation.text
     # The promise rests on the deadline the offer really got.
     async with harness.runtime.db.transaction() as session:
         offer = await session.scalar(select(Offer))
