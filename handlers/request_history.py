@@ -78,7 +78,8 @@ def _audit_line(r: Reader, entry: HistoryEntry, limit: int | None) -> str:
         case AuditAction.REOFFER:
             return r._("🔁 Offered anew by {actor}").format(actor=actor)
         case AuditAction.ASSIGN:
-            return r._("📌 {actor} assigned {name}").format(actor=actor, name=advisor)
+            # A hand assignment is an offer the advisor still accepts or declines.
+            return r._("📌 {actor} offered it to {name} by hand").format(actor=actor, name=advisor)
         case AuditAction.REASSIGN:
             return _reassign_line(r, entry)
     return r._("🛠 {action} by {actor}").format(action=html.escape(entry.code), actor=actor)

@@ -128,7 +128,7 @@ async def test_hand_offer_declined_reassigned_and_the_date_taken_over(
             english = await message_with(emulator, CORA, f"History of {reference}", "Mehmet Demir accepted")
             history = english.text or ""
             for line in (
-                "Cora assigned Leyla Aydın",
+                "Cora offered it to Leyla Aydın by hand",
                 "Leyla Aydın declined",
                 "Cora assigned Omid Karimi",
                 "Omid Karimi accepted",
