@@ -16,7 +16,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.context import BotContext
 from bot.runtime.outbox import TELEGRAM_TEXT_LIMIT
-from bot.services import offers
+from bot.services import offers, reassignment
 from bot.services.offer_sweeps import UNREACHABLE, OfferReminder
 from bot.services.offers import OfferOutcome, OfferResult, OfferTiming
 from bot.telegram_text import visible_length
@@ -94,16 +94,26 @@ async def tell_contact_advisor_found(out: Outbox, request: KickoffRequest, advis
     if r is None:
         return
     name = html.escape(advisor.display_name)
+    waiting = await reassignment.waiting_date(out.session, request.id)
+    if waiting is not None:
+        # After a reassignment the confirmed date is still planned: the new advisor takes it over
+        # or proposes another, and the contact is told which once they have decided.
+        next_step = r._(
+            "What happens next: your kickoff talk on {when} stays planned for now; {name} takes it "
+            "over or proposes another date here in this chat."
+        ).format(when=r.when(waiting[0].starts_at), name=name)
+    else:
+        next_step = r._(
+            "What happens next: {name} proposes a date for the kickoff talk here in this chat; "
+            "you can confirm it or ask for another."
+        ).format(name=name)
     text = "\n\n".join(
         [
             r._("🎉 <b>Good news:</b> {name} will advise you on your request {reference}.").format(
                 name=name, reference=html.escape(request.reference)
             ),
             r._("Languages: {languages}").format(languages=html.escape(r.languages(advisor.languages or []))),
-            r._(
-                "What happens next: {name} proposes a date for the kickoff talk here in this chat; "
-                "you can confirm it or ask for another."
-            ).format(name=name),
+            next_step,
         ]
     )
     out.send(r, text)
