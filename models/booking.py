@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime, utcnow
@@ -41,6 +42,11 @@ class Booking(Base):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     duration_minutes: Mapped[int] = mapped_column(Integer, default=60)
     location: Mapped[str | None] = mapped_column(String(200))
+    # The days the contact would like ({"date": "2026-05-12", "part": "am"}), chosen when asking for
+    # another date; cleared by the next proposal.
+    wished_windows: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # The advisor's link to an online talk (http or https), for the messages and the calendar file.
+    video_link: Mapped[str | None] = mapped_column(String(500))
     # Raised by every new proposal; a button carries the sequence it was shown with.
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     proposed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
