@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 import html
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -23,6 +23,7 @@ from bot.services.coordination_requests import FINAL_STATUSES
 from handlers import request_view
 from handlers.advisor_profile import area_words, home_text
 from handlers.callback_data import ADVISORS, REQUESTS, Pressed, data
+from handlers.coordinator_advisor_status import AVAILABILITY_WORDS, availability_text, day_text
 from handlers.notify import Reader
 from handlers.status_words import status_word
 from models import AuditAction, CoordinatorAction, KickoffRequest, User
@@ -35,14 +36,6 @@ ACTIONS_SHOWN = 5
 NAME_IN_BUTTON = 40
 AREA_IN_LIST = 90
 
-AVAILABILITY_WORDS = {
-    Availability.AVAILABLE: N_("✅ available"),
-    Availability.AT_CAPACITY: N_("🔴 at capacity"),
-    Availability.PAUSED: N_("⏸ paused"),
-    Availability.INACTIVE: N_("⛔ deactivated"),
-    Availability.UNLINKED: N_("🔗 not linked to Telegram yet"),
-    Availability.UNREACHABLE: N_("📵 unreachable (blocked the bot)"),
-}
 ACTION_WORDS = {
     AuditAction.ADVISOR_PAUSE: N_("paused until {date}"),
     AuditAction.ADVISOR_REACTIVATE: N_("reactivated"),
@@ -97,24 +90,6 @@ def one_month_after(day: date) -> date:
     """The same day a month later (the month's last day when it has fewer days)."""
     year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def day_text(r: Reader, day: date, fmt: str = "long") -> str:
-    """A calendar day in the reader's words ("20. März 2026")."""
-    return r.day(datetime.combine(day, time(12), r.tz), fmt)
-
-
-def last_paused_day(paused_until: datetime, tz: Any) -> date:
-    """The last day of a pause: it ends at the start of the next day (Berlin time)."""
-    return (paused_until.astimezone(tz) - timedelta(minutes=1)).date()
-
-
-def availability_text(r: Reader, row: AdvisorRow, fmt: str = "long") -> str:
-    """Available, at capacity, paused until a day (inclusive), deactivated, unlinked or unreachable."""
-    if row.availability == Availability.PAUSED and row.paused_until is not None:
-        last = last_paused_day(row.paused_until, r.tz)
-        return r._("⏸ paused until {date} (inclusive)").format(date=day_text(r, last, fmt))
-    return r._(AVAILABILITY_WORDS[row.availability])
 
 
 def _list_entry(r: Reader, row: AdvisorRow) -> str:
@@ -259,7 +234,7 @@ async def detail_screen(
         "\n".join(lines) for lines in (pending_lines, await action_lines(session, r, detail.actions)) if lines
     ]
     # An advisor who is deactivated or paused: each open request they hold can be moved at once.
-    away = not row.active or row.availability == Availability.PAUSED
+    away = not row.active or row.paused
     rows = [
         [InlineKeyboardButton(f"📂 {req.reference}", callback_data=data(REQUESTS, "d", req.id))]
         + ([reassign_button(r, req)] if away else [])
@@ -284,7 +259,7 @@ def _action_buttons(r: Reader, row: AdvisorRow, place: Place) -> list[InlineKeyb
     buttons = []
     if row.active:
         buttons.append(action_button(r._("⏸ Pause"), "p", row.id, *place.args))
-    if not row.active or row.availability == Availability.PAUSED:
+    if not row.active or row.paused:
         buttons.append(action_button(r._("▶️ Reactivate"), "r", row.id, *place.args))
     if row.active:
         buttons.append(action_button(r._("⛔ Deactivate"), "d", row.id, *place.args))

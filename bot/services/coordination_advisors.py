@@ -33,6 +33,8 @@ class Availability(enum.StrEnum):
     INACTIVE = "inactive"
     UNLINKED = "unlinked"  # invitation not redeemed yet, or the account was erased
     UNREACHABLE = "unreachable"  # blocked the bot
+    # Languages or area not set yet (``AdvisorRow.gaps`` says which): matching offers them nothing.
+    INCOMPLETE = "incomplete"
     PAUSED = "paused"
     AT_CAPACITY = "at_capacity"
 
@@ -55,6 +57,10 @@ class AdvisorRow:
     active: bool
     paused_until: datetime | None
     availability: Availability
+    # What the profile lacks before offers can reach the advisor (see ``advisors.profile_gaps``).
+    gaps: tuple[str, ...] = ()
+    # Paused now (the availability may name an earlier reason, such as an incomplete profile).
+    paused: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,11 @@ class AdvisorActionResult:
     still_held: tuple[KickoffRequest, ...] = ()
 
 
+def _paused(advisor: Advisor, now: datetime) -> bool:
+    """Whether a pause is running now."""
+    return advisor.paused_until is not None and advisor.paused_until > now
+
+
 def _availability(advisor: Advisor, user: User | None, load: int, now: datetime) -> Availability:
     if not advisor.active:
         return Availability.INACTIVE
@@ -102,7 +113,10 @@ def _availability(advisor: Advisor, user: User | None, load: int, now: datetime)
         return Availability.UNLINKED
     if user.unreachable_since is not None:
         return Availability.UNREACHABLE
-    if advisor.paused_until is not None and advisor.paused_until > now:
+    # Before the pause, as the advisor's own profile says it: after the pause there would still be no offers.
+    if advisors.profile_gaps(advisor):
+        return Availability.INCOMPLETE
+    if _paused(advisor, now):
         return Availability.PAUSED
     if load >= advisor.capacity:
         return Availability.AT_CAPACITY
@@ -131,6 +145,8 @@ def _row(advisor: Advisor, user: User | None, load: int, now: datetime) -> Advis
         active=advisor.active,
         paused_until=advisor.paused_until,
         availability=_availability(advisor, user, load, now),
+        gaps=advisors.profile_gaps(advisor),
+        paused=_paused(advisor, now),
     )
 
 
