@@ -185,19 +185,25 @@ async def _close_with_reason(update: Update, context: BotContext, pressed: Press
     if label is None or pressed.id(0) is None:
         context.answer(context.gettext(STALE), alert=True)
         return
-    # The reason is recorded in the closing coordinator's language, as they chose it.
-    await _close(update, context, pressed.id(0), context.gettext(label))
+    # The reason is recorded in the closing coordinator's language, as they chose it; the contact
+    # reads the code's own sentence in theirs.
+    await _close(update, context, pressed.id(0), context.gettext(label), code=pressed.arg(1))
 
 
 async def _close(
-    update: Update, context: BotContext, request_id: int | None, reason: str, at: int | None = None
+    update: Update,
+    context: BotContext,
+    request_id: int | None,
+    reason: str,
+    at: int | None = None,
+    code: str | None = None,
 ) -> None:
     _ = context.gettext
     if request_id is None:
         context.answer(_(STALE), alert=True)
         return
     result = await coordination_actions.close_request(
-        context.db, request_id, context.user.id, reason, utcnow()
+        context.db, request_id, context.user.id, reason, utcnow(), code=code
     )
     if await _refused(update, context, result.kind, request_id, ALREADY_FINISHED) or result.request is None:
         return
@@ -206,7 +212,7 @@ async def _close(
         await withdrawal.tell_advisors(
             out, result.request, result.withdrawal, result.holder, closing_notices.CLOSED_FOR_HOLDER
         )
-    await closing_notices.tell_contact(out, result.request)
+    await closing_notices.tell_contact(out, result.request, code)
     context.answer(_("Closed."))
     await _show_detail(update, context, request_id, notice=_("🔒 Closed."), at=at)
 
@@ -227,9 +233,10 @@ async def _ask_text(update: Update, context: BotContext, pressed: Pressed) -> No
             "📝 Please send the note for {reference} (up to {max} characters). Only coordinators see it."
         ).format(reference=reference, max=NOTE_MAX)
     else:
-        prompt = _("🔒 Please send the reason for closing {reference} (up to {max} characters).").format(
-            reference=reference, max=REASON_MAX
-        )
+        prompt = _(
+            "🔒 Please send the reason for closing {reference} (up to {max} characters). Only "
+            "coordinators see it; the contact is told that the request was closed, without this text."
+        ).format(reference=reference, max=REASON_MAX)
     context.answer()
     _show(update, context, *views.typing_prompt(me(context), detail.request.id, prompt))
 

@@ -97,9 +97,18 @@ async def add_note(
 
 
 async def close_request(
-    session: AsyncSession, request_id: int, coordinator_user_id: int, reason: str, now: datetime
+    session: AsyncSession,
+    request_id: int,
+    coordinator_user_id: int,
+    reason: str,
+    now: datetime,
+    *,
+    code: str | None = None,
 ) -> CloseResult:
     """Close the request with a reason: ``closed`` after a kickoff, otherwise ``cancelled``.
+
+    ``code`` is the reason chosen from the menu (None for a typed one); it is kept with the reason
+    so the history says which sentence the contact read.
 
     A pending offer is withdrawn and an open booking cancelled, as when the contact withdraws.
     """
@@ -126,7 +135,12 @@ async def close_request(
         now,
         request_id=request_id,
         advisor_id=had.id if had else None,
-        details={"reason": why, "from_status": previous, "to_status": target.value},
+        details={
+            "reason": why,
+            "from_status": previous,
+            "to_status": target.value,
+            **({"reason_code": code} if code else {}),
+        },
     )
     return CloseResult(ActionOutcome.DONE, request, withdrawal, had)
 
