@@ -75,8 +75,8 @@ def deactivate_question(r: Reader, detail: AdvisorDetail, place: Place) -> tuple
             r._("⛔ <b>Deactivate {name}?</b>").format(name=name),
             r._(
                 "They get no new offers. Offers waiting for their answer ({pending}) pass on to the next "
-                "advisor. Open requests they hold ({held}) stay with them until you reassign them: each "
-                "gets a 🔄 button afterwards."
+                "advisor; those offered by hand come back to you. Open requests they hold ({held}) stay "
+                "with them until you reassign them: each gets a 🔄 button afterwards."
             ).format(
                 pending=len(detail.pending),
                 held=sum(1 for _o, req in detail.held if req.status not in FINAL_STATUSES),
@@ -104,6 +104,10 @@ def passed_on_lines(r: Reader, passed_on: tuple[OfferResult, ...]) -> list[str]:
             line = r._("{reference} was offered to {name}.").format(
                 reference=reference, name=html.escape(follow.advisor.display_name)
             )
+        elif follow is not None and follow.kind == OfferOutcome.RETURNED:
+            line = r._(
+                "{reference} was offered by hand: it is back with you; please assign it again."
+            ).format(reference=reference)
         elif follow is not None and follow.kind == OfferOutcome.ESCALATED:
             line = r._("{reference}: no other advisor fits; please assign it by hand.").format(
                 reference=reference

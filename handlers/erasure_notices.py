@@ -13,6 +13,7 @@ from bot.i18n import N_, translate
 from bot.runtime import outbox
 from bot.services.advisor_erasure import AdvisorRelease
 from bot.services.erasure import ErasureResult
+from bot.services.offers import OfferOutcome
 from handlers import cascade
 from handlers.notify import Outbox
 from handlers.withdrawal import tell_advisors
@@ -67,18 +68,24 @@ async def _advisor_work(out: Outbox, release: AdvisorRelease) -> None:
         await cascade.announce(out, back.next)
     if not release.passed_on and not release.handed_back:
         return
+    # Hand offers went back to the coordinators (each announced with its ranking), not on.
+    returned = [p for p in release.passed_on if p.next is not None and p.next.kind == OfferOutcome.RETURNED]
+    onward = len(release.passed_on) - len(returned)
     again = ", ".join(html.escape(b.request.reference) for b in release.handed_back if b.next is not None)
     after = ", ".join(html.escape(b.request.reference) for b in release.handed_back if b.next is None)
     for r in await out.coordinator_rooms():
         lines = [r._("ℹ️ An advisor deleted their data; their profile is deactivated.")]
-        if release.passed_on:
+        if onward:
             lines.append(
                 r.ngettext(
                     "{count} offer waiting for their answer went to the next advisor.",
                     "{count} offers waiting for their answer went to the next advisors.",
-                    len(release.passed_on),
-                ).format(count=len(release.passed_on))
+                    onward,
+                ).format(count=onward)
             )
+        if returned:
+            references = ", ".join(html.escape(p.request.reference) for p in returned if p.request)
+            lines.append(r._("Offered by hand and back with you: {references}").format(references=references))
         if again:
             lines.append(
                 r._("Back with the programme (offered anew or waiting for you): {references}").format(

@@ -1,7 +1,8 @@
 """What an advisor's erasure does to their work: offers pass on, held requests go back, the profile
 is anonymised.
 
-Pending offers pass to the next candidate as when a coordinator deactivates an advisor. A request
+Pending offers pass to the next candidate as when a coordinator deactivates an advisor; one a
+coordinator made by hand goes back to the coordinators instead. A request
 the advisor holds before its kickoff goes back to the programme: the holding offer is withdrawn,
 an open kickoff date cancelled, the request moves to ``no_match`` and the cascade offers it to the
 next candidate or escalates it. A request after its kickoff keeps its status; the coordinators are
@@ -54,14 +55,17 @@ class AdvisorRelease:
 async def pass_on_offers(
     session: AsyncSession, advisor: Advisor, actor_user_id: int | None, now: datetime, timing: OfferTiming
 ) -> list[OfferResult]:
-    """Withdraw every pending offer of the advisor and let the cascade offer it to the next one."""
+    """Withdraw every pending offer of the advisor (erased or deactivated) and carry each on as an
+    unanswered offer: a cascade offer goes to the next candidate, a hand offer back to the
+    coordinators (``next`` is then ``RETURNED``), as when the advisor declines it."""
     passed: list[OfferResult] = []
     for offer, _request in await advisors.pending_offers(session, advisor.id):
+        # Same lock order as the cascade: the request first, then its offer.
         request = await funnel.lock_request(session, offer.request_id)
         if not await offers.claim(session, offer.id, OfferStatus.WITHDRAWN, now, actor_user_id=actor_user_id):
             continue
         await session.refresh(offer)
-        following = await offers.offer_next(session, offer.request_id, now, timing)
+        following = await offers.carry_on(session, offer, request, now, timing)
         passed.append(OfferResult(OfferOutcome.WITHDRAWN, offer, request, advisor, next=following))
     return passed
 

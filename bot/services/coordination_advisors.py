@@ -16,12 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.regions import get_registry
-from bot.services import advisors, audit, funnel, offers
+from bot.services import advisor_erasure, advisors, audit
 from bot.services.coordination_actions import ActionOutcome
 from bot.services.coordination_requests import FINAL_STATUSES
 from bot.services.matching_data import open_loads
 from bot.services.offers import DEFAULT_OFFER_TIMING, OfferResult, OfferTiming
-from models import Advisor, AuditAction, CoordinatorAction, KickoffRequest, Offer, OfferStatus, User
+from models import Advisor, AuditAction, CoordinatorAction, KickoffRequest, Offer, User
 
 PAGE_SIZE = 8
 
@@ -225,25 +225,14 @@ async def deactivate(
     now: datetime,
     timing: OfferTiming = DEFAULT_OFFER_TIMING,
 ) -> AdvisorActionResult:
-    """Offer the advisor nothing any more; their pending offers pass on to the next candidate."""
+    """Offer the advisor nothing any more; their pending offers pass on to the next candidate, or
+    back to the coordinators when one of them made the offer by hand."""
     if not await audit.is_coordinator(session, coordinator_user_id):
         return AdvisorActionResult(ActionOutcome.NOT_ALLOWED)
     advisor = await advisors.set_active(session, advisor_id, False, now)
     if advisor is None:
         return AdvisorActionResult(ActionOutcome.NOT_FOUND)
-    passed_on: list[OfferResult] = []
-    for offer, _request in await advisors.pending_offers(session, advisor_id):
-        # Same lock order as the cascade: the request first, then its offer.
-        request = await funnel.lock_request(session, offer.request_id)
-        if not await offers.claim(
-            session, offer.id, OfferStatus.WITHDRAWN, now, actor_user_id=coordinator_user_id
-        ):
-            continue
-        await session.refresh(offer)
-        following = await offers.offer_next(session, offer.request_id, now, timing)
-        passed_on.append(
-            offers.OfferResult(offers.OfferOutcome.WITHDRAWN, offer, request, advisor, next=following)
-        )
+    passed_on = await advisor_erasure.pass_on_offers(session, advisor, coordinator_user_id, now, timing)
     still_held = tuple(
         request
         for _offer, request in await advisors.assignments(session, advisor_id)
