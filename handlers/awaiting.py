@@ -13,6 +13,7 @@ from telegram import Update
 from bot.context import BotContext
 from bot.services import chat_inputs
 from handlers import (
+    booking_link,
     broadcast_wizard,
     coordinator_advisors,
     coordinator_requests,
@@ -29,6 +30,7 @@ Answer = Callable[[BotContext, ChatInput, str], Awaitable[None]]
 _ANSWERS: dict[str, Answer] = {
     outcome.NOTE_INPUT: outcome.on_note,
     give_back.GIVE_BACK_INPUT: give_back.on_text,
+    booking_link.LINK_INPUT: booking_link.on_text,
     **{
         kind: module.on_text
         for module in (

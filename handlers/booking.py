@@ -1,6 +1,8 @@
-"""The kickoff date in the chat: the advisor proposes, the contact confirms or asks for another,
-either side cancels (the advisor stays). Every change is :mod:`bot.services.booking`'s
-compare-and-set; a button of an older proposal (its ``sequence``) changes nothing.
+"""The kickoff date in the chat: the advisor proposes, the contact confirms or asks for another
+(:mod:`handlers.booking_reschedule`), either side cancels (the advisor stays). Every change is
+:mod:`bot.services.booking`'s compare-and-set; a button of an older proposal (its ``sequence``)
+changes nothing. The two sides are the contact and the request's current advisor: buttons of an
+advisor the request was taken from only say that it moved on.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from bot.context import BotContext
 from bot.i18n import N_
 from bot.services import booking, offers
 from bot.services.booking import BookingOutcome, BookingResult
-from handlers import booking_notices, booking_picker
+from handlers import booking_link, booking_notices, booking_picker, booking_reschedule
 from handlers.callback_data import BOOK, Pressed, data, parse, pattern
 from handlers.notify import Outbox, me
 from models import Advisor, Booking, BookingStatus, KickoffRequest, RequestStatus, utcnow
@@ -47,10 +49,13 @@ async def _picker(context: BotContext, pressed: Pressed, request_id: int) -> Non
     now, r = utcnow(), me(context)
     today = now.astimezone(context.settings.tz).date()
     day = booking_picker.parse_day(pressed.arg(1)) if pressed.action in ("m", "d") else None
+    talk = await booking.for_request(context.db, request_id)
+    # After "another date" the days the contact wished come first.
+    wishes = talk.wished_windows if talk and talk.status == BookingStatus.DECLINED else None
     if pressed.action in ("p", "o"):
-        screen = booking_picker.options(r, request, now)
+        screen = booking_picker.options(r, request, now, wishes)
     elif pressed.action == "m" and day is not None:
-        screen = booking_picker.month(r, request, day, now)
+        screen = booking_picker.month(r, request, day, now, wishes)
     elif pressed.action == "d" and day is not None and today < day <= today + booking_picker.HORIZON:
         screen = booking_picker.times(r, request, day, now)
     else:
@@ -108,60 +113,48 @@ def _stale(context: BotContext, result: BookingResult) -> None:
         context.answer(_(NOT_AVAILABLE), alert=True)
 
 
-async def _answer_proposal(context: BotContext, pressed: Pressed, booking_id: int) -> None:
-    """The contact confirms the proposal or asks for another date (also for a confirmed talk)."""
+async def _confirm(context: BotContext, pressed: Pressed, booking_id: int) -> None:
+    """The contact confirms the proposal."""
     _ = context.gettext
     sequence = pressed.id(1)
     if sequence is None:
         context.answer(_("This button is no longer valid."), alert=True)
         return
     now, out = utcnow(), Outbox.of(context)
-    if pressed.action == "y":
-        timing = booking.BookingTiming.from_settings(context.settings)
-        result = await booking.confirm(context.db, booking_id, context.user.id, sequence, now, timing)
-        talk = result.booking
-        if result.kind == BookingOutcome.STALE and talk and talk.status == BookingStatus.CONFIRMED:
-            if talk.sequence == sequence:  # a double tap: the first one confirmed it
-                context.answer(_("You have already confirmed this date."))
-                return
-        if result.kind != BookingOutcome.CONFIRMED:
-            _stale(context, result)
+    timing = booking.BookingTiming.from_settings(context.settings)
+    result = await booking.confirm(context.db, booking_id, context.user.id, sequence, now, timing)
+    talk = result.booking
+    if result.kind == BookingOutcome.STALE and talk and talk.status == BookingStatus.CONFIRMED:
+        if talk.sequence == sequence:  # a double tap: the first one confirmed it
+            context.answer(_("You have already confirmed this date."))
             return
-        assert result.booking and result.request and result.advisor
-        context.answer(_("Confirmed."))
-        context.edit(_("✅ You confirmed {when}.").format(when=me(context).when(result.booking.starts_at)))
-        await booking_notices.confirmed(out, result.booking, result.request, result.advisor)
-        return
-    result = await booking.ask_another(context.db, booking_id, context.user.id, sequence, now)
-    if result.kind != BookingOutcome.DECLINED:
+    if result.kind != BookingOutcome.CONFIRMED:
         _stale(context, result)
         return
     assert result.booking and result.request and result.advisor
-    context.answer()
-    context.edit(
-        _("🔁 You asked for another date. {name} will propose a new one here in the chat.").format(
-            name=html.escape(result.advisor.display_name)
-        )
-    )
-    await booking_notices.another_date_asked(out, result.booking, result.request, result.advisor)
+    context.answer(_("Confirmed."))
+    context.edit(_("✅ You confirmed {when}.").format(when=me(context).when(result.booking.starts_at)))
+    await booking_notices.confirmed(out, result.booking, result.request, result.advisor)
 
 
 async def _party_booking(
     context: BotContext, booking_id: int
 ) -> tuple[Booking, KickoffRequest, Advisor] | None:
-    """The booking if the presser is its contact or its advisor; else answer that it is not available."""
+    """The booking if the presser is its contact or the request's current advisor, with the advisor
+    to name (the current one, or the one the date was made with while the request waits for a new
+    one); the advisor the request was taken from is told it moved on."""
     talk = await context.db.get(Booking, booking_id, populate_existing=True)
     request = await context.db.get(KickoffRequest, talk.request_id) if talk else None
-    advisor = await context.db.get(Advisor, talk.advisor_id) if talk else None
-    if (
-        talk is None
-        or request is None
-        or advisor is None
-        or context.user.id not in (request.contact_user_id, advisor.user_id)
-    ):
+    current, booked_with = await booking.sides(context.db, talk) if talk else (None, None)
+    named = current or booked_with
+    if talk is None or request is None or named is None:
         context.answer(context.gettext(NOT_AVAILABLE), alert=True)
         return None
-    return talk, request, advisor
+    if context.user.id not in (request.contact_user_id, current.user_id if current else None):
+        moved_on = booked_with is not None and booked_with.user_id == context.user.id
+        context.answer(context.gettext(booking_link.MOVED_ON if moved_on else NOT_AVAILABLE), alert=True)
+        return None
+    return talk, request, named
 
 
 def _keep(context: BotContext, talk: Booking, request: KickoffRequest, advisor: Advisor) -> None:
@@ -205,22 +198,29 @@ async def _cancel(context: BotContext, pressed: Pressed, booking_id: int) -> Non
         context.edit(question, InlineKeyboardMarkup([[yes, no]]))
         return
     result = await booking.cancel(context.db, talk.id, context.user.id, utcnow())
+    if result.kind == BookingOutcome.MOVED_ON:
+        context.answer(_(booking_link.MOVED_ON), alert=True)
+        return
     if result.kind != BookingOutcome.CANCELLED:
         _stale(context, result)
         return
     context.answer(_("Cancelled."))
     by_contact = context.user.id == request.contact_user_id and context.user.id != advisor.user_id
-    text = _("✖️ The kickoff talk {reference} is cancelled; the other side has been told.").format(
-        reference=html.escape(request.reference)
-    )
+    text = _("✖️ The kickoff talk {reference} is cancelled; the other side has been told.")
     markup = (
-        InlineKeyboardMarkup([[booking_notices.propose_button(me(context), request)]])
-        if not by_contact
-        else None
+        None if by_contact else InlineKeyboardMarkup([[booking_notices.propose_button(me(context), request)]])
     )
-    context.edit(text, markup)
+    if by_contact and result.advisor is None:  # the request waits for a new advisor: they propose
+        text = _("✖️ The kickoff talk {reference} is cancelled. Your new advisor will propose a date.")
+    context.edit(text.format(reference=html.escape(request.reference)), markup)
     await booking_notices.cancelled(
-        Outbox.of(context), talk, request, advisor, by_contact=by_contact, was_confirmed=result.was_confirmed
+        Outbox.of(context),
+        talk,
+        request,
+        result.advisor,
+        by_contact=by_contact,
+        was_confirmed=result.was_confirmed,
+        booked_with=result.booked_with,
     )
 
 
@@ -237,8 +237,12 @@ async def booking_button(update: Update, context: BotContext) -> None:
         await _picker(context, pressed, target)
     elif pressed.action == "s":
         await _propose(context, target, pressed.arg(1))
-    elif pressed.action in ("y", "n"):
-        await _answer_proposal(context, pressed, target)
+    elif pressed.action == "y":
+        await _confirm(context, pressed, target)
+    elif pressed.action in booking_reschedule.ACTIONS:
+        await booking_reschedule.pressed(context, pressed, target)
+    elif pressed.action == "l":
+        await booking_link.ask(context, target)
     elif pressed.action in ("c", "cy", "ck"):
         await _cancel(context, pressed, target)
     else:

@@ -7,13 +7,16 @@ from __future__ import annotations
 import html
 from datetime import datetime
 
+from babel.dates import format_skeleton
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.services.booking_wishes import wishes_of
 from bot.services.kickoff_ics import Person, kickoff_ics
 from handlers import request_view
 from handlers.callback_data import BOOK, data
+from handlers.intake import labels
 from handlers.notify import Outbox, Reader
-from models import Advisor, Booking, KickoffRequest, OutboxLane, utcnow
+from models import Advisor, Booking, KickoffRequest, MeetingFormat, OutboxLane, utcnow
 
 ORGANIZER_NAME = "MiGlobe Baden-Württemberg"
 
@@ -24,6 +27,26 @@ def _ref(request: KickoffRequest) -> str:
 
 def _how(r: Reader, request: KickoffRequest) -> str:
     return html.escape(request_view.meeting_format(r, request))
+
+
+def _online(request: KickoffRequest) -> bool:
+    return request.meeting_format == MeetingFormat.ONLINE
+
+
+def link_line(r: Reader, booking: Booking) -> str:
+    """ "\n🔗 Video link: …" when the advisor gave the talk one; else nothing."""
+    if not booking.video_link:
+        return ""
+    link = html.escape(booking.video_link)
+    return "\n" + r._("🔗 Video link: {link}").format(link=f'<a href="{link}">{link}</a>')
+
+
+def wish_lines(r: Reader, booking: Booking) -> str:
+    """The days the contact would like, one per line ("• Di., 12. Mai, vormittags")."""
+    return "".join(
+        f"\n• {format_skeleton('MMMEd', day, locale=r.locale)}, {r._(labels.DAY_PARTS.get(part, part))}"
+        for day, part in wishes_of(booking)
+    )
 
 
 def propose_button(r: Reader, request: KickoffRequest, label: str | None = None) -> InlineKeyboardButton:
@@ -46,9 +69,13 @@ def contact_buttons(r: Reader, booking: Booking, *, confirmed: bool) -> InlineKe
 
 
 def advisor_buttons(r: Reader, booking: Booking, request: KickoffRequest) -> InlineKeyboardMarkup:
-    """Move or cancel a date."""
+    """Move or cancel a date; for an online talk also add (or change) its video link."""
     cancel = InlineKeyboardButton(r._("✖️ Cancel the talk"), callback_data=data(BOOK, "c", booking.id))
-    return InlineKeyboardMarkup([[propose_button(r, request, r._("🔁 Propose a new date"))], [cancel]])
+    rows = [[propose_button(r, request, r._("🔁 Propose a new date"))], [cancel]]
+    if _online(request):
+        label = r._("🔗 Change video link") if booking.video_link else r._("🔗 Add video link")
+        rows.insert(1, [InlineKeyboardButton(label, callback_data=data(BOOK, "l", booking.id))])
+    return InlineKeyboardMarkup(rows)
 
 
 def proposal_for_contact(
@@ -66,7 +93,7 @@ def proposal_for_contact(
         format=_how(r, request),
         minutes=booking.duration_minutes,
     )
-    return f"{head}\n\n{body}", contact_buttons(r, booking, confirmed=False)
+    return f"{head}\n\n{body}{link_line(r, booking)}", contact_buttons(r, booking, confirmed=False)
 
 
 def proposed_for_advisor(r: Reader, booking: Booking, request: KickoffRequest) -> str:
@@ -79,18 +106,37 @@ def proposed_for_advisor(r: Reader, booking: Booking, request: KickoffRequest) -
 def calendar_file(
     out: Outbox, r: Reader, booking: Booking, request: KickoffRequest, advisor: Advisor
 ) -> bytes:
-    """The ``.ics`` of the talk in the reader's language (a cancellation for a cancelled booking)."""
-    summary = r._("MiGlobe kickoff talk {reference}").format(reference=request.reference)
-    description = r._("Kickoff talk of {place} with {advisor} (MiGlobe Baden-Württemberg).").format(
-        place=request.place_name, advisor=advisor.display_name
-    )
+    """The ``.ics`` of the talk in the reader's language, naming the people as their side needs them:
+    the contact's file the advisor, the advisor's the municipality and the contact person (a
+    cancellation for a cancelled booking)."""
+    reference, place, contact = request.reference, request.place_name, request.contact_name
+    if r.user_id == request.contact_user_id:
+        summary = r._("MiGlobe kickoff talk with {advisor} ({reference})").format(
+            advisor=advisor.display_name, reference=reference
+        )
+        about = r._("Kickoff talk of {place} ({contact}) with {advisor}, MiGlobe Baden-Württemberg.").format(
+            place=place, contact=contact, advisor=advisor.display_name
+        )
+    else:
+        summary = r._("MiGlobe kickoff talk: {place}, {contact} ({reference})").format(
+            place=place, contact=contact, reference=reference
+        )
+        about = r._("Kickoff talk with {contact} of {place} ({email}), MiGlobe Baden-Württemberg.").format(
+            contact=contact, place=place, email=request.email
+        )
+    lines = [about, r._("Format: {format}").format(format=request_view.meeting_format(r, request))]
+    link = booking.video_link if _online(request) else None
+    if link:
+        lines.append(r._("Video link: {link}").format(link=link))
+    elif _online(request):
+        lines.append(r._("The video link follows in the chat."))
     return kickoff_ics(
         booking,
         summary=summary,
-        description=description,
-        location=request_view.location(r, request),
+        description="\n".join(lines),
+        location=link or request_view.location(r, request),
+        url=link,
         organizer=Person(out.settings.contact_email, ORGANIZER_NAME),
-        attendees=[Person(request.email, request.contact_name)],
         tz=out.settings.tz,
         now=utcnow(),
     )
@@ -115,7 +161,7 @@ def confirmed_for_contact(
         name=html.escape(advisor.display_name),
         format=_how(r, request),
     )
-    return text, contact_buttons(r, booking, confirmed=True)
+    return text + link_line(r, booking), contact_buttons(r, booking, confirmed=True)
 
 
 def confirmed_for_advisor(
@@ -130,7 +176,7 @@ def confirmed_for_advisor(
         format=_how(r, request),
         place=request_view.place(request),
     )
-    return text, advisor_buttons(r, booking, request)
+    return text + link_line(r, booking), advisor_buttons(r, booking, request)
 
 
 async def confirmed(out: Outbox, booking: Booking, request: KickoffRequest, advisor: Advisor) -> None:
@@ -151,15 +197,21 @@ async def confirmed(out: Outbox, booking: Booking, request: KickoffRequest, advi
 
 
 async def another_date_asked(
-    out: Outbox, booking: Booking, request: KickoffRequest, advisor: Advisor
+    out: Outbox, booking: Booking, request: KickoffRequest, advisor: Advisor | None
 ) -> None:
-    """The advisor learns the contact wants another date, with a button to propose one."""
-    r = await out.reader(advisor.user_id)
+    """The request's advisor learns the contact wants another date and which days would suit them,
+    with a button to propose one (nobody while the request waits for a new advisor)."""
+    r = await out.reader(advisor.user_id) if advisor is not None else None
     if r is None:
         return
     text = r._("🔁 The contact asks for another date for {reference} (instead of {when}).").format(
         reference=_ref(request), when=r.when(booking.starts_at)
     )
+    wishes = wish_lines(r, booking)
+    if wishes:
+        text += "\n\n" + r._("These days would suit them:") + wishes
+    else:
+        text += "\n\n" + r._("They did not name days; any day suits them.")
     out.send(r, text, InlineKeyboardMarkup([[propose_button(r, request)]]))
 
 
@@ -167,21 +219,27 @@ async def cancelled(
     out: Outbox,
     booking: Booking,
     request: KickoffRequest,
-    advisor: Advisor,
+    advisor: Advisor | None,
     *,
     by_contact: bool,
     was_confirmed: bool,
+    booked_with: Advisor | None = None,
 ) -> None:
-    """The other side learns the talk is off; calendars get a cancellation if it had been confirmed."""
+    """The other side learns the talk is off; calendars that hold it get a cancellation.
+
+    ``advisor`` is the request's current advisor (None while it waits for a new one), ``booked_with``
+    the advisor the date was made with: only their calendar holds the talk.
+    """
+    booked_with = booked_with or advisor
     contact = await out.reader(request.contact_user_id)
-    adv = await out.reader(advisor.user_id)
+    adv = await out.reader(advisor.user_id) if advisor is not None else None
     if by_contact and adv is not None:
         text = adv._(
             "✖️ The contact cancelled the kickoff talk {reference} on {when}. "
             "You remain their advisor and can propose a new date."
         ).format(reference=_ref(request), when=adv.when(booking.starts_at))
         out.send(adv, text, InlineKeyboardMarkup([[propose_button(adv, request)]]))
-    if not by_contact and contact is not None:
+    if not by_contact and contact is not None and advisor is not None:
         text = contact._(
             "✖️ {name} cancelled the kickoff talk {reference} on {when}. "
             "They remain your advisor and will propose a new date."
@@ -191,10 +249,13 @@ async def cancelled(
             when=contact.when(booking.starts_at),
         )
         out.send(contact, text)
-    if was_confirmed:
-        for r in (contact, adv):
-            if r is not None:
-                send_calendar_file(out, r, booking, request, advisor)
+    named = advisor or booked_with
+    if not was_confirmed or named is None:
+        return
+    if contact is not None:
+        send_calendar_file(out, contact, booking, request, named)
+    if adv is not None and advisor is not None and booked_with is not None and advisor.id == booked_with.id:
+        send_calendar_file(out, adv, booking, request, advisor)
 
 
 async def reminder(out: Outbox, booking: Booking, request: KickoffRequest, advisor: Advisor) -> None:

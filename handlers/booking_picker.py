@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import html
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_skeleton, get_day_names
@@ -59,12 +60,18 @@ def _month_shift(day: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def options(r: Reader, request: KickoffRequest, now: datetime) -> tuple[str, InlineKeyboardMarkup]:
-    """The first screen: the contact's preferred windows as starts, and "another date"; for a
-    flexible contact (no window ahead) the month calendar straight away."""
-    starts = suggested_starts(request, r.tz, now)
+Windows = list[dict[str, Any]] | None
+
+
+def options(
+    r: Reader, request: KickoffRequest, now: datetime, wishes: Windows = None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The first screen: the contact's preferred windows as starts (the days they wished when asking
+    for another date, else those of the request), and "another date"; for a flexible contact (no
+    window ahead) the month calendar straight away."""
+    starts = suggested_starts(request, r.tz, now, wishes)
     if not starts:
-        return month(r, request, now.astimezone(r.tz).date(), now)
+        return month(r, request, now.astimezone(r.tz).date(), now, wishes)
     rows: Rows = [
         [
             InlineKeyboardButton(
@@ -88,11 +95,13 @@ def options(r: Reader, request: KickoffRequest, now: datetime) -> tuple[str, Inl
     return text.format(reference=html.escape(request.reference)), InlineKeyboardMarkup(rows)
 
 
-def month(r: Reader, request: KickoffRequest, first: date, now: datetime) -> tuple[str, InlineKeyboardMarkup]:
+def month(
+    r: Reader, request: KickoffRequest, first: date, now: datetime, wishes: Windows = None
+) -> tuple[str, InlineKeyboardMarkup]:
     """A month of days from tomorrow up to the horizon; weekend days in brackets. "Back" leads to
     the contact's preferred times; a flexible contact has none, so the calendar is the first screen."""
     today = now.astimezone(r.tz).date()
-    preferred = bool(suggested_starts(request, r.tz, now))
+    preferred = bool(suggested_starts(request, r.tz, now, wishes))
     earliest, latest = today + timedelta(days=1), today + timedelta(days=HORIZON_DAYS)
     first = min(max(first.replace(day=1), earliest.replace(day=1)), latest.replace(day=1))
     previous, following = _month_shift(first, -1), _month_shift(first, 1)

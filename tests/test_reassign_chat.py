@@ -126,7 +126,7 @@ async def test_new_advisor_takes_over_the_confirmed_date(harness: Harness) -> No
     assert taken.starts_at == talk.starts_at and taken.remind_at is not None
     assert await request_status(h, request.id) == "scheduled"
     assert "Leyla Aydın" in new_to(sent, CONTACT).text
-    assert _calendar_method(sent, CONTACT) == ["REQUEST"] and _calendar_method(sent, LEYLA) == ["REQUEST"]
+    assert _calendar_method(sent, CONTACT) == ["PUBLISH"] and _calendar_method(sent, LEYLA) == ["PUBLISH"]
     again = await h.press(LEYLA, take)  # a second tap changes nothing
     assert to(again, CONTACT) == [] and (await booking_of(h, request.id)).sequence == taken.sequence
 

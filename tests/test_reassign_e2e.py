@@ -103,7 +103,7 @@ async def test_hand_offer_declined_reassigned_and_the_date_taken_over(
             # Omid (German) is told and his calendar loses the talk; the contact keeps the date for now.
             await message_with(emulator, OMID, "an eine andere Berater*in weitergegeben")
             await emulator.wait_for(lambda: len(documents(emulator, OMID)) == 2, 20.0, "Omid's cancellation")
-            assert _methods(documents(emulator, OMID)) == ["REQUEST", "CANCEL"]
+            assert _methods(documents(emulator, OMID)) == ["PUBLISH", "CANCEL"]
             await message_with(emulator, CONTACT, "Omid Karimi kann Sie", "bleibt vorerst geplant")
 
             # Mehmet accepts and takes the date over.
@@ -114,7 +114,7 @@ async def test_hand_offer_declined_reassigned_and_the_date_taken_over(
             assert answer.get("text") == "Date taken over."
             await message_with(emulator, CONTACT, "Mehmet Demir übernimmt Ihr Auftaktgespräch")
             await emulator.wait_for(lambda: len(documents(emulator, MEHMET)) == 1, 20.0, "Mehmet's .ics")
-            assert _methods(documents(emulator, MEHMET)) == ["REQUEST"]
+            assert _methods(documents(emulator, MEHMET)) == ["PUBLISH"]
             taken = await read(db, Booking, Booking.request_id == request_id)
             assert taken.status == "confirmed" and taken.starts_at == talk.starts_at
             assert (await read(db, KickoffRequest, KickoffRequest.id == request_id)).status == "scheduled"

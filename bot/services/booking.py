@@ -59,6 +59,7 @@ class BookingOutcome(enum.StrEnum):
     IN_PAST = "in_past"
     TOO_EARLY = "too_early"  # outcome before the talk's start
     REQUEST_CLOSED = "request_closed"
+    MOVED_ON = "moved_on"  # the presser advised the request before it was passed on to another advisor
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,9 @@ class BookingResult:
     advisor: Advisor | None = None
     was_confirmed: bool = False
     previous_start: datetime | None = None
+    # The advisor the date was made with; differs from ``advisor`` (the request's current advisor, or
+    # None while it waits for one) after a reassignment, until the new advisor takes the date over.
+    booked_with: Advisor | None = None
 
     @property
     def changed(self) -> bool:
@@ -91,9 +95,12 @@ def window_start(window: dict[str, Any], tz: ZoneInfo) -> datetime:
     return datetime.combine(day, WINDOW_START.get(window.get("part", "day"), WINDOW_START["day"]), tz)
 
 
-def suggested_starts(request: KickoffRequest, tz: ZoneInfo, now: datetime) -> list[datetime]:
-    """Start times from the contact's preferred windows that are still ahead, earliest first."""
-    starts = [window_start(w, tz) for w in request.time_windows or ()]
+def suggested_starts(
+    request: KickoffRequest, tz: ZoneInfo, now: datetime, windows: list[dict[str, Any]] | None = None
+) -> list[datetime]:
+    """Start times from the contact's preferred windows that are still ahead, earliest first: the
+    days they wished when asking for another date (``windows``), else those of their request."""
+    starts = [window_start(w, tz) for w in (windows or request.time_windows or ())]
     return sorted(s for s in starts if s > now)
 
 
@@ -147,6 +154,7 @@ async def propose(
         "remind_at": None,
         "reminded_at": None,
         "outcome_asked_at": None,
+        "wished_windows": None,
         "updated_at": now,
     }
     booking = await for_request(session, request_id)
@@ -216,11 +224,12 @@ async def confirm(
 async def ask_another(
     session: AsyncSession, booking_id: int, contact_user_id: int, sequence: int, now: datetime
 ) -> BookingResult:
-    """The contact asks for another date, for a proposal or for a confirmed date (rescheduling)."""
+    """The contact asks for another date, for a proposal or for a confirmed date (rescheduling); the
+    days they would like are already on the booking (:mod:`bot.services.booking_wishes`)."""
     refused, booking, request = await _contacts_booking(session, booking_id, contact_user_id)
     if refused is not None or booking is None or request is None:
         return refused or BookingResult(BookingOutcome.NOT_FOUND)
-    advisor = await session.get(Advisor, booking.advisor_id)
+    advisor, booked_with = await sides(session, booking)
     was_confirmed = booking.status == BookingStatus.CONFIRMED
     changed = await _change(
         session,
@@ -231,24 +240,38 @@ async def ask_another(
         updated_at=now,
     )
     if not changed:
-        return BookingResult(BookingOutcome.STALE, booking, request, advisor)
+        return BookingResult(BookingOutcome.STALE, booking, request, advisor, booked_with=booked_with)
     if was_confirmed:
         await funnel.move(
             session, request, RequestStatus.ACCEPTED, contact_user_id, now, (RequestStatus.SCHEDULED,)
         )
-    return BookingResult(BookingOutcome.DECLINED, booking, request, advisor, was_confirmed)
+    return BookingResult(
+        BookingOutcome.DECLINED, booking, request, advisor, was_confirmed, booked_with=booked_with
+    )
+
+
+async def sides(session: AsyncSession, booking: Booking) -> tuple[Advisor | None, Advisor | None]:
+    """The request's current advisor (None while it waits for one) and the advisor the date was made
+    with. The contact and the current advisor are the two sides of the talk: after a reassignment
+    the previous advisor is no longer one, even while the date waits for the new advisor."""
+    current = await holder(session, booking.request_id)
+    booked_with = await session.get(Advisor, booking.advisor_id)
+    return current, booked_with
 
 
 async def cancel(session: AsyncSession, booking_id: int, actor_user_id: int, now: datetime) -> BookingResult:
-    """The contact or the advisor calls the date off; the advisor stays and may propose again."""
+    """The contact or the request's current advisor calls the date off; the advisor stays and may
+    propose again. The advisor the request was taken from changes nothing (``MOVED_ON``)."""
     booking = await session.get(Booking, booking_id, populate_existing=True)
     if booking is None:
         return BookingResult(BookingOutcome.NOT_FOUND)
     request = await funnel.lock_request(session, booking.request_id)
-    advisor = await session.get(Advisor, booking.advisor_id)
-    parties = {request.contact_user_id if request else None, advisor.user_id if advisor else None}
-    if request is None or actor_user_id not in parties - {None}:
+    if request is None:
         return BookingResult(BookingOutcome.NOT_YOURS)
+    advisor, booked_with = await sides(session, booking)
+    if actor_user_id not in {request.contact_user_id, advisor.user_id if advisor else None}:
+        moved_on = booked_with is not None and booked_with.user_id == actor_user_id
+        return BookingResult(BookingOutcome.MOVED_ON if moved_on else BookingOutcome.NOT_YOURS)
     was_confirmed = booking.status == BookingStatus.CONFIRMED
     changed = await _change(
         session,
@@ -259,12 +282,14 @@ async def cancel(session: AsyncSession, booking_id: int, actor_user_id: int, now
         updated_at=now,
     )
     if not changed:
-        return BookingResult(BookingOutcome.STALE, booking, request, advisor)
+        return BookingResult(BookingOutcome.STALE, booking, request, advisor, booked_with=booked_with)
     if was_confirmed:
         await funnel.move(
             session, request, RequestStatus.ACCEPTED, actor_user_id, now, (RequestStatus.SCHEDULED,)
         )
-    return BookingResult(BookingOutcome.CANCELLED, booking, request, advisor, was_confirmed)
+    return BookingResult(
+        BookingOutcome.CANCELLED, booking, request, advisor, was_confirmed, booked_with=booked_with
+    )
 
 
 async def record_outcome(

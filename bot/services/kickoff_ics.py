@@ -1,13 +1,14 @@
-"""The kickoff talk as an iCalendar (``.ics``) invitation, in local time with its VTIMEZONE.
+"""The kickoff talk as an iCalendar (``.ics``) file, in local time with its VTIMEZONE.
 
-Texts come in already translated, so one function serves every language. The UID is stable per
-booking and ``SEQUENCE`` follows the booking's, so a rescheduled or cancelled talk updates the
-event already in the calendar instead of adding a second one.
+A planned talk is a ``PUBLISH`` (an entry for the reader's own calendar, not an invitation to
+answer); a cancelled one a ``CANCEL``. Texts come in already translated and name the people as the
+reader needs them, so one function serves every language and both sides. The UID is stable per
+booking; the calendar ``SEQUENCE`` is twice the booking's, and one more for a cancellation, so every
+new date and every cancellation updates the entry already in the calendar instead of adding a second.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -23,7 +24,7 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 @dataclass(frozen=True)
 class Person:
-    """An organizer or attendee: e-mail address and display name."""
+    """The organizer: e-mail address and display name."""
 
     email: str
     name: str | None = None
@@ -34,13 +35,17 @@ def booking_uid(booking_id: int, domain: str = DEFAULT_UID_DOMAIN) -> str:
     return f"kickoff-{booking_id}@{domain}"
 
 
-def _address(person: Person, **params: str) -> vCalAddress:
+def _address(person: Person) -> vCalAddress:
     address = vCalAddress(f"mailto:{person.email}")
     if person.name:
         address.params["CN"] = person.name
-    for key, value in params.items():
-        address.params[key] = value
     return address
+
+
+def calendar_sequence(booking: Booking) -> int:
+    """The event's ``SEQUENCE``: raised by every new proposal, and once more by a cancellation."""
+    cancelled = booking.status == BookingStatus.CANCELLED
+    return 2 * booking.sequence + (1 if cancelled else 0)
 
 
 def kickoff_ics(
@@ -49,26 +54,23 @@ def kickoff_ics(
     summary: str,
     description: str = "",
     location: str | None = None,
+    url: str | None = None,
     organizer: Person | None = None,
-    attendees: Sequence[Person] = (),
     tz: ZoneInfo = BERLIN,
     now: datetime,
     uid_domain: str = DEFAULT_UID_DOMAIN,
 ) -> bytes:
-    """The ``.ics`` file for ``booking`` (cancelled bookings give a cancellation).
-
-    With an organizer it is an iTIP ``REQUEST``/``CANCEL`` that mail and calendar programs treat
-    as an invitation; without one a ``PUBLISH`` that is simply added to the calendar.
-    """
+    """The ``.ics`` file for ``booking``: ``PUBLISH`` for a planned talk, ``CANCEL`` for a cancelled
+    one (same UID, higher ``SEQUENCE``). ``url`` is an online talk's video link."""
     cancelled = booking.status == BookingStatus.CANCELLED
     start = booking.starts_at.astimezone(tz)
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
-    calendar.add("method", ("CANCEL" if cancelled else "REQUEST") if organizer else "PUBLISH")
+    calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
     event = Event()
     event.add("uid", booking_uid(booking.id, uid_domain))
-    event.add("sequence", booking.sequence)
+    event.add("sequence", calendar_sequence(booking))
     event.add("dtstamp", now)
     event.add("dtstart", start)
     event.add("dtend", start + timedelta(minutes=booking.duration_minutes))
@@ -77,11 +79,11 @@ def kickoff_ics(
         event.add("description", description)
     if location or booking.location:
         event.add("location", location or booking.location)
+    if url:
+        event.add("url", url)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     if organizer is not None:
         event.add("organizer", _address(organizer))
-    for attendee in attendees:
-        event.add("attendee", _address(attendee, ROLE="REQ-PARTICIPANT", PARTSTAT="NEEDS-ACTION"))
     calendar.add_component(event)
     # A VTIMEZONE covering the year around the talk keeps the file small (the default spans 1970–2038).
     day = start.date()
