@@ -4,8 +4,11 @@ what became of the offer once it ends, without buttons, so that no ended offer l
 An offer has up to two messages with Accept/Decline: the offer itself and its reminder. Each is
 remembered by its outbox row (``offers.message_outbox_id``, ``offers.reminder_outbox_id``); once the
 sender has delivered it the row holds Telegram's message id. A message not delivered yet is taken
-back instead (the advisor then only gets the notice of what happened). Outbox rows are pruned after
-their retention (14 days by default, longer than any offer deadline): a pruned one is left alone.
+back instead (the advisor then only gets the notice of what happened). The one the advisor accepted
+in becomes their request's message (contact details, "propose a date"); when the coordinators pass
+the request on to someone else, it is edited as well (:attr:`Ending.MOVED_ON`). Outbox rows are
+pruned after their retention (14 days by default, longer than any offer deadline): a pruned one is
+left alone.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ class Ending(enum.StrEnum):
     ACCEPTED = "accepted"  # answered through the other message (offer or reminder)
     DECLINED = "declined"
     RETURNED = "returned"  # the hand offer went back to the coordinators (the advisor could not be reached)
+    MOVED_ON = "moved_on"  # the advisor held the request; the coordinators passed it on to someone else
 
 
 ENDING_TEXTS = {
@@ -42,12 +46,19 @@ ENDING_TEXTS = {
     Ending.ACCEPTED: N_("✅ You accepted this offer."),
     Ending.DECLINED: N_("✖️ You declined this offer."),
     Ending.RETURNED: N_("↩️ This offer went back to the coordination team."),
+    Ending.MOVED_ON: N_(
+        "↪️ The coordination team has passed this request on to another advisor; you no longer look "
+        "after it. Nothing more to do for it here."
+    ),
 }
 
 
 def ended_text(r: Reader, request: KickoffRequest, ending: Ending) -> str:
-    """What an ended offer's message says instead of the offer."""
-    head = r._("📨 Offer {title}").format(title=request_view.title(request))
+    """What an ended offer's message says instead of the offer (or of the accepted request)."""
+    if ending == Ending.MOVED_ON:
+        head = r._("📂 Request {title}").format(title=request_view.title(request))
+    else:
+        head = r._("📨 Offer {title}").format(title=request_view.title(request))
     return f"{head}\n{r._(ENDING_TEXTS[ending])}"
 
 

@@ -8,8 +8,9 @@ import html
 
 from bot.services import reassignment
 from bot.services.reassignment import ReassignResult, TakeoverResult
-from handlers import booking_notices, cascade, date_takeover, request_view
+from handlers import booking_notices, cascade, date_takeover, offer_messages, request_view
 from handlers.notify import Outbox, Reader
+from handlers.offer_messages import Ending
 from models import Booking, BookingStatus, KickoffRequest
 
 
@@ -37,6 +38,9 @@ def _cancelled_copy(talk: Booking) -> Booking:
 
 async def _tell_previous(out: Outbox, result: ReassignResult, request: KickoffRequest) -> None:
     previous = result.previous
+    if result.held is not None:
+        # Their message of the accepted request (contact details, "propose a date") must not look live.
+        await offer_messages.end(out, result.held, request, Ending.MOVED_ON)
     r = await out.reader(previous.user_id) if previous is not None else None
     if previous is None or r is None:
         return

@@ -53,7 +53,8 @@ class ReassignResult:
     ``previous`` held the request (tell them, with a cancelling ``.ics`` for a confirmed date);
     ``kept`` is a confirmed date waiting for the new advisor; ``cancelled`` a date that lapsed
     (``cancelled_was_confirmed``: calendars hold it); ``next`` what followed: a new offer, an
-    escalation, or the chosen advisor's assignment (announce it like the cascade's results).
+    escalation, or the chosen advisor's assignment (announce it like the cascade's results);
+    ``held`` the offer by which ``previous`` held the request (its messages lose their buttons).
     """
 
     kind: ActionOutcome
@@ -63,6 +64,7 @@ class ReassignResult:
     cancelled: Booking | None = None
     cancelled_was_confirmed: bool = False
     next: OfferResult | None = None
+    held: Offer | None = None
 
 
 async def held_offer(session: AsyncSession, request_id: int) -> Offer | None:
@@ -173,7 +175,9 @@ async def reassign(
         },
     )
     await session.refresh(request)
-    result = ReassignResult(ActionOutcome.DONE, request, previous, kept, cancelled, was_confirmed, following)
+    result = ReassignResult(
+        ActionOutcome.DONE, request, previous, kept, cancelled, was_confirmed, following, held
+    )
     row.details = {**row.details, "assigned_now": assigned_now(result)}
     return result
 
