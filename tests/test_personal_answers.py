@@ -20,7 +20,7 @@ from bot.services.personal_answers import Topic, first_name, topic_of
 from models import KickoffRequest, Role, User, utcnow
 from tests.faq_helpers import CONTACT, CONTACT_EN, faq_bot, only_question
 from tests.hand_offer_helpers import assign_and_accept
-from tests.harness import Harness, TelegramUser
+from tests.harness import Harness, Sent, TelegramUser
 from tests.matching_helpers import add_advisor, add_request, add_user, migrated
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -180,6 +180,11 @@ async def test_moving_the_date_shows_it_and_asks_for_another_with_the_booking_bu
     assert f"bk:n:{booked.booking_id}:{booked.sequence}" in _data(reply)
 
 
+def _button(message: Sent, prefix: str) -> str:
+    [found] = [d for _label, d in message.buttons if d.startswith(prefix)]
+    return found
+
+
 async def test_the_another_date_button_of_a_personal_answer_reaches_the_advisor(
     h: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -192,8 +197,12 @@ async def test_the_another_date_button_of_a_personal_answer_reaches_the_advisor(
     assert "🔁 Anderen Termin erbitten" in labels and "✖️ Gespräch absagen" in labels
     another = f"bk:n:{booked.booking_id}:{booked.sequence}"
     assert another in _data(reply) and f"st:o:{booked.request_id}" in _data(reply)
-    sent = await h.press(CONTACT, another)
-    assert any("anderen Termin" in s.text for s in sent if s.chat_id == CONTACT.id)
+    asked = await h.press(CONTACT, another)
+    assert any("anderen Termin" in s.text for s in asked if s.chat_id == CONTACT.id)
+    assert all(s.chat_id == CONTACT.id for s in asked), "asked first: nobody else is told yet"
+    [question] = [s for s in asked if s.chat_id == CONTACT.id]
+    [days] = [s for s in await h.press(CONTACT, _button(question, "bk:na:")) if s.chat_id == CONTACT.id]
+    sent = await h.press(CONTACT, _button(days, "bk:ns:"))
     assert any(s.chat_id != CONTACT.id for s in sent), "the advisor is told"
 
 
