@@ -39,7 +39,7 @@ def last_paused_day(paused_until: datetime, tz: Any) -> date:
 
 
 def _paused_text(r: Reader, row: AdvisorRow, fmt: str) -> str:
-    """"Paused until" the last day of the pause (inclusive)."""
+    """The pause in words: paused until its last day (inclusive)."""
     last = last_paused_day(row.paused_until, r.tz) if row.paused_until is not None else None
     return r._("⏸ paused until {date} (inclusive)").format(date=day_text(r, last, fmt) if last else "–")
 
