@@ -6,13 +6,25 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup
 
 from bot.services.broadcast_audience import AudienceFilter
-from bot.services.broadcast_content import CAPTION_LIMIT, TEXT_LIMIT
+from bot.services.broadcast_content import PROGRAMME_NAME, content_limit
 from bot.services.broadcasts import AudiencePreview
 from handlers.broadcast_texts import button, number, title
 from handlers.broadcast_texts_audience import audience_block
 from handlers.callback_data import BROADCAST, data
 from handlers.notify import Reader
-from models import Broadcast
+from models import Broadcast, BroadcastAudience
+
+
+def limits(reader: Reader) -> str:
+    """How long the message may be, with the lines every copy gets (as the wizard checks it)."""
+    return reader._(
+        "A text may have up to {text} characters, a caption up to {caption}. We add “📣 {sender}” on "
+        "top and, for programme news, how to unsubscribe below."
+    ).format(
+        text=number(reader, content_limit(False)),
+        caption=number(reader, content_limit(True)),
+        sender=PROGRAMME_NAME,
+    )
 
 
 def content_prompt(reader: Reader) -> str:
@@ -24,9 +36,7 @@ def content_prompt(reader: Reader) -> str:
                 "Now send the message exactly as it should arrive: text (bold, italic and links are kept), "
                 "or a photo or a document with a caption."
             ),
-            reader._("A text may have up to {text} characters, a caption up to {caption}.").format(
-                text=number(reader, TEXT_LIMIT), caption=number(reader, CAPTION_LIMIT)
-            ),
+            limits(reader),
         ]
     )
 
@@ -49,9 +59,7 @@ def change_text_prompt(reader: Reader, broadcast_id: int) -> tuple[str, InlineKe
         [
             title(reader, broadcast_id),
             reader._("Send the new message: text, or a photo or a document with a caption."),
-            reader._("A text may have up to {text} characters, a caption up to {caption}.").format(
-                text=number(reader, TEXT_LIMIT), caption=number(reader, CAPTION_LIMIT)
-            ),
+            limits(reader),
         ]
     )
     back = InlineKeyboardMarkup(
@@ -68,6 +76,8 @@ def preview_text(reader: Reader, broadcast: Broadcast, count: AudiencePreview) -
         "📣 " + reader._("<b>Broadcast #{id}</b> (draft) · step 4 of 4").format(id=broadcast.id),
         audience_block(reader, broadcast.audience, AudienceFilter.from_json(broadcast.filters), count),
     ]
+    if broadcast.audience == BroadcastAudience.BOTH:
+        lines.append(reader._("Advisors get it without the line to unsubscribe from programme news."))
     if count.total == 0:
         lines.append(reader._("⚠️ Nobody matches right now; sending it would reach no one."))
     return "\n".join(lines)

@@ -13,8 +13,15 @@ from bot.context import BotContext
 from bot.i18n import N_
 from bot.runtime import outbox
 from bot.services import broadcasts, chat_inputs
-from bot.services.broadcast_content import CAPTION_LIMIT, TEXT_LIMIT, Media, outbox_call, visible_text
+from bot.services.broadcast_content import (
+    Media,
+    content_limit,
+    outbox_call,
+    reaches_news_recipients,
+    visible_text,
+)
 from bot.services.broadcasts import AudiencePreview, BroadcastOutcome
+from bot.telegram_text import utf16_length
 from handlers import broadcast_texts as bt
 from handlers import broadcast_texts_draft as btd
 from handlers.broadcast_wizard_state import (
@@ -48,8 +55,9 @@ def content_prompt(context: BotContext, wizard: Wizard) -> tuple[str, InlineKeyb
 
 
 async def show_preview(context: BotContext, broadcast: Broadcast) -> None:
-    """Send the message as recipients get it, then the summary with the count and the choices."""
-    method, payload = outbox_call(broadcast)
+    """Send the message as recipients get it (a news recipient's copy, in the coordinator's
+    language, when contacts are among them), then the summary with the count and the choices."""
+    method, payload = outbox_call(broadcast, context.locale, reaches_news_recipients(broadcast.audience))
     outbox.enqueue(context.db, context.user.telegram_id, method, payload, inbox_id=context.scope.inbox_id)
     r = me(context)
     count = await broadcasts.preview(context.db, broadcast.id) or AudiencePreview(0, 0, 0)
@@ -102,18 +110,19 @@ async def take_content(context: BotContext, row: ChatInput, html_text: str, medi
     _ = context.gettext
     r = me(context)
     wizard = Wizard.of(row)
-    shown = len(visible_text(html_text))
-    limit = CAPTION_LIMIT if media is not None else TEXT_LIMIT
+    # As Telegram counts, less the sender and unsubscribe lines every copy gets.
+    shown = utf16_length(visible_text(html_text))
+    limit = content_limit(media is not None)
     if shown > limit:
         error = (
             _(
-                "This caption has {length} characters; a caption may have at most {limit}. "
-                "Please shorten it and send it again."
+                "This caption has {length} characters; it may have at most {limit}, as we add the "
+                "sender line and the unsubscribe line. Please shorten it and send it again."
             )
             if media is not None
             else _(
-                "This text has {length} characters; a message may have at most {limit}. "
-                "Please shorten it and send it again."
+                "This text has {length} characters; it may have at most {limit}, as we add the "
+                "sender line and the unsubscribe line. Please shorten it and send it again."
             )
         )
         context.reply(error.format(length=bt.number(r, shown), limit=bt.number(r, limit)))

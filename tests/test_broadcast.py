@@ -21,7 +21,7 @@ from bot.runtime.rate_limit import SendRateLimiter
 from bot.runtime.sender import OutboxSender
 from bot.services import broadcast_engine, broadcast_outcomes, broadcast_progress, broadcasts, offers
 from bot.services.broadcast_audience import AudienceFilter, select_recipients, set_news_consent
-from bot.services.broadcast_content import Media
+from bot.services.broadcast_content import Media, content_limit
 from bot.services.broadcasts import BroadcastOutcome
 from models import (
     Broadcast,
@@ -209,7 +209,10 @@ async def test_thousand_recipients_in_batches_once_each_across_crash_and_restart
         rows = await outbox_rows(db)
         assert len(rows) == 1000 and len({r.chat_id for r in rows}) == 1000
         assert {(r.lane, r.status, r.method) for r in rows} == {(OutboxLane.BULK, "pending", "sendMessage")}
-        assert rows[0].payload["text"] == "<b>Neu:</b> Fördermittel für Städte & Gemeinden"
+        assert rows[0].payload["text"] == (
+            "📣 <b>MiGlobe Baden-Württemberg</b>\n\n<b>Neu:</b> Fördermittel für Städte & Gemeinden"
+            "\n\nAbbestellen: /neuigkeiten"
+        )
         async with db.transaction() as session:
             linked = await session.execute(
                 select(
@@ -428,9 +431,12 @@ async def test_content_is_checked_and_media_goes_by_file_id_or_upload(database_u
                 return result.errors if result.kind == BroadcastOutcome.INVALID else (result.kind.value,)
 
             assert await errors("<b> </b>") == ("text",)
-            assert await errors("x" * 4097) == ("text",)
-            assert await errors("<b>" + "x" * 4096 + "</b>") == ("done",)  # tags do not count
-            assert await errors("x" * 1025, Media(MediaKind.PHOTO, file_id="F")) == ("text",)
+            # The sender and unsubscribe lines every copy gets are counted too.
+            text_room, caption_room = content_limit(False), content_limit(True)
+            assert 4000 < text_room < 4096 and 950 < caption_room < 1024
+            assert await errors("x" * (text_room + 1)) == ("text",)
+            assert await errors("<b>" + "x" * text_room + "</b>") == ("done",)  # tags do not count
+            assert await errors("x" * (caption_room + 1), Media(MediaKind.PHOTO, file_id="F")) == ("text",)
             assert await errors("", Media(MediaKind.PHOTO)) == ("media",)
             assert await errors("", Media(MediaKind.PHOTO, content=b"x" * (10 * 1024 * 1024 + 1))) == (
                 "media",
@@ -457,8 +463,12 @@ async def test_content_is_checked_and_media_goes_by_file_id_or_upload(database_u
         assert photo.method == "sendPhoto" and photo.payload == {
             "chat_id": contact.telegram_id,
             "photo": "AgAD-photo",
+            "caption": "📣 <b>MiGlobe Baden-Württemberg</b>\n\nAbbestellen: /neuigkeiten",
+            "parse_mode": "HTML",
         }
-        assert document.method == "sendDocument" and document.payload["caption"] == "Flyer"
+        assert document.method == "sendDocument" and document.payload["caption"] == (
+            "📣 <b>MiGlobe Baden-Württemberg</b>\n\nFlyer\n\nAbbestellen: /neuigkeiten"
+        )
         content = base64.b64encode(b"%PDF-1.4 Gr\xc3\xbc\xc3\x9fe").decode()
         assert document.payload["document"] == {"content_b64": content, "filename": "Einladung.pdf"}
         await settle(db, {}, OutboxStatus.SENT)

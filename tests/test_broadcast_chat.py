@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.services.broadcast_audience import AudienceFilter, set_news_consent
+from bot.telegram_text import utf16_length, visible_text
 from handlers.broadcast_sweep import sweep_broadcasts
 from handlers.callback_data import BROADCAST, data
 from models import (
@@ -213,7 +214,10 @@ async def test_whole_wizard_in_english_ends_in_a_scheduled_broadcast(harness: Ha
         entities=[{"type": "bold", "offset": 0, "length": 9}],
     )
     preview, summary = messages(sent)
-    assert preview.text == "<b>Important</b>: new funding"
+    # As a contact gets it: the sender line on top, the way to unsubscribe below.
+    assert preview.text == (
+        "📣 <b>MiGlobe Baden-Württemberg</b>\n\n<b>Important</b>: new funding\n\nUnsubscribe: /news"
+    )
     assert "step 4 of 4" in summary.text and "Recipients right now: <b>1</b>" in summary.text
     when = last(await h.press(COORD_EN, labelled(summary, "Schedule")))
     scheduled = await h.press(COORD_EN, labelled(when, "Tomorrow"))
@@ -277,7 +281,8 @@ async def test_whole_wizard_in_german_with_a_typed_kreis_and_moment(harness: Har
     )
     preview, summary = messages(sent)
     stored = '<i>Einladung</i> zum <a href="https://bw.miglobe.de/treffen">Netzwerktreffen</a> am Freitag'
-    assert preview.text == stored
+    assert preview.text == f"📣 <b>MiGlobe Baden-Württemberg</b>\n\n{stored}\n\nAbbestellen: /neuigkeiten"
+    assert "Berater*innen erhalten ihn ohne die Zeile zum Abbestellen" in summary.text
     assert "Schritt 4 von 4" in summary.text and "<b>2</b>" in summary.text
     when = last(await h.press(COORD_DE, labelled(summary, "Zeit planen")))
     typing = last(await h.press(COORD_DE, labelled(when, "eingeben")))
@@ -325,7 +330,12 @@ async def test_count_shown_is_what_is_enqueued(harness: Harness) -> None:
     bulk = sorted(r.chat_id for r in queued if r.lane == int(OutboxLane.BULK))
     expected = [people["adv_bb_ar"], people["adv_ma_tr_ar"], people["con_tue_ar"]]
     assert bulk == sorted([await telegram_id(h, u) for u in expected])
-    assert all(r.payload["text"] == "مرحبا" for r in queued if r.lane == int(OutboxLane.BULK))
+    # Advisors get the sender line; the contact (German) also the way to unsubscribe from news.
+    texts = {r.chat_id: r.payload["text"] for r in queued if r.lane == int(OutboxLane.BULK)}
+    framed = "📣 <b>MiGlobe Baden-Württemberg</b>\n\nمرحبا"
+    for advisor in ("adv_bb_ar", "adv_ma_tr_ar"):
+        assert texts[await telegram_id(h, people[advisor])] == framed
+    assert texts[await telegram_id(h, people["con_tue_ar"])] == framed + "\n\nAbbestellen: /neuigkeiten"
 
 
 async def test_contacts_by_request_status_and_advisors_only(harness: Harness) -> None:
@@ -405,7 +415,8 @@ async def test_photo_with_caption_and_document(harness: Harness) -> None:
     )
     preview = sent[0]
     assert preview.method == "sendPhoto" and preview.chat_id == 900
-    assert preview.payload["photo"] == "big-photo-id" and preview.payload["caption"] == "Our <b>poster</b>"
+    assert preview.payload["photo"] == "big-photo-id"
+    assert preview.payload["caption"] == "📣 <b>MiGlobe Baden-Württemberg</b>\n\nOur <b>poster</b>"
     summary = last(sent)
     broadcast = await the_broadcast(h)
     assert (broadcast.media_kind, broadcast.media_file_id, broadcast.text) == (
@@ -420,7 +431,8 @@ async def test_photo_with_caption_and_document(harness: Harness) -> None:
         h, COORD_EN, document={"file_id": "doc-id", "file_unique_id": "d", "file_name": "flyer.pdf"}
     )
     assert sent[0].method == "sendDocument" and sent[0].payload["document"] == "doc-id"
-    assert "caption" not in sent[0].payload
+    # Without a caption of its own, the document still says whom it comes from.
+    assert sent[0].payload["caption"] == "📣 <b>MiGlobe Baden-Württemberg</b>"
     broadcast = await the_broadcast(h)
     assert (broadcast.media_kind, broadcast.media_file_id, broadcast.media_filename) == (
         "document",
@@ -430,7 +442,10 @@ async def test_photo_with_caption_and_document(harness: Harness) -> None:
     # And a text replaces the document.
     prompt = last(await h.press(COORD_EN, labelled(last(sent), "Change text")))
     sent = await h.text(COORD_EN, "Just text now")
-    assert sent[0].method == "sendMessage" and sent[0].text == "Just text now"
+    assert (
+        sent[0].method == "sendMessage"
+        and sent[0].text == "📣 <b>MiGlobe Baden-Württemberg</b>\n\nJust text now"
+    )
     broadcast = await the_broadcast(h)
     assert (broadcast.media_kind, broadcast.media_file_id, broadcast.text) == (None, None, "Just text now")
 
@@ -441,18 +456,22 @@ async def test_too_long_text_wrong_types_and_long_caption_are_answered_politely(
     narrow = last(await h.press(COORD_EN, labelled(start, "Advisors")))
     await h.press(COORD_EN, button(narrow, "bc:n:"))
     [too_long] = messages(await h.text(COORD_EN, "x" * 4097))
-    assert "4,097 characters" in too_long.text and "at most 4,096" in too_long.text
+    # The sender and unsubscribe lines every copy gets are counted.
+    assert "4,097 characters" in too_long.text and "at most 4,039" in too_long.text
     [sticker] = messages(await h.sticker(COORD_EN))
     assert "This kind of message cannot be sent" in sticker.text
     [voice] = messages(await h.voice(COORD_EN))
     assert "This kind of message cannot be sent" in voice.text
     photo = [{"file_id": "p", "file_unique_id": "p", "width": 90, "height": 90}]
     [long_caption] = messages(await send_message(h, COORD_EN, photo=photo, caption="y" * 1025))
-    assert "at most 1,024" in long_caption.text
+    assert "at most 967" in long_caption.text
     assert await rows(h, Broadcast) == []
     # The question is still open: a fitting text now makes the draft.
-    sent = await h.text(COORD_EN, "x" * 4096)
-    assert sent[0].text == "x" * 4096 and "step 4 of 4" in last(sent).text
+    [too_long] = messages(await h.text(COORD_EN, "x" * 4040))
+    assert "4,040 characters" in too_long.text
+    sent = await h.text(COORD_EN, "x" * 4039)
+    assert sent[0].text == "📣 <b>MiGlobe Baden-Württemberg</b>\n\n" + "x" * 4039
+    assert utf16_length(visible_text(sent[0].text)) <= 4096 and "step 4 of 4" in last(sent).text
 
 
 async def test_photos_and_stickers_outside_the_wizard_reach_the_fallback(harness: Harness) -> None:
@@ -472,7 +491,7 @@ async def test_german_wizard_refuses_wrong_content_in_german(harness: Harness) -
     [sticker] = messages(await h.sticker(COORD_DE))
     assert sticker.text.startswith("Diese Art Nachricht lässt sich nicht als Rundruf verschicken.")
     [too_long] = messages(await h.text(COORD_DE, "x" * 5000))
-    assert "5.000 Zeichen" in too_long.text and "höchstens 4.096" in too_long.text
+    assert "5.000 Zeichen" in too_long.text and "höchstens 4.039" in too_long.text
 
 
 # -- sweep: progress, report, retry -----------------------------------------------------------
@@ -784,7 +803,9 @@ async def test_a_restart_mid_wizard_loses_nothing_and_rundruf_offers_to_continue
     async with restarted(h) as h3:
         offer = last(await h3.text(COORD_EN, "/broadcast"))
         sent = await h3.press(COORD_EN, labelled(offer, "Continue"))
-        assert sent[1].text == "Draft text" and "step 4 of 4" in last(sent).text
+        assert (
+            sent[1].text.endswith("\n\nDraft text\n\nUnsubscribe: /news") and "step 4 of 4" in last(sent).text
+        )
         offer = last(await h3.text(COORD_EN, "/broadcast"))
         fresh = last(await h3.press(COORD_EN, labelled(offer, "Start over")))
         assert "step 1 of 4" in fresh.text

@@ -12,6 +12,9 @@ repeats nothing:
   the sends that were under way when it was cancelled have an outcome (see
   :mod:`bot.services.broadcast_outcomes`).
 
+Each recipient's copy is framed for them (:func:`bot.services.broadcast_content.framed`): the
+sender line, and for news recipients the way to unsubscribe, in their language.
+
 Rows go to the outbox's bulk lane, which the sender paces within Telegram's limits and behind every
 interactive reply. At most ``max_queued`` rows per broadcast wait in the outbox at a time, so that
 cancelling stops the rest at once and the outbox never holds a whole broadcast.
@@ -26,16 +29,18 @@ from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.broadcast_audience import AudienceFilter, select_recipients
-from bot.services.broadcast_content import inline_media, outbox_call
+from bot.services.broadcast_content import inline_media, outbox_call, reaches_news_recipients
 from bot.services.broadcast_outcomes import collect_outcomes, refresh_counters, settle_cancelled
 from models import (
     Broadcast,
     BroadcastRecipient,
     BroadcastStatus,
+    NewsConsent,
     OutboxLane,
     OutboxMessage,
     OutboxStatus,
     RecipientStatus,
+    User,
 )
 
 BATCH = 200
@@ -110,6 +115,21 @@ async def _count(session: AsyncSession, broadcast_id: int, status: RecipientStat
     return int(count or 0)
 
 
+async def _readers(
+    session: AsyncSession, broadcast: Broadcast, recipients: list[BroadcastRecipient]
+) -> dict[int, tuple[str, bool]]:
+    """User id → (their language, whether they get it as news) for one batch of recipients."""
+    ids = [r.user_id for r in recipients]
+    locales = dict(
+        (await session.execute(select(User.id, User.locale).where(User.id.in_(ids)))).tuples().all()
+    )
+    news: set[int] = set()
+    if reaches_news_recipients(broadcast.audience):
+        # The way to unsubscribe goes to those who agreed to news, not to advisors reached as advisors.
+        news = set(await session.scalars(select(NewsConsent.user_id).where(NewsConsent.user_id.in_(ids))))
+    return {user_id: (locales.get(user_id) or "de", user_id in news) for user_id in ids}
+
+
 async def enqueue_due(
     session: AsyncSession, now: datetime, batch: int = BATCH, max_queued: int = MAX_QUEUED
 ) -> dict[int, int]:
@@ -146,12 +166,14 @@ async def enqueue_due(
         recipients = list(await session.scalars(query))
         if not recipients:
             continue
-        method, payload = outbox_call(broadcast)
+        readers = await _readers(session, broadcast, recipients)
+        # One call per (language, news) pair: a batch has at most four different copies.
+        calls = {key: outbox_call(broadcast, *key) for key in set(readers.values())}
         rows = [
             OutboxMessage(
                 chat_id=r.chat_id,
-                method=method,
-                payload={"chat_id": r.chat_id, **payload},
+                method=calls[readers[r.user_id]][0],
+                payload={"chat_id": r.chat_id, **calls[readers[r.user_id]][1]},
                 lane=int(OutboxLane.BULK),
                 status=OutboxStatus.PENDING.value,
                 attempts=0,
