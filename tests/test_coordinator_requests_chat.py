@@ -150,7 +150,7 @@ async def test_reoffer_assign_note_and_close_are_done_told_and_audited(harness: 
     assert refreshed.method == "editMessageText" and refreshed.payload["message_id"] == 1
     assert "Note saved" in refreshed.text
     assert "Note by Cora: Rückruf &lt;b&gt;Montag&lt;/b&gt;" in refreshed.text
-    assert "Cora assigned Mehmet" in refreshed.text
+    assert "Cora offered it to Mehmet" in refreshed.text
     assert "Assigned to Mehmet by" not in refreshed.text  # the assignment's bookkeeping lines are left out
 
     # Close with a typed reason: the holder and the contact are told.
