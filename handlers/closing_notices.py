@@ -52,7 +52,7 @@ def contact_notice(
         "• "
         + r._(
             "Send a new request at any time, for example with other languages or for a later time: "
-            "press the button below."
+            "use the button below."
         ),
         "• "
         + r._("Questions? Simply write them here in this chat, or email us at {email}.").format(
