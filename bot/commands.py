@@ -59,20 +59,22 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "cancel", "abbrechen", "cancel", N_("Discard the draft of a request (asks first)"), in_menu=False
     ),
-    # Advisors (issue 6): profile, pause, what they were offered and what they hold.
+    # Advisors (issue 6): profile, what they were offered and what they hold, pause. Within a role
+    # the order is the order of help and menu: what is used most comes first.
     Command("profile", "profil", "profile", N_("Your advisor profile"), Role.ADVISOR),
-    Command("pause", "pause", "pause", N_("Pause new offers until a date"), Role.ADVISOR),
     Command("assignments", "auftraege", "assignments", N_("Your offers and requests"), Role.ADVISOR),
-    # Coordinators (issue 6): invite advisors, assign a request by hand.
-    Command("invite", "einladen", "invite", N_("Invite a new advisor"), Role.COORDINATOR),
-    Command("assign", "zuweisen", "assign", N_("Assign a request by hand"), Role.COORDINATOR),
-    # Coordinators (issue 8): questions the bot passed on, waiting for a person's answer.
-    Command("questions", "fragen", "questions", N_("Open questions from contacts"), Role.COORDINATOR),
-    # The answers coordinators made in the chat from answered questions: change, retire, reactivate.
-    Command("knowledge", "wissen", "knowledge", N_("Our team's answers: change or retire"), Role.COORDINATOR),
-    Command("statistics", "statistik", "stats", N_("The programme's numbers"), Role.COORDINATOR),
+    Command("pause", "pause", "pause", N_("Pause new offers until a date"), Role.ADVISOR),
+    # Coordinators: the three screens of their main menu first, then questions, hand assignment,
+    # invitations (issues 6, 8) and the rarer tools.
     Command("requests", "anfragen", "requests", N_("Requests: filter, open, act"), Role.COORDINATOR),
     Command("advisors", "berater", "advisors", N_("Advisors: load, pause, invite"), Role.COORDINATOR),
+    Command("statistics", "statistik", "stats", N_("The programme's numbers"), Role.COORDINATOR),
+    # Questions the bot passed on, waiting for a person's answer.
+    Command("questions", "fragen", "questions", N_("Open questions from contacts"), Role.COORDINATOR),
+    Command("assign", "zuweisen", "assign", N_("Assign a request by hand"), Role.COORDINATOR),
+    Command("invite", "einladen", "invite", N_("Invite a new advisor"), Role.COORDINATOR),
+    # The answers coordinators made in the chat from answered questions: change, retire, reactivate.
+    Command("knowledge", "wissen", "knowledge", N_("Our team's answers: change or retire"), Role.COORDINATOR),
     Command("broadcast", "rundruf", "broadcast", N_("Send a message to many people"), Role.COORDINATOR),
     Command("export", "export", "export", N_("Requests and advisors as a spreadsheet"), Role.COORDINATOR),
     # Coordinators (issue 12): who coordinates; grant and revoke the role in the chat.
@@ -88,12 +90,23 @@ def command(key: str) -> Command:
     return _BY_KEY[key]
 
 
+# Whose commands come first in help and menus: a coordinator's own work, then an advisor's, then
+# what everyone (a municipality's contact) can do. Someone with several roles sees each group.
+ROLE_ORDER: tuple[Role, ...] = (Role.COORDINATOR, Role.ADVISOR, Role.CONTACT)
+
+
+def by_role(roles: frozenset[Role]) -> list[tuple[Role, list[Command]]]:
+    """The commands someone with ``roles`` may use, grouped by role, their most specific role first."""
+    return [(role, [c for c in COMMANDS if c.role is role]) for role in ROLE_ORDER if role in roles]
+
+
 def menu(roles: frozenset[Role], locale: str) -> list[BotCommand]:
-    """The command menu for someone with ``roles`` who reads ``locale``."""
+    """The command menu for someone with ``roles`` who reads ``locale``, their own role's first."""
     return [
         BotCommand(c.name(locale), translate(locale, c.description))
-        for c in COMMANDS
-        if c.role in roles and c.in_menu
+        for _role, group in by_role(roles)
+        for c in group
+        if c.in_menu
     ]
 
 

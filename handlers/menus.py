@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.commands import COMMANDS
+from bot.commands import by_role
 from bot.context import BotContext
+from bot.i18n import N_
 from handlers.callback_data import MINE, PROFILE, data
 from models import Role
 
@@ -49,12 +50,39 @@ def main_menu(context: BotContext) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows)
 
 
+# Headings of the command groups, shown only to someone with more than one group (staff).
+GROUP_HEADINGS = {
+    Role.COORDINATOR: N_("<b>Coordination</b>"),
+    Role.ADVISOR: N_("<b>As an advisor</b>"),
+    Role.CONTACT: N_("<b>Requests, help and settings</b>"),
+}
+# Shown by /start and /hilfe: free text is answered from the knowledge base. The example must be
+# one the knowledge base answers in both languages (tests/test_help_by_role.py asks it).
+TYPE_A_QUESTION = N_(
+    "💬 You can also simply type a question, for example: <i>What does the advice cost?</i> "
+    "We answer right away or pass it on to our team."
+)
+
+
 def command_list(context: BotContext) -> str:
-    """The commands this user may use, in their language, one per line."""
-    roles = context.user.roles
-    return "\n".join(
-        f"/{c.name(context.locale)} – {context.gettext(c.description)}" for c in COMMANDS if c.role in roles
-    )
+    """The commands this user may use, in their language, one per line, their own role's first.
+
+    Staff see a heading above each group, so that their own commands stand apart from the
+    municipal ones they may use as well.
+    """
+    groups = by_role(context.user.roles)
+    blocks = []
+    for role, group in groups:
+        lines = [f"/{c.name(context.locale)} – {context.gettext(c.description)}" for c in group]
+        if len(groups) > 1:
+            lines.insert(0, context.gettext(GROUP_HEADINGS[role]))
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def type_a_question(context: BotContext) -> str:
+    """The hint that questions can simply be typed, with an example."""
+    return context.gettext(TYPE_A_QUESTION)
 
 
 def contact_line(context: BotContext) -> str:

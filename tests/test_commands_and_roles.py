@@ -44,10 +44,11 @@ async def test_menus_per_scope_and_language(harness: Harness) -> None:
         "news",
     ]
     assert menus[("all_private_chats", None, None)] == german
-    # Staff get a menu in their own chat, in their language; plain contacts do not.
-    assert menus[("chat", 900, None)][:2] == ["start", "request"]
-    assert {"requests", "advisors", "broadcast", "export", "stats"} <= set(menus[("chat", 900, None)])
-    assert menus[("chat", 300, None)][:2] == ["start", "anfrage"]
+    # Staff get a menu in their own chat, in their language, their own role's commands first;
+    # plain contacts do not.
+    assert menus[("chat", 900, None)][:3] == ["requests", "advisors", "stats"]
+    assert {"broadcast", "export", "start", "request"} <= set(menus[("chat", 900, None)])
+    assert menus[("chat", 300, None)] == ["profil", "auftraege", "pause", *german]
     assert ("chat", 301, None) not in menus
 
 
@@ -86,7 +87,7 @@ async def test_a_configured_coordinator_gets_the_staff_menu_on_first_contact(har
         rows = await session.scalars(select(OutboxMessage).where(OutboxMessage.method == "setMyCommands"))
         [menu] = list(rows)
     assert menu.payload["scope"] == {"type": "chat", "chat_id": 900}
-    assert [c["command"] for c in menu.payload["commands"]][:2] == ["start", "request"]
+    assert [c["command"] for c in menu.payload["commands"]][:3] == ["requests", "advisors", "stats"]
     # A second message changes nothing: the role is granted once.
     await harness.text(TelegramUser(900, "Coord", "en"), "/help")
     async with harness.runtime.db.transaction() as session:
