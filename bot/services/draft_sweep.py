@@ -13,28 +13,43 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.db import Database
-from bot.i18n import N_, format_date, translate
+from bot.i18n import N_, format_date, translate, translations
 from bot.runtime.outbox import enqueue_text
 from bot.services.intake_answers import TOTAL_STEPS, step_number
 from models import IntakeDraft, IntakeStep, OutboxLane, User, utcnow
 
 BATCH = 200
 
+# Words as in the intake: what is unfinished is "your draft"; a sent request is never spoken of here.
 REMINDER = N_(
-    "Your request for a kickoff talk is not finished yet (step {step} of {total}). "
+    "Your draft of a request for a kickoff talk is not finished yet (step {step} of {total}). "
     "Continue any time with /request – your answers are kept until {date}."
 )
 REMINDER_AT_SUMMARY = N_(
-    "Your request for a kickoff talk is complete but not sent yet. Check it and send it with "
-    "/request – your answers are kept until {date}."
+    "Your draft of a request for a kickoff talk is complete but not sent yet. Check it and send it "
+    "with /request – your answers are kept until {date}."
 )
-EXPIRED = N_(
-    "Your unfinished request for a kickoff talk was deleted after {days} days without activity. "
-    "You can start a new one any time with /request."
-)
+
+
+def _expired_text(locale: str, days: int) -> str:
+    """The notice that a draft was deleted; singular and plural, as the retention may be one day."""
+    return (
+        translations(locale)
+        .ngettext(
+            "Your unfinished draft of a request for a kickoff talk was deleted after {days} day without "
+            "activity. It had not been sent; requests you sent earlier are not affected. You can start a "
+            "new one any time with /request.",
+            "Your unfinished draft of a request for a kickoff talk was deleted after {days} days without "
+            "activity. It had not been sent; requests you sent earlier are not affected. You can start a "
+            "new one any time with /request.",
+            days,
+        )
+        .format(days=days)
+    )
 
 
 def _reminder_text(locale: str, draft: IntakeDraft, settings: Settings) -> str:
+    """The one reminder of an inactive draft: where it stands and until when it is kept."""
     when = format_date(draft.expires_at, locale, settings.tz, "long")
     number = step_number(IntakeStep(draft.step))
     if number is None:
@@ -85,7 +100,7 @@ async def expire_due(session: AsyncSession, settings: Settings, now: datetime) -
             delete(IntakeDraft).where(IntakeDraft.id == draft_id, IntakeDraft.expires_at <= now)
         )
         if result.rowcount == 1:  # type: ignore[attr-defined]
-            text = translate(locale, EXPIRED).format(days=settings.draft_retention_days)
+            text = _expired_text(locale, settings.draft_retention_days)
             enqueue_text(session, telegram_id, text, lane=OutboxLane.BULK)
             deleted += 1
     return deleted
