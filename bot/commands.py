@@ -53,9 +53,9 @@ COMMANDS: tuple[Command, ...] = (
     # and /datenschutz; kept out of Telegram's short menu so nobody deletes by a stray tap.
     Command("mydata", "meinedaten", "mydata", N_("Everything stored about you, as a file"), in_menu=False),
     Command("delete", "loeschen", "delete", N_("Delete your data"), in_menu=False),
-    Command("back", "zurueck", "back", N_("One step back in a request"), in_menu=False),
+    Command("back", "zurueck", "back", N_("One step back in your draft of a request"), in_menu=False),
     # Inside the intake: pause (the draft is kept; advisors' /pause is their own) or discard (asks first).
-    Command("later", "pausieren", "later", N_("Pause a request (your answers are kept)"), in_menu=False),
+    Command("later", "pausieren", "later", N_("Pause your draft (your answers are kept)"), in_menu=False),
     Command(
         "cancel", "abbrechen", "cancel", N_("Discard the draft of a request (asks first)"), in_menu=False
     ),

@@ -123,6 +123,9 @@ async def test_a_contacts_help_lists_the_contact_commands_without_headings(
     assert listed == expected
     assert "<b>Koordination</b>" not in reply.text and "<b>Coordination</b>" not in reply.text
     assert "Berater" not in reply.text and "advisor" not in reply.text.lower()
+    # The intake's own commands speak of the draft, as the intake does.
+    pause = {"de": "/pausieren – Entwurf pausieren", "en": "/later – Pause your draft"}[language]
+    assert pause in reply.text
 
 
 @pytest.mark.parametrize(

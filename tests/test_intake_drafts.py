@@ -169,8 +169,8 @@ async def test_an_advisors_pause_keeps_working_and_the_names_differ(harness: Har
 async def test_help_names_pause_and_discard(harness: Harness) -> None:
     [de] = await harness.text(ANNA, "/hilfe")
     assert (
-        "/pausieren – Anfrage pausieren" in de.text
+        "/pausieren – Entwurf pausieren" in de.text
         and "/abbrechen – Entwurf einer Anfrage verwerfen" in de.text
     )
     [en] = await harness.text(JOHN, "/help")
-    assert "/later – Pause a request" in en.text and "/cancel – Discard the draft" in en.text
+    assert "/later – Pause your draft" in en.text and "/cancel – Discard the draft" in en.text
