@@ -124,8 +124,13 @@ async def test_move_a_confirmed_date_then_cancel_it_and_list_the_assignments(har
         d for _t, d in contact_message.buttons
     ]
     # The contact asks to move the confirmed date; an old proposal's button is stale afterwards.
-    moved = await h.press(CONTACT, button(contact_message, "bk:n:"))
+    # It asks first, then which days would suit; sending without days means any day suits.
+    really = one_to(await h.press(CONTACT, button(contact_message, "bk:n:")), CONTACT)
+    assert "anderen Termin" in really.text and await request_status(h, request.id) == "scheduled"
+    days = one_to(await h.press(CONTACT, button(really, "bk:na:")), CONTACT)
+    moved = await h.press(CONTACT, button(days, "bk:ns:"))
     assert "anderen Termin" in one_to(moved, CONTACT).text and "another date" in one_to(moved, SARA).text
+    assert "any day suits" in one_to(moved, SARA).text
     assert await request_status(h, request.id) == "accepted"
     assert await h.press(CONTACT, button(proposal, "bk:y:")) != []  # stale: explained, nothing confirmed
     assert await request_status(h, request.id) == "accepted"
