@@ -23,6 +23,7 @@ from bot.i18n import N_, normalize_locale, translate
 from bot.logging_setup import describe_error, safe_traceback, stored_error
 from bot.runtime import flood, inbox, outbox
 from bot.runtime.dispatcher import ChatOrderedDispatcher
+from bot.runtime.health import Operations
 from bot.runtime.inbox import InboxItem
 from bot.runtime.rate_limit import SendRateLimiter
 from bot.runtime.scope import CallbackAnswer, UpdateScope, register, release
@@ -113,7 +114,7 @@ class BotRuntime:
             log.warning("could not set the command menus: %s", exc)
         await self.sender.start()
         assert self.application.job_queue is not None
-        schedule(self.application.job_queue, self.sweeps())
+        schedule(self.application.job_queue, self.sweeps(), self.db)
         if unfinished:
             log.info("replaying %d unfinished updates", len(unfinished))
         for item in unfinished:
@@ -123,7 +124,7 @@ class BotRuntime:
         """Every deadline sweep of the bot (later features add theirs here)."""
         retention = self.settings
         return [
-            Sweep("wake-sender-for-due-retries", 1.0, self._wake_sender),
+            Sweep("wake-sender-for-due-retries", 1.0, self._wake_sender, once=False),
             Sweep("prune-handled-updates", 3600.0, self._prune_inbox),
             Sweep(
                 "prune-finished-outbox",
@@ -155,6 +156,10 @@ class BotRuntime:
                 lambda: self._sweep_and_send(broadcast_sweep.sweep_broadcasts),
             ),
         ]
+
+    def operations(self) -> Operations:
+        """What /readyz and /metrics look at: this process's database and bot."""
+        return Operations(self.db, self.application.bot.get_me, self.settings.ready_telegram_minutes)
 
     async def _wake_sender(self) -> None:
         self.sender.wake()

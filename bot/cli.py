@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
     secrets = [s.get_secret_value() for s in (settings.bot_token, settings.webhook_secret) if s]
-    configure_logging(settings.log_level, secrets)
+    configure_logging(settings.log_level, secrets, settings.log_format)
     command = args.command or "run"
     if command == "start":
         command = "run" if settings.token else "sandbox"
@@ -142,11 +142,18 @@ async def serve_polling(settings: Settings, token: str) -> int:
 
     runtime = BotRuntime(settings, token)
     await runtime.start()
+    health = None
+    if settings.health_port:
+        from bot.runtime.health import start_health_server
+
+        health = await start_health_server(settings.health_port, runtime.operations())
     try:
         await runtime.application.bot.delete_webhook(drop_pending_updates=False)
         log.info("polling as @%s", runtime.application.bot.username)
         await _until_stopped(lambda: poll_forever(runtime.application.bot, runtime.accept))
     finally:
+        if health is not None:
+            await health.cleanup()
         await runtime.stop()
     log.info("stopped")
     return 0
@@ -163,7 +170,9 @@ async def serve_webhook(settings: Settings, token: str) -> int:
     secret = settings.webhook_secret.get_secret_value()
     runtime = BotRuntime(settings, token)
     await runtime.start()
-    runner = web.AppRunner(build_webhook_app(secret, webhook_path(settings.webhook_url), runtime.accept))
+    runner = web.AppRunner(
+        build_webhook_app(secret, webhook_path(settings.webhook_url), runtime.accept, runtime.operations())
+    )
     await runner.setup()
     try:
         await web.TCPSite(runner, "0.0.0.0", settings.port).start()

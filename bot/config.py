@@ -35,6 +35,12 @@ class Settings(BaseSettings):
     default_locale: str = "de"
     timezone: str = "Europe/Berlin"
     log_level: str = "INFO"
+    # "text" (one readable line per record) or "json" (one JSON object per line, for log collectors).
+    log_format: str = "text"
+    # Polling mode: serve /healthz, /readyz and /metrics on this port (off when unset).
+    health_port: int | None = Field(default=None, ge=1, le=65535)
+    # /readyz: Telegram counts as reachable if a Bot API call succeeded within this many minutes.
+    ready_telegram_minutes: float = Field(default=10.0, gt=0)
     contact_email: str = "miglobe@example.org"
     contact_phone: str = "+49 711 000000"
     privacy_url: str = "https://bw.miglobe.de/datenschutz"
@@ -132,6 +138,19 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError("expected an IANA time zone such as Europe/Berlin") from exc
         return value
+
+    @field_validator("health_port", mode="before")
+    @classmethod
+    def _check_health_port(cls, value: Any) -> Any:
+        return None if value in (None, "") else value
+
+    @field_validator("log_format")
+    @classmethod
+    def _check_log_format(cls, value: str) -> str:
+        fmt = value.strip().lower()
+        if fmt not in {"text", "json"}:
+            raise ValueError("expected text or json")
+        return fmt
 
     @field_validator("log_level")
     @classmethod

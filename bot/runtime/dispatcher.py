@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 
 from bot.logging_setup import describe_error, safe_traceback
+from bot.runtime import metrics
 from bot.runtime.inbox import InboxItem
 
 log = logging.getLogger(__name__)
@@ -60,8 +62,11 @@ class ChatOrderedDispatcher:
             while queue and not self._closing:
                 item = queue[0]
                 async with self._slots:
+                    started = time.monotonic()
                     try:
                         await self._handle(item)
+                        metrics.UPDATES_HANDLED.inc()
+                        metrics.HANDLING_SECONDS.observe(time.monotonic() - started)
                     except Exception as exc:
                         # The handle function records failures itself; never let one stop the chat.
                         log.error(

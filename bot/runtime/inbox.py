@@ -11,6 +11,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.runtime import metrics
 from models import InboxStatus, InboxUpdate, utcnow
 
 # Update kinds whose object carries the chat in ``chat`` (the ordering key).
@@ -109,6 +110,7 @@ async def store(session: AsyncSession, payloads: Sequence[dict[str, Any]]) -> li
         inbox_id = await session.scalar(statement)
         if inbox_id is not None:
             new.append(InboxItem(inbox_id, int(payload["update_id"]), chat_key, payload))
+    metrics.UPDATES_RECEIVED.inc(len(new))
     return new
 
 

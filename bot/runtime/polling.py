@@ -19,6 +19,7 @@ from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, Tel
 from telegram.warnings import PTBUserWarning
 
 from bot.logging_setup import describe_error
+from bot.runtime import metrics
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,7 @@ async def poll_forever(bot: Bot, accept: Accept, batch_limit: int = 100) -> None
             backoff = min(MAX_BACKOFF_SECONDS, backoff * 2)
             continue
         backoff = 1.0
+        metrics.mark_telegram_ok()  # readiness: Telegram answered
         updates = [u for u in raw if _update_id(u) is not None]
         if len(updates) < len(raw):
             log.warning("getUpdates: skipped %d entries without an update_id", len(raw) - len(updates))

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from bot.logging_setup import describe_error
+from bot.runtime.health import Operations, add_operation_routes
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +28,10 @@ def webhook_path(webhook_url: str) -> str:
     return path if path and path != "/" else "/webhook"
 
 
-def build_webhook_app(secret: str, path: str, accept: Accept) -> web.Application:
-    """An aiohttp app with the webhook endpoint and a health check."""
+def build_webhook_app(
+    secret: str, path: str, accept: Accept, operations: Operations | None = None
+) -> web.Application:
+    """An aiohttp app: the webhook endpoint, /healthz, and with ``operations`` /readyz and /metrics."""
     expected = secret.encode()
 
     async def receive(request: web.Request) -> web.Response:
@@ -52,10 +55,7 @@ def build_webhook_app(secret: str, path: str, accept: Accept) -> web.Application
             return web.Response(status=500, text="not stored")
         return web.Response(status=200, text="ok")
 
-    async def health(_request: web.Request) -> web.Response:
-        return web.Response(text="ok")
-
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app.router.add_post(path, receive)
-    app.router.add_get("/healthz", health)
+    add_operation_routes(app, operations)
     return app

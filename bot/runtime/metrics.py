@@ -1,0 +1,75 @@
+"""Prometheus metrics of the runtime: what came in, what was handled, how fast, what waits and what was sent.
+
+Counters live in this process; the depths of inbox and outbox are read from the database when
+``/metrics`` is scraped, so every process reports the shared queues the same way.
+"""
+
+from __future__ import annotations
+
+import time
+
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from sqlalchemy import func, select
+
+from bot.db import Database
+from models import InboxStatus, InboxUpdate, OutboxLane, OutboxMessage, OutboxStatus
+
+UPDATES_RECEIVED = Counter("miglobe_updates_received", "New updates committed to the inbox")
+UPDATES_HANDLED = Counter("miglobe_updates_handled", "Updates the dispatcher finished handling")
+HANDLING_SECONDS = Histogram(
+    "miglobe_update_handling_seconds",
+    "Time from taking an update up to finishing it (including retries)",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+)
+SENDS = Counter("miglobe_sends", "Bot API calls of the outbox, by outcome", ["outcome"])
+INBOX_DEPTH = Gauge("miglobe_inbox_pending", "Updates received but not yet handled")
+OUTBOX_DEPTH = Gauge("miglobe_outbox_pending", "Outbox rows waiting to be sent, by lane", ["lane"])
+SEND_OUTCOMES = ("sent", "429", "403", "error")
+
+# When a Bot API call last succeeded (monotonic seconds); None until the first one.
+_telegram_ok_at: float | None = None
+
+
+def record_send(outcome: str) -> None:
+    """Count one outbox call by its outcome: sent, 429, 403 or error (anything else counts as error)."""
+    SENDS.labels(outcome if outcome in SEND_OUTCOMES else "error").inc()
+    if outcome in ("sent", "403"):
+        # A 403 is an answer too: Telegram was reached.
+        mark_telegram_ok()
+
+
+def mark_telegram_ok() -> None:
+    """Note that a Bot API call just succeeded (readiness asks how long ago that was)."""
+    global _telegram_ok_at
+    _telegram_ok_at = time.monotonic()
+
+
+def seconds_since_telegram_ok() -> float | None:
+    """Seconds since the last successful Bot API call, or None if there was none yet."""
+    return None if _telegram_ok_at is None else time.monotonic() - _telegram_ok_at
+
+
+async def refresh_depths(db: Database) -> None:
+    """Read the pending inbox and outbox counts (per lane) from the database into the gauges."""
+    async with db.sessions() as session:
+        inbox = await session.scalar(
+            select(func.count())
+            .select_from(InboxUpdate)
+            .where(InboxUpdate.status == InboxStatus.PENDING.value)
+        )
+        rows = await session.execute(
+            select(OutboxMessage.lane, func.count())
+            .where(OutboxMessage.status == OutboxStatus.PENDING.value)
+            .group_by(OutboxMessage.lane)
+        )
+        by_lane = {int(lane): int(count) for lane, count in rows}
+    INBOX_DEPTH.set(int(inbox or 0))
+    for lane in OutboxLane:
+        OUTBOX_DEPTH.labels(lane.name.lower()).set(by_lane.get(int(lane), 0))
+
+
+def exposition() -> tuple[bytes, str]:
+    """The metrics in Prometheus' text format and its content type."""
+    for outcome in SEND_OUTCOMES:
+        SENDS.labels(outcome)  # every outcome is shown from the start, at 0
+    return generate_latest(), CONTENT_TYPE_LATEST
