@@ -98,7 +98,7 @@ def _ask_first(context: BotContext, talk: Booking) -> None:
     yes = InlineKeyboardButton(
         _("✅ Yes, another date"), callback_data=data(BOOK, "na", talk.id, talk.sequence)
     )
-    no = InlineKeyboardButton(_("↩️ No, keep it"), callback_data=data(BOOK, "ck", talk.id))
+    no = InlineKeyboardButton(_("↩️ Keep the date"), callback_data=data(BOOK, "ck", talk.id))
     context.edit(question, InlineKeyboardMarkup([[yes], [no]]))
 
 
