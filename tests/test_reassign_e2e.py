@@ -130,7 +130,7 @@ async def test_hand_offer_declined_reassigned_and_the_date_taken_over(
             for line in (
                 "Cora offered it to Leyla Aydın by hand",
                 "Leyla Aydın declined",
-                "Cora assigned Omid Karimi",
+                "Cora offered it to Omid Karimi by hand",
                 "Omid Karimi accepted",
                 "kickoff talk agreed (Ana Müller)",
                 "Cora took the request from Omid Karimi and offered it to Mehmet Demir",
