@@ -146,3 +146,40 @@ def split_escaped(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     if current:
         pieces.append("".join(current))
     return pieces
+
+
+# Telegram's apps show an inline button's label on one line and cut the rest without a mark; 32
+# characters fit a phone held upright. Counted in Python characters (code points): a flag or an
+# emoji with a variation selector (“↩️”) counts two, which errs on the short side.
+BUTTON_LIMIT = 32
+# Long words in place names, written short (as offices do) on a button that would otherwise be cut.
+BUTTON_ABBREVIATIONS = (("Landkreis ", "Lkr. "), ("Regierungsbezirk ", "RB "), ("im Breisgau", "i. Br."))
+# Characters after which a label may be cut (besides spaces), and those dropped before the "…".
+_BREAK_AFTER = "-/"
+_TRAILING = " ,;:·–—-/|(" + "\u00a0"
+
+
+def button_label(text: str, limit: int = BUTTON_LIMIT) -> str:
+    """``text`` as an inline button shows it whole: unchanged if it has at most ``limit`` characters,
+    else with long place words abbreviated and, if still too long, cut after the last whole word
+    that fits, ending with "…". Cut inside a word only when the first word alone is too long."""
+    if len(text) <= limit:
+        return text
+    for long, short in BUTTON_ABBREVIATIONS:
+        text = text.replace(long, short)
+    if len(text) <= limit:
+        return text
+    budget = limit - len(ELLIPSIS)
+    # The last place within budget where a word ends: before a space, or after a hyphen or slash.
+    cut = max(
+        (i for i in range(1, budget + 1) if text[i].isspace() or text[i - 1] in _BREAK_AFTER),
+        default=0,
+    )
+    kept = text[:cut].rstrip(_TRAILING) if cut else ""
+    # A bare abbreviation of a word that leads a name ("… · Lkr.…") says nothing: drop it too.
+    for _long, short in BUTTON_ABBREVIATIONS:
+        if short.endswith(" ") and kept.endswith(" " + short.strip()):
+            kept = kept[: -len(short.strip())].rstrip(_TRAILING)
+    if not kept:
+        kept = text[:budget].rstrip(_TRAILING)
+    return kept + ELLIPSIS

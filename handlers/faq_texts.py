@@ -140,11 +140,14 @@ def clarify_view(
 ) -> tuple[str, InlineKeyboardMarkup]:
     """Close entries but no clear winner: ask which one was meant, each a button, and offer a person."""
     choices = result.clarifications()
+    # Buttons show a title's first words only; the whole titles stand here.
+    titles = "\n".join(f"• {html.escape(m.entry.text(context.locale).title)}" for m in choices)
     text = "\n\n".join(
         [
             context.ngettext(
                 "🤔 Did you mean this topic?", "🤔 Did you mean one of these topics?", len(choices)
             ),
+            titles,
             context.gettext(
                 "Tap it to read our answer – or ask a person from our coordination team.",
             )

@@ -133,11 +133,11 @@ def topics_screen(
     """The topics an advisor can offer, to toggle."""
     _ = context.gettext
     chosen = set(advisor.topics or [])
-    rows = [[_toggle(flow, _(labels.TOPICS[t]), t in chosen, "t", t)] for t in ADVISOR_TOPICS]
+    rows = [[_toggle(flow, _(labels.TOPIC_BUTTONS[t]), t in chosen, "t", t)] for t in ADVISOR_TOPICS]
     rows.append(footer(context, flow, "t", bool(chosen)))
-    return head(context, flow, "t", _("🎯 <b>Your topics</b>\nTap to add or remove.")), InlineKeyboardMarkup(
-        rows
-    )
+    overview = labels.topic_overview(_, ADVISOR_TOPICS)
+    text = _("🎯 <b>Your topics</b>\nTap to add or remove.") + "\n\n" + overview
+    return head(context, flow, "t", text), InlineKeyboardMarkup(rows)
 
 
 def capacity_screen(

@@ -276,7 +276,7 @@ async def test_withdrawing_consent_on_the_privacy_screen_leads_to_the_confirmati
     h = harness
     person = TelegramUser(700700703, "Uwe", "de")
     [notice] = await h.text(person, "/datenschutz")
-    withdraw = [d for label, d in notice.buttons if label == "Einwilligung widerrufen und Daten löschen"]
+    withdraw = [d for label, d in notice.buttons if label == "Widerrufen und Daten löschen"]
     assert withdraw == ["pv:w"]
     [screen] = await h.press(person, "pv:w")
     assert "Daten löschen?" in screen.text and yes_button(screen)

@@ -5,6 +5,7 @@ closest entries as buttons, an honest "not sure" – plus the intake offer for a
 from __future__ import annotations
 
 import dataclasses
+import html
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 
 from bot.services import knowledge, knowledge_live, users
 from bot.services.knowledge import Match, Outcome
+from bot.telegram_text import button_label
 from tests.faq_helpers import CONTACT, CONTACT_EN, COORDINATOR, faq_bot, make_coordinator, only_question
 from tests.harness import Harness, Sent
 from tests.matching_helpers import add_request
@@ -73,7 +75,9 @@ async def test_clarify_asks_which_entry_was_meant_and_is_not_an_answer(
         entry = base.get(entry_id)
         assert entry is not None
         assert entry.text("de").answer.splitlines()[0] not in reply.text
-        assert entry.text("de").title in [label for label, _data in reply.buttons]
+        title = entry.text("de").title
+        assert f"• {html.escape(title)}" in reply.text  # whole in the text, shortened on its button
+        assert button_label(title) in [label for label, _data in reply.buttons]
     assert _data(reply) == [f"faq:e:{question.id}:{i}" for i in CLOSE] + [f"faq:h:{question.id}"]
     assert not question.confident and question.shown_entry_id is None
     # Tapping one shows it as the answer in place of the question.

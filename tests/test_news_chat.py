@@ -41,7 +41,7 @@ async def test_switching_news_on_and_off_in_german(harness: Harness) -> None:
 
     [on] = await h.press(ANA, "nw:on")
     assert on.method == "editMessageText" and "✅ Sie erhalten Programm-Neuigkeiten." in on.text
-    assert on.buttons == [("🔕 Programm-Neuigkeiten abbestellen", "nw:off")]
+    assert on.buttons == [("🔕 Neuigkeiten abbestellen", "nw:off")]
     assert h.answered_callbacks()[-1]["text"] == "Programm-Neuigkeiten eingeschaltet."
     consent = await _consent(h, ANA)
     assert consent is not None and consent.notice_version == NOTICE_VERSION and consent.consented_at
@@ -93,7 +93,7 @@ async def test_the_request_confirmation_offers_news_once(harness: Harness) -> No
     assert not any(s.method == "editMessageText" for s in pressed)
     screen = last(pressed)
     assert screen.method == "sendMessage" and "✅ Sie erhalten Programm-Neuigkeiten." in screen.text
-    assert screen.buttons == [("🔕 Programm-Neuigkeiten abbestellen", "nw:off")]
+    assert screen.buttons == [("🔕 Neuigkeiten abbestellen", "nw:off")]
     assert await _news_chats(h) == [ANA.id]
     assert await h.press(ANA, "nw:on:c", message_id=42) == []  # double tap
     # Who already agreed is not asked again under the next request.

@@ -8,7 +8,15 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
 
-from bot.telegram_text import CAPTION_LIMIT, TEXT_LIMIT, clip, fit_html, utf16_length, visible_length
+from bot.telegram_text import (
+    CAPTION_LIMIT,
+    TEXT_LIMIT,
+    button_label,
+    clip,
+    fit_html,
+    utf16_length,
+    visible_length,
+)
 from models import OutboxLane, OutboxMessage, utcnow
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
@@ -32,8 +40,28 @@ def fitted(value: str, limit: int, parse_mode: str | None) -> str:
     return fit_html(value, limit) if html_mode else clip(value, limit)
 
 
+def fit_buttons(markup: Any) -> Any:
+    """An inline keyboard (as serialised) with every button label shortened to what Telegram's apps
+    show on one line (see :func:`button_label`); any other markup unchanged."""
+    if not isinstance(markup, dict) or not isinstance(markup.get("inline_keyboard"), list):
+        return markup
+    rows = [
+        [
+            {**button, "text": button_label(button["text"])}
+            if isinstance(button, dict) and isinstance(button.get("text"), str)
+            else button
+            for button in row
+        ]
+        if isinstance(row, list)
+        else row
+        for row in markup["inline_keyboard"]
+    ]
+    return {**markup, "inline_keyboard": rows}
+
+
 def fit_payload(method: str, payload: dict[str, Any]) -> dict[str, Any]:
-    """``payload`` with its message text or caption shortened to Telegram's limit where needed."""
+    """``payload`` with its message text or caption shortened to Telegram's limit where needed, and
+    its inline buttons' labels to what Telegram shows whole: every outgoing call passes here."""
     fields = {"caption": CAPTION_LIMIT}
     if method in TEXT_METHODS:
         fields["text"] = TEXT_LIMIT
@@ -42,6 +70,8 @@ def fit_payload(method: str, payload: dict[str, Any]) -> dict[str, Any]:
         value = changed.get(key)
         if isinstance(value, str) and value:
             changed[key] = fitted(value, limit, changed.get("parse_mode"))
+    if "reply_markup" in changed:
+        changed["reply_markup"] = fit_buttons(changed["reply_markup"])
     return changed
 
 

@@ -5,6 +5,9 @@ Marked with ``N_`` and translated when a message is built, in the reader's langu
 
 from __future__ import annotations
 
+import html
+from collections.abc import Callable
+
 from bot.i18n import N_
 from models import IntakeStep
 
@@ -16,6 +19,17 @@ TOPICS = {
     "networks": N_("Connecting local actors with migrant communities"),
     "flight": N_("Events with refugees on the causes of flight"),
     "open": N_("Not sure yet – let's talk about it"),
+}
+# The topics as buttons show them: whole on one line after a "✓ " or "○ " (at most 30 characters
+# in each language); the full title of ``TOPICS`` stands in the message above the buttons.
+TOPIC_BUTTONS = {
+    "festival": N_("Fair Week or festival"),
+    "partnership": N_("Partnerships, Global South"),
+    "agenda2030": N_("Agenda 2030 / SDGs"),
+    "fairtrade": N_("Fairtrade steering group"),
+    "networks": N_("Connecting local actors"),
+    "flight": N_("Causes of flight"),
+    "open": N_("Not sure yet – let's talk"),
 }
 FORMATS = {
     "on_site": N_("🏛 On site"),
@@ -75,3 +89,10 @@ QUESTIONS = {
     ),
     IntakeStep.FORMAT: N_("How should the kickoff talk take place?"),
 }
+
+
+def topic_overview(gettext: Callable[[str], str], keys: list[str] | tuple[str, ...] | None = None) -> str:
+    """The full titles of the topics (all, or ``keys``), one bullet line each in button order, as
+    HTML for the message whose buttons show the short labels of :data:`TOPIC_BUTTONS`."""
+    shown = [key for key in TOPICS if keys is None or key in keys]
+    return "\n".join(f"• {html.escape(gettext(TOPICS[key]))}" for key in shown)

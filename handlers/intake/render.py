@@ -19,6 +19,7 @@ from bot.services.intake_answers import (
     windows_of,
 )
 from bot.services.validation import GOALS_MAX, display_phone
+from bot.telegram_text import BUTTON_LIMIT, button_label
 from handlers.intake import callbacks, labels, summary
 from handlers.intake.calendar import clamp_month, day_code, month_rows, window_label
 from handlers.intake.common import footer, header, nav_row, preview, today
@@ -97,16 +98,21 @@ async def _topics(context: BotContext, draft: IntakeDraft) -> Part:
     rows = []
     for topic in TOPICS:
         selected = topic in chosen
-        label = ("✓ " if selected else "") + _(labels.TOPICS[topic])
+        label = ("✓ " if selected else "") + _(labels.TOPIC_BUTTONS[topic])
         rows.append([_button(label, step, "-" if selected else "+", topic)])
     other = draft.answers.get("topic_other")
     if other:
-        own = _("✓ Own topic: {topic}").format(topic=other if len(other) <= 30 else other[:29] + "…")
+        template = _("✓ Own topic: {topic}")
+        # As much of the topic as the button shows whole, cut after a word.
+        room = max(BUTTON_LIMIT - len(template.format(topic="")), 8)
+        own = template.format(topic=button_label(other, room))
         rows.append([_button(own, step, "-", "other")])
     else:
         rows.append([_button(_("✏️ Own topic…"), step, "other")])
     rows.append([_button(_("✅ Done"), step, "done")])
-    return _(labels.QUESTIONS[step]), _with_nav(context, draft, rows)
+    # The buttons carry short labels; the full titles stand here.
+    text = f"{_(labels.QUESTIONS[step])}\n\n{labels.topic_overview(_)}"
+    return text, _with_nav(context, draft, rows)
 
 
 async def _languages(context: BotContext, draft: IntakeDraft, found: list[str] | None = None) -> Part:
