@@ -80,8 +80,14 @@ async def test_a_due_draft_reminder_goes_out_once_with_two_sweeping_processes(ha
     settings, later = harness.runtime.settings, utcnow() + timedelta(hours=25)
     other = Database(settings.database_url)
     try:
+
+        async def remind(db: Database) -> str:
+            summary = await sweep_drafts(db, settings, later)
+            await asyncio.sleep(0.3)  # a longer sweep, so that the two runs surely overlap
+            return summary
+
         sweeps = [
-            Sweep("remind-and-expire-intake-drafts", 30.0, lambda db=db: sweep_drafts(db, settings, later))
+            Sweep("remind-and-expire-intake-drafts", 30.0, lambda db=db: remind(db))
             for db in (harness.runtime.db, other)
         ]
         results = await asyncio.gather(run_once(sweeps[0], harness.runtime.db), run_once(sweeps[1], other))
