@@ -13,14 +13,18 @@ from urllib.parse import urlsplit, urlunsplit
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
+from telegram.error import Forbidden
 
 from bot.db import Database
 from bot.logging_setup import configure_logging
-from bot.runtime import metrics
+from bot.runtime import metrics, outbox
 from bot.runtime.health import Operations, start_health_server
+from bot.runtime.rate_limit import SendRateLimiter
+from bot.runtime.sender import OutboxSender
 from bot.runtime.webhook import build_webhook_app
-from tests.harness import TEST_TOKEN, Harness, TelegramUser
+from tests.harness import TEST_TOKEN, Harness, TelegramUser, drain_outbox
 
 SECRET_HEADER = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
 
@@ -215,3 +219,27 @@ def test_json_logs_are_one_object_per_line_without_secrets(capsys: pytest.Captur
     assert second["message"] == "failed with\nseveral lines" and "RuntimeError" in second["exception"]
     for line in lines:
         assert TEST_TOKEN not in line and "hook-s3cret" not in line
+
+
+async def test_sends_are_counted_by_outcome(harness: Harness) -> None:
+    class Answers:
+        """Chat 21 has blocked the bot; every other call goes through."""
+
+        async def do_api_request(self, method: str, api_kwargs: dict[str, object]) -> object:
+            if api_kwargs.get("chat_id") == 21:
+                raise Forbidden("bot was blocked by the user")
+            return {"message_id": 1}
+
+    db = harness.runtime.db
+    before = _samples(generate_latest().decode())
+    async with db.transaction() as session:
+        for chat in (20, 21, 22):
+            outbox.enqueue_text(session, chat, "Hallo")
+    await drain_outbox(db, OutboxSender(db, Answers(), SendRateLimiter(per_second=1000)))  # type: ignore[arg-type]
+    after = _samples(generate_latest().decode())
+
+    def moved(outcome: str) -> float:
+        key = ("miglobe_sends_total", (("outcome", outcome),))
+        return after[key] - before.get(key, 0)
+
+    assert (moved("sent"), moved("403"), moved("429")) == (2, 1, 0)

@@ -24,6 +24,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 from telegram.warnings import PTBUserWarning
 
 from bot.db import Database
+from bot.runtime import metrics
 from bot.runtime.rate_limit import SendRateLimiter
 from bot.services import users
 from models import OutboxLane, OutboxMessage, OutboxStatus, utcnow
@@ -251,16 +252,19 @@ class OutboxSender:
                 if isinstance(exc.retry_after, int | float)
                 else exc.retry_after.total_seconds()
             )
+            metrics.record_send("429")
             self._limiter.pause(seconds)
             await self._reschedule(row, seconds, count_attempt=False, error=str(exc))
             return False
         except Forbidden as exc:
+            metrics.record_send("403")
             await self._finish(row, OutboxStatus.BLOCKED, error=str(exc), unreachable=True)
             return True
         except ChatMigrated as exc:
             await self._migrate(row, exc.new_chat_id)
             return False
         except BadRequest as exc:
+            metrics.record_send("error")
             if row.method.startswith("edit") and "message is not modified" in exc.message.lower():
                 # The message already reads so (two edits to the same state): nothing went wrong.
                 log.debug("outbox %s %s: message already up to date", row.id, row.method)
@@ -271,12 +275,14 @@ class OutboxSender:
             await self._finish(row, OutboxStatus.FAILED, error=exc.message)
             return True
         except (TelegramError, OSError) as exc:
+            metrics.record_send("error")
             if row.attempts + 1 >= MAX_ATTEMPTS:
                 log.error("outbox %s gave up after %d attempts: %s", row.id, row.attempts + 1, exc)
                 await self._finish(row, OutboxStatus.FAILED, error=str(exc))
                 return True
             await self._reschedule(row, backoff_seconds(row.attempts + 1), count_attempt=True, error=str(exc))
             return False
+        metrics.record_send("sent")
         message_id = result.get("message_id") if isinstance(result, dict) else None
         await self._finish(row, OutboxStatus.SENT, message_id=message_id)
         return True
