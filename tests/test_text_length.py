@@ -14,7 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.runtime import outbox
-from bot.sandbox.formatting import ApiError, format_text, parse_html
+from bot.sandbox.api_calls import ApiError
+from bot.sandbox.formatting import format_text
+from bot.sandbox.html_parse import parse_html
 from bot.services import users
 from bot.services.coordination_actions import NOTE_MAX
 from bot.services.users import grant_role

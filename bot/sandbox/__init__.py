@@ -22,7 +22,7 @@ from typing import Any
 # Imported lazily so that ``python -m bot.sandbox.server`` does not import the server module
 # twice (runpy warns when a package's __init__ already imported the module it runs).
 _EXPORTS = {
-    "ApiError": "bot.sandbox.formatting",
+    "ApiError": "bot.sandbox.api_calls",
     "CallRecord": "bot.sandbox.models",
     "ChatMessage": "bot.sandbox.models",
     "Emulator": "bot.sandbox.emulator",

@@ -3,9 +3,11 @@
 The :class:`Emulator` is driven from two sides. The bot calls :meth:`Emulator.call` through the
 HTTP routes of :mod:`bot.sandbox.server`; people (the page) and tests act as users. All of it
 runs on one asyncio loop: call it only from that loop (``SandboxThread.emulator`` proxies calls
-from other threads). The code is split by concern: :mod:`~bot.sandbox.formatting` (HTML, entities,
-limits, reply markup), :mod:`~bot.sandbox.models` (records and shared state),
-:mod:`~bot.sandbox.methods` (Bot API methods), :mod:`~bot.sandbox.users` (users' actions).
+from other threads). The code is split by concern: :mod:`~bot.sandbox.formatting` (texts,
+entities, limits), :mod:`~bot.sandbox.html_parse` (HTML parse mode), :mod:`~bot.sandbox.markup`
+(reply markup), :mod:`~bot.sandbox.api_calls` (parameters and error answers),
+:mod:`~bot.sandbox.models` (records and shared state), :mod:`~bot.sandbox.methods` (Bot API
+methods), :mod:`~bot.sandbox.users` (users' actions).
 
 Users: ``add_user(first_name, language_code="de", user_id=None)`` (chat id == user id),
 ``send_text(user_id, text)``, ``start(user_id, payload=None)``, ``send_sticker``,
@@ -36,7 +38,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from bot.sandbox.formatting import ApiError, bad, coerce_params
+from bot.sandbox.api_calls import ApiError, bad, coerce_params
 from bot.sandbox.methods import BotApiMethods
 from bot.sandbox.models import CallRecord, ChatMessage, ChatState, SandboxUser, StoredFile, Upload
 from bot.sandbox.users import UserSide

@@ -8,7 +8,7 @@ import re
 import time
 from typing import Any
 
-from bot.sandbox.formatting import bad, coerce_params
+from bot.sandbox.api_calls import bad, coerce_params
 from bot.sandbox.models import SandboxState, Upload
 
 CHAT_ACTIONS = {

@@ -6,7 +6,9 @@ import copy
 import re
 from typing import Any
 
-from bot.sandbox.formatting import NOT_MODIFIED, bad, format_text, parse_markup
+from bot.sandbox.api_calls import bad
+from bot.sandbox.formatting import NOT_MODIFIED, format_text
+from bot.sandbox.markup import parse_markup
 from bot.sandbox.models import ChatMessage, ChatState, SandboxState, StoredFile, Upload, image_size
 
 

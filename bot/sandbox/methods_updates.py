@@ -7,7 +7,7 @@ import re
 import time
 from typing import Any
 
-from bot.sandbox.formatting import ApiError, bad
+from bot.sandbox.api_calls import ApiError, bad
 from bot.sandbox.models import DEFAULT_UPDATES, SandboxState, Upload
 
 

@@ -10,8 +10,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.sandbox.api_calls import ApiError, bad
 from bot.sandbox.faults import Faults
-from bot.sandbox.formatting import ApiError, bad
 
 
 @dataclass
