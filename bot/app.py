@@ -1,20 +1,23 @@
-"""Wiring: one function builds the PTB application, one class runs it durably."""
+"""The bot's process: one class runs the PTB application durably (inbox, handling, outbox, sweeps).
+
+It knows no handler: :mod:`bot.wiring` (the top) hands it the application with every handler
+registered and the feature sweeps to run, so the runtime sits below what it runs.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationBuilder, ContextTypes
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.ext import Application
 
-import handlers
 from bot import commands, migrate
 from bot.config import Settings
 from bot.context import BotContext
@@ -35,7 +38,6 @@ from bot.services.draft_sweep import sweep_drafts
 from bot.services.knowledge import knowledge_base
 from bot.services.retention import sweep_retention
 from bot.services.users import TelegramIdentity
-from handlers import broadcast_sweep, deadlines
 
 log = logging.getLogger(__name__)
 
@@ -45,28 +47,13 @@ SHUTDOWN_BUDGET_SECONDS = 8.0
 HANDLE_ATTEMPTS = 4
 
 
-def build_application(
-    settings: Settings, token: str, request: BaseRequest | None = None
-) -> Application[Any, BotContext, Any, Any, Any, Any]:
-    """The PTB application with every handler registered; it has no Updater (we poll durably).
+@dataclass(frozen=True)
+class FeatureSweep:
+    """A feature's deadline sweep: its name, its interval from the settings and what it runs."""
 
-    ``request`` replaces the HTTP layer (tests pass an offline one).
-    """
-    builder = (
-        ApplicationBuilder()
-        .token(token)
-        .updater(None)
-        .context_types(ContextTypes(context=BotContext))
-        .request(request or HTTPXRequest(connection_pool_size=64, read_timeout=20, write_timeout=20))
-        .get_updates_request(request or HTTPXRequest(connection_pool_size=2, read_timeout=40))
-    )
-    if settings.telegram_base_url:
-        base = settings.telegram_base_url.rstrip("/")
-        builder = builder.base_url(base).base_file_url(base.removesuffix("/bot") + "/file/bot")
-    application = builder.build()
-    handlers.register(application)
-    application.add_error_handler(_record_error)
-    return application  # type: ignore[return-value]
+    name: str
+    interval: Callable[[Settings], float]
+    run: Callable[[Database, Settings], Awaitable[str]]
 
 
 async def _record_error(update: object, context: BotContext) -> None:
@@ -85,13 +72,21 @@ def identity_of(update: Update) -> TelegramIdentity | None:
     return TelegramIdentity(user.id, user.first_name, user.username, user.language_code)
 
 
-class BotRuntime:
+class ProcessRuntime:
     """The bot's process: inbox intake, ordered handling, outbox sender and sweeps."""
 
-    def __init__(self, settings: Settings, token: str, request: BaseRequest | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        application: Application[Any, BotContext, Any, Any, Any, Any],
+        feature_sweeps: Sequence[FeatureSweep] = (),
+    ) -> None:
+        """Set up the runtime around ``application``: database, sender, dispatcher and flood guard."""
         self.settings = settings
+        self.feature_sweeps = tuple(feature_sweeps)
         self.db = Database(settings.database_url)
-        self.application = build_application(settings, token, request)
+        self.application = application
+        application.add_error_handler(_record_error)
         self.limiter = SendRateLimiter(settings.send_rate_per_second)
         self.sender = OutboxSender(self.db, self.application.bot, self.limiter)
         self.dispatcher = ChatOrderedDispatcher(self.handle, settings.max_concurrent_updates)
@@ -121,9 +116,9 @@ class BotRuntime:
             await self.dispatcher.submit(item)
 
     def sweeps(self) -> list[Sweep]:
-        """Every deadline sweep of the bot (later features add theirs here)."""
+        """Every deadline sweep of the bot: the runtime's own, then the features' (see bot.wiring)."""
         retention = self.settings
-        return [
+        own = [
             Sweep("wake-sender-for-due-retries", 1.0, self._wake_sender, once=False),
             Sweep("prune-handled-updates", 3600.0, self._prune_inbox),
             Sweep(
@@ -138,30 +133,22 @@ class BotRuntime:
             ),
             # Privacy (issue 12): ended requests anonymised, old questions blanked, as /datenschutz says.
             Sweep("privacy-retention", 3600.0, lambda: sweep_retention(self.db, self.settings)),
-            # Matching and booking (issue 6): offers passed on, escalations, reminders, outcome questions.
-            Sweep(
-                "offer-cascade",
-                self.settings.sweep_interval_seconds,
-                lambda: self._sweep_and_send(deadlines.sweep_offers),
-            ),
-            Sweep(
-                "kickoff-bookings",
-                self.settings.sweep_interval_seconds,
-                lambda: self._sweep_and_send(deadlines.sweep_bookings),
-            ),
-            # Broadcasts (issue 7): start due ones, feed the bulk lane, update progress, report the end.
-            Sweep(
-                "broadcasts",
-                self.settings.broadcast_sweep_seconds,
-                lambda: self._sweep_and_send(broadcast_sweep.sweep_broadcasts),
-            ),
         ]
+        return own + [
+            Sweep(sweep.name, sweep.interval(self.settings), self._feature_sweep(sweep))
+            for sweep in self.feature_sweeps
+        ]
+
+    def _feature_sweep(self, sweep: FeatureSweep) -> Callable[[], Awaitable[str]]:
+        """A job for ``sweep`` that sends what it queued right away."""
+        return lambda: self._sweep_and_send(sweep.run)
 
     def operations(self) -> Operations:
         """What /readyz and /metrics look at: this process's database and bot."""
         return Operations(self.db, self.application.bot.get_me, self.settings.ready_telegram_minutes)
 
     async def _wake_sender(self) -> None:
+        """Let the sender look for messages whose retry time has come."""
         self.sender.wake()
 
     async def _sweep_and_send(self, sweep: Callable[[Database, Settings], Awaitable[str]]) -> str:
@@ -172,6 +159,7 @@ class BotRuntime:
         return summary
 
     async def _prune_inbox(self) -> int:
+        """Delete handled updates older than the inbox retention."""
         async with self.db.transaction() as session:
             return await inbox.prune(session, timedelta(days=self.settings.inbox_retention_days))
 
@@ -278,6 +266,7 @@ class BotRuntime:
             await self._answer_callback(CallbackAnswer(update.callback_query.id))
 
     async def _answer_callback(self, answer: CallbackAnswer) -> None:
+        """Stop the button's spinner, with the handler's text or alert if it set one."""
         try:
             await self.application.bot.answer_callback_query(
                 answer.callback_query_id, text=answer.text, show_alert=answer.show_alert
@@ -297,6 +286,7 @@ class BotRuntime:
         await self.db.dispose()
 
     async def _shutdown_application(self) -> None:
+        """Stop and shut down PTB (its job queue and HTTP clients)."""
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()

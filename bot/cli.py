@@ -26,6 +26,7 @@ NO_TOKEN_HELP = (
 
 
 def _parser() -> argparse.ArgumentParser:
+    """The command line's commands and options."""
     parser = argparse.ArgumentParser(
         prog="python -m bot", description="MiGlobe bot for Telegram (default command: run)."
     )
@@ -102,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _migrate(settings: Settings) -> int:
+    """The ``migrate`` command: bring the database to the current schema and say so."""
     from bot import migrate
 
     migrate.upgrade_sync(settings.database_url)
@@ -110,6 +112,7 @@ def _migrate(settings: Settings) -> int:
 
 
 def _webhook(settings: Settings) -> int:
+    """The ``webhook`` command: check its settings, then serve until stopped."""
     if not settings.webhook_url:
         print("Invalid setting WEBHOOK_URL: required for webhook mode", file=sys.stderr)
         return 2
@@ -137,8 +140,8 @@ async def _until_stopped(intake: Callable[[], Awaitable[object]]) -> None:
 
 async def serve_polling(settings: Settings, token: str) -> int:
     """Run with durable long polling until SIGTERM."""
-    from bot.app import BotRuntime
     from bot.runtime.polling import poll_forever
+    from bot.wiring import BotRuntime
 
     runtime = BotRuntime(settings, token)
     await runtime.start()
@@ -163,8 +166,8 @@ async def serve_webhook(settings: Settings, token: str) -> int:
     """Run behind a webhook until SIGTERM."""
     from telegram import Update
 
-    from bot.app import BotRuntime
     from bot.runtime.webhook import build_webhook_app, webhook_path
+    from bot.wiring import BotRuntime
 
     assert settings.webhook_url and settings.webhook_secret
     secret = settings.webhook_secret.get_secret_value()

@@ -17,7 +17,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot import commands
-from bot.app import BotRuntime
 from bot.config import Settings
 from bot.runtime.polling import poll_forever
 from bot.sandbox.hooks import ADVISOR, COORDINATOR, MUNICIPALITY, SandboxHooks
@@ -26,6 +25,7 @@ from bot.sandbox.server import SandboxServer
 from bot.sandbox_seed import roles_by_telegram_id, seed_advisor
 from bot.services import users
 from bot.services.users import TelegramIdentity
+from bot.wiring import BotRuntime
 from models import Role, utcnow
 from models.clock import CLOCK
 
@@ -78,6 +78,7 @@ class SandboxBot:
     """The real bot behind the page, which the page can reset, and whose time it can move."""
 
     def __init__(self, settings: Settings, server: SandboxServer, coordinator: bool) -> None:
+        """Choose the page's coordinator and advisor columns for the bot behind the sandbox."""
         self.server = server
         people = server.emulator.users
         # --coordinator: the page's coordinator column (else the last user) coordinates.
@@ -126,6 +127,7 @@ class SandboxBot:
         ]
 
     async def _poll(self, runtime: BotRuntime) -> None:
+        """Let the bot poll the emulator for updates."""
         await poll_forever(runtime.application.bot, runtime.accept)
 
     async def stop(self) -> None:

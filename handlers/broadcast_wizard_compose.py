@@ -37,6 +37,7 @@ from handlers.broadcast_wizard_state import (
 )
 from handlers.callback_data import Pressed
 from handlers.notify import me
+from handlers.unsupported import unsupported_message
 from models import (
     Broadcast,
     ChatInput,
@@ -160,9 +161,7 @@ async def on_media(update: Update, context: BotContext) -> None:
     """A non-text message: the broadcast's photo or document when this module asked; else the fallback's."""
     row = await open_question(context) if context.scope.user is not None else None
     if row is None:
-        from handlers import fallback  # here: fallback imports this module
-
-        await fallback.unsupported_message(update, context)
+        await unsupported_message(update, context)
         return
     await _media_answer(update, context)
 

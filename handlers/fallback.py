@@ -14,6 +14,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filt
 from bot.context import BotContext
 from handlers import awaiting, faq, intake
 from handlers.menus import command_list, main_menu
+from handlers.unsupported import unsupported_message
 
 MAX_ECHOED_COMMAND = 40
 
@@ -33,18 +34,6 @@ async def unknown_command(update: Update, context: BotContext) -> None:
         ]
     )
     context.reply(text, main_menu(context))
-
-
-async def unsupported_message(update: Update, context: BotContext) -> None:
-    """Stickers, photos, voice and the like: say politely that only text works here."""
-    if await intake.handle_other_message(update, context):
-        return
-    context.reply(
-        context.gettext(
-            "We can only read text messages. Please write your message as text or use the buttons."
-        ),
-        main_menu(context),
-    )
 
 
 async def free_text(update: Update, context: BotContext) -> None:

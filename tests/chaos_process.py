@@ -20,7 +20,7 @@ from tests.bot_process import ROOT, bot_env
 # runs (no event loop, thread or connection exists before the fork). The parent kills and reaps.
 FORK_SERVER = """
 import os, signal, sys, traceback
-import bot.app, bot.cli, bot.runtime.polling
+import bot.wiring, bot.cli, bot.runtime.polling
 child = 0
 for line in sys.stdin:
     command, _sep, argument = line.strip().partition(" ")

@@ -18,10 +18,10 @@ from sqlalchemy import select
 from telegram.request import HTTPXRequest
 
 from bot import migrate
-from bot.app import BotRuntime
 from bot.config import load_settings
 from bot.db import Database
 from bot.runtime.sender import OutboxSender
+from bot.wiring import BotRuntime
 from models import OutboxMessage
 
 TEST_TOKEN = "123456789:TEST_token_for_offline_runs_only_xx"

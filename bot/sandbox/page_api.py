@@ -23,14 +23,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
-from bot.sandbox.hooks import COORDINATOR, MUNICIPALITY
-
-if TYPE_CHECKING:
-    from bot.sandbox.server import SandboxServer
+from bot.sandbox.emulator import Emulator
+from bot.sandbox.hooks import COORDINATOR, MUNICIPALITY, BotView, SandboxHooks
 
 log = logging.getLogger(__name__)
 
@@ -40,15 +38,34 @@ MAX_ADVANCE_SECONDS = 31 * 24 * 3600
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+class PageHost(Protocol):
+    """What the page's API needs of the server it runs in (the server imports this module)."""
+
+    emulator: Emulator
+    hooks: SandboxHooks
+    bot_view: BotView
+
+    @property
+    def on_make_coordinator(self) -> Callable[[int], Awaitable[None]] | None:
+        """The page's "make coordinator" hook (None hides the button)."""
+
+    def clear(self) -> None:
+        """The first users again, with empty chats, no roles and no faults."""
+
+    def set_role(self, user_id: int, role: str) -> None:
+        """Show ``role`` in the user's column header."""
+
+
 def _error(message: str, status: int = 400) -> web.Response:
     """A JSON error answer for the page."""
     return web.json_response({"ok": False, "error": message}, status=status)
 
 
 class PageApi:
-    """Request handlers for the page, bound to one :class:`SandboxServer`."""
+    """Request handlers for the page, bound to one server (a :class:`PageHost`)."""
 
-    def __init__(self, server: SandboxServer) -> None:
+    def __init__(self, server: PageHost) -> None:
+        """Bind the handlers to ``server`` and its emulator."""
         self.server = server
         self.emulator = server.emulator
 
@@ -69,6 +86,7 @@ class PageApi:
         """Wrap a POST handler: require a JSON object body, turn ValueErrors into 400s."""
 
         async def wrapped(request: web.Request) -> web.StreamResponse:
+            """Check the body is a JSON object and call the handler with it."""
             if request.content_type != "application/json":
                 return _error("send JSON", 415)
             try:
@@ -162,6 +180,7 @@ class PageApi:
         return web.json_response({"ok": True, "result": result})
 
     async def _make_coordinator(self, user_id: int) -> web.Response:
+        """Run the bot's make-coordinator hook for the user and show the new role."""
         hook = self.server.on_make_coordinator
         if hook is None:
             return _error("no on_make_coordinator hook configured", 404)
