@@ -32,6 +32,7 @@ def import_advisors(
 
 
 async def _import(settings: Settings, data: bytes, path: Path, out: TextIO, err: TextIO) -> int:
+    """Import the CSV into the database and print what was created or what is wrong."""
     await migrate.upgrade(settings.database_url)
     db = Database(settings.database_url)
     try:

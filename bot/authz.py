@@ -52,8 +52,11 @@ def requires(role: Role) -> Callable[[Handler[R]], Handler[R | None]]:
     """Run the handler only for users holding ``role`` (by the database, whatever a button says)."""
 
     def decorate(handler: Handler[R]) -> Handler[R | None]:
+        """Wrap ``handler`` so that only holders of the role reach it."""
+
         @functools.wraps(handler)
         async def guarded(update: Update, context: BotContext) -> R | None:
+            """Run the handler for a holder of the role; refuse everyone else politely."""
             if context.user.has_role(role):
                 return await handler(update, context)
             refusal = context.gettext(_REFUSALS.get(role, _REFUSALS[Role.COORDINATOR]))
@@ -127,8 +130,11 @@ def private_only(
     """
 
     def decorate(handler: Handler[R]) -> Handler[R | None]:
+        """Wrap ``handler`` so that it runs only in a private chat."""
+
         @functools.wraps(handler)
         async def guarded(update: Update, context: BotContext) -> R | None:
+            """Run the handler in a private chat; in a group refuse or point to the private chat."""
             if in_private_chat(update):
                 return await handler(update, context)
             if in_group is InGroup.REFUSE:

@@ -75,6 +75,7 @@ class Settings(BaseSettings):
     @field_validator("bot_token", mode="before")
     @classmethod
     def _check_token(cls, value: Any) -> Any:
+        """Accept an empty token or one of the form @BotFather gives."""
         if value in (None, ""):
             return None
         if not _TOKEN_PATTERN.match(str(value).strip()):
@@ -84,6 +85,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str) -> str:
+        """Accept SQLite or PostgreSQL URLs and name their async drivers."""
         if not value.startswith(("sqlite", "postgresql")):
             raise ValueError("expected sqlite+aiosqlite:///… or postgresql+asyncpg://…")
         if value.startswith("postgresql://") or value.startswith("postgres://"):
@@ -95,6 +97,7 @@ class Settings(BaseSettings):
     @field_validator("telegram_base_url", "webhook_url", "privacy_url", mode="before")
     @classmethod
     def _check_url(cls, value: Any) -> Any:
+        """Accept an empty value or an http(s) URL."""
         if value in (None, ""):
             return None
         text = str(value).strip()
@@ -105,6 +108,7 @@ class Settings(BaseSettings):
     @field_validator("coordinator_ids", mode="before")
     @classmethod
     def _parse_ids(cls, value: Any) -> Any:
+        """Read a comma-separated list of Telegram user ids."""
         if isinstance(value, str):
             parts = [p for p in re.split(r"[,\s]+", value.strip()) if p]
             if any(not re.fullmatch(r"-?\d+", p) for p in parts):
@@ -115,6 +119,7 @@ class Settings(BaseSettings):
     @field_validator("coordinator_group_id", mode="before")
     @classmethod
     def _check_group_id(cls, value: Any) -> Any:
+        """Accept an empty value or a group chat id (a negative number)."""
         if value in (None, ""):
             return None
         text = str(value).strip()
@@ -126,6 +131,7 @@ class Settings(BaseSettings):
     @field_validator("default_locale")
     @classmethod
     def _check_locale(cls, value: str) -> str:
+        """Accept only a language the bot speaks."""
         if value not in SUPPORTED_LOCALES:
             raise ValueError(f"expected one of {', '.join(SUPPORTED_LOCALES)}")
         return value
@@ -133,6 +139,7 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _check_timezone(cls, value: str) -> str:
+        """Accept only a time zone the system knows."""
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -142,11 +149,13 @@ class Settings(BaseSettings):
     @field_validator("health_port", mode="before")
     @classmethod
     def _check_health_port(cls, value: Any) -> Any:
+        """Treat an empty health port as none."""
         return None if value in (None, "") else value
 
     @field_validator("log_format")
     @classmethod
     def _check_log_format(cls, value: str) -> str:
+        """Accept ``text`` or ``json`` in any case."""
         fmt = value.strip().lower()
         if fmt not in {"text", "json"}:
             raise ValueError("expected text or json")
@@ -155,6 +164,7 @@ class Settings(BaseSettings):
     @field_validator("log_level")
     @classmethod
     def _check_level(cls, value: str) -> str:
+        """Accept a standard logging level name in any case."""
         level = value.upper()
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("expected DEBUG, INFO, WARNING, ERROR or CRITICAL")

@@ -23,6 +23,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 
 def _sqlite_file(url: str) -> Path | None:
+    """The file behind a SQLite URL, None for memory or other databases."""
     path = url.split(":///", 1)[-1] if ":///" in url else ""
     return None if path in ("", ":memory:") else Path(path)
 
@@ -38,6 +39,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+        """Set the pragmas every SQLite connection needs (WAL, full sync, busy timeout)."""
         # Let SQLAlchemy, not the driver, decide when a transaction begins.
         dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
         cursor = dbapi_connection.cursor()
@@ -52,6 +54,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
+        """Take SQLite's write lock when the transaction begins, not at its first write."""
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
@@ -102,6 +105,7 @@ def is_transient(error: BaseException) -> bool:
 
 
 def _is_transient_one(error: BaseException) -> bool:
+    """Whether this single error (not its causes) is worth running the transaction again."""
     if isinstance(error, DBAPIError) and error.connection_invalidated:
         return True
     if isinstance(error, DisconnectionError | ConnectionError):
@@ -127,6 +131,7 @@ class WriterQueue:
     """A lock handed out in arrival order, urgent waiters first."""
 
     def __init__(self) -> None:
+        """An idle queue with nobody waiting."""
         self._held = False
         self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
         self._arrivals = itertools.count()
@@ -159,6 +164,7 @@ class Database:
     """The engine plus a session factory; one instance per process."""
 
     def __init__(self, url: str) -> None:
+        """The engine and session factory for ``url``."""
         self.url = url
         self.engine = create_engine(url)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)

@@ -25,6 +25,7 @@ class SecretRedactingFilter(logging.Filter):
     """
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
+        """Remember the secrets to blank out of every record."""
         super().__init__()
         self._secrets = [s for s in secrets if s]
 

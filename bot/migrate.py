@@ -33,6 +33,7 @@ async def upgrade(database_url: str, revision: str = "head") -> None:
     config = alembic_config(database_url)
 
     def _run(connection: object) -> None:
+        """Run Alembic's upgrade on the given connection."""
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
@@ -48,6 +49,7 @@ def current_revision_sync(database_url: str) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
     async def _read() -> str | None:
+        """The database's current Alembic revision."""
         engine = create_engine(database_url)
         try:
             async with engine.connect() as connection:

@@ -20,6 +20,7 @@ class NameIndex:
     """
 
     def __init__(self, registry: RegionRegistry) -> None:
+        """Index every Gemeinde and Kreis under its full, short and label forms."""
         self._owners: dict[str, list[tuple[Place, KeyKind]]] = {}
         initials: dict[str, list[str]] = {}
         for gemeinde in registry.gemeinden:
@@ -49,15 +50,18 @@ class NameIndex:
         return self._owners.get(key, [])
 
     def _add(self, place: Place, text: str, kind: KeyKind) -> None:
+        """Index ``place`` under every spelling variant of ``text``."""
         for key in variants(text):
             self._add_key(key, place, kind)
 
     def _add_key(self, key: str, place: Place, kind: KeyKind) -> None:
+        """Add ``place`` as an owner of ``key`` once."""
         owners = self._owners.setdefault(key, [])
         if all(owner is not place for owner, _ in owners):
             owners.append((place, kind))
 
     def _add_labels(self) -> None:
+        """Index shared names together with their Kreis, so a label settles which one is meant."""
         # "talheim heilbronn" / "talheim tuttlingen": lets a user (or a label typed back,
         # "Talheim, Landkreis Heilbronn") settle a name that several Gemeinden share.
         for key, owners in list(self._owners.items()):

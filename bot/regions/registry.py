@@ -96,6 +96,7 @@ def kreis_display_name(name: str, kind: str) -> str:
 
 
 def _compact(code: str) -> str:
+    """An official municipality key (AGS) without its spaces."""
     # Users and spreadsheets write AGS as "08 1 11 000" or "08111 000"; only the digits count.
     return "".join(code.split())
 
@@ -112,6 +113,7 @@ class RegionRegistry:
         kreise: tuple[Kreis, ...],
         regionen: tuple[Region, ...],
     ) -> None:
+        """Hold the places and index them by key."""
         self.gemeinden = gemeinden
         self.kreise = kreise
         self.regionen = regionen
@@ -169,6 +171,7 @@ def distance_km(a: Gemeinde | tuple[float, float], b: Gemeinde | tuple[float, fl
 
 
 def _read_csv(filename: str) -> list[dict[str, str]]:
+    """The rows of one of the packaged region CSV files."""
     resource = files("bot") / "data" / "bw" / filename
     with resource.open("r", encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))

@@ -7,6 +7,7 @@ from bot.regions.search_result import SCORE_EXACT, Candidate, Place, SearchResul
 
 
 def _population(place: Place) -> int:
+    """A place's population for ranking (Kreise count as none)."""
     return place.population if isinstance(place, Gemeinde) else 0
 
 

@@ -39,6 +39,7 @@ def normalize(text: str) -> str:
 
 
 def _folded(text: str, umlauts: dict[int, str]) -> str:
+    """``text`` in lower case with umlauts spelled out and accents dropped."""
     # casefold turns ß into "ss"; NFKD afterwards strips other accents (é → e).
     folded = unicodedata.normalize("NFC", text).casefold().translate(umlauts)
     folded = "".join(c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c))

@@ -67,12 +67,14 @@ def shortens(short: str, word: str) -> bool:
 
 
 def _is_connector(word: Word) -> bool:
+    """Whether the word is a connector such as "am" or "an der", possibly shortened."""
     if word.text in CONNECTORS:
         return True
     return word.abbreviated and any(shortens(word.text, c) for c in CONNECTORS if len(c) > 1)
 
 
 def _is_title(word: Word) -> bool:
+    """Whether the word is a title such as "Gemeinde" or "Stadt", possibly shortened."""
     if word.text in TITLES:
         return True
     # Titles are shortened to three letters or more ("Gde.", "Bgm."); "Rh." or "St." are not titles.
@@ -111,6 +113,7 @@ def align(query: Sequence[Word], name: Sequence[str]) -> tuple[int, int] | None:
 
     @cache
     def rest(i: int, j: int) -> tuple[int, int] | None:
+        """The best alignment of the query from word ``i`` with the name from word ``j``."""
         if i == len(query) and j == len(name):
             return (0, 0)
         options: list[tuple[int, int]] = []
@@ -144,6 +147,7 @@ class WrittenForms:
     """Matches clerk-written queries against a set of name keys (normalised, space-separated)."""
 
     def __init__(self, keys: Iterable[str], initials: dict[str, tuple[str, ...]]) -> None:
+        """Index the keys by first letter for abbreviated and initial forms."""
         # By first letter: a query's first word (shortened or not) keeps the first letter.
         self._by_letter: dict[str, list[tuple[str, tuple[str, ...]]]] = defaultdict(list)
         for key in keys:
@@ -165,6 +169,7 @@ class WrittenForms:
         return {key: cost[0] for key, cost in costs.items() if cost == best}
 
     def _candidates(self, query: Sequence[Word]) -> Iterator[tuple[str, tuple[str, ...]]]:
+        """The keys a query may abbreviate, by the first letter of its first real word."""
         # The name starts with the query's first word, or with a later one when only titles and
         # connectors come before it ("Gde. Ammerbuch").
         for word in query:
@@ -173,6 +178,7 @@ class WrittenForms:
                 return
 
     def _readings(self, query: Sequence[Word]) -> list[tuple[Word, ...]]:
+        """The query as typed and with capital initials spelled out."""
         # "VS-Villingen": the initials are the whole name; a half repeated after them adds nothing.
         readings = [tuple(query)]
         for index, word in enumerate(query):

@@ -28,6 +28,7 @@ class ChatOrderedDispatcher:
     """Runs ``handle`` for each submitted item, per chat in order, chats concurrently."""
 
     def __init__(self, handle: Handle, max_concurrent: int = 32, max_pending: int = 2000) -> None:
+        """An idle dispatcher with the given concurrency and queue limits."""
         self._handle = handle
         self._slots = asyncio.Semaphore(max_concurrent)
         self._queues: dict[int, deque[InboxItem]] = {}
@@ -57,6 +58,7 @@ class ChatOrderedDispatcher:
             )
 
     async def _drain(self, chat_key: int) -> None:
+        """Handle one chat's queued updates in order until none is left."""
         queue = self._queues[chat_key]
         try:
             while queue and not self._closing:

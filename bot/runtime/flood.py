@@ -45,6 +45,8 @@ class Verdict(enum.Enum):
 
 @dataclass
 class _Bucket:
+    """One person's token bucket and mute time."""
+
     capacity: float
     rate: float
     tokens: float
@@ -61,6 +63,7 @@ class FloodGuard:
     """Decides per Telegram user whether an incoming update is handled or dropped."""
 
     def __init__(self, burst: int, rate_per_second: float, clock: Clock = time.monotonic) -> None:
+        """A guard allowing ``burst`` updates at once and ``rate_per_second`` after."""
         self.burst = float(burst)
         self.rate = rate_per_second
         self.clock = clock

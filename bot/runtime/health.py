@@ -86,9 +86,11 @@ def add_operation_routes(app: web.Application, operations: Operations | None) ->
     """Add ``/healthz`` and, with ``operations``, ``/readyz`` and ``/metrics`` to ``app``."""
 
     async def health(_request: web.Request) -> web.Response:
+        """Liveness: the process answers."""
         return web.Response(text="ok")
 
     async def ready(_request: web.Request) -> web.Response:
+        """Readiness: the database and Telegram answer, else the problems."""
         assert operations is not None
         problems = await operations.problems()
         if problems:
@@ -96,6 +98,7 @@ def add_operation_routes(app: web.Application, operations: Operations | None) ->
         return web.Response(text="ready")
 
     async def scrape(_request: web.Request) -> web.Response:
+        """The Prometheus metrics, with fresh queue depths where they can be read."""
         assert operations is not None
         try:
             await metrics.refresh_depths(operations.db)

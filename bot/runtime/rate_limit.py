@@ -21,12 +21,15 @@ GROUP_RATE, GROUP_BURST = 18 / 60, 3.0
 
 @dataclass
 class _Bucket:
+    """One chat's token bucket for Telegram's per-chat limit."""
+
     rate: float
     capacity: float
     tokens: float
     stamp: float = field(default_factory=time.monotonic)
 
     def wait_time(self, now: float) -> float:
+        """Refill the bucket and return how long the next message must wait."""
         self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
         return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
@@ -36,6 +39,7 @@ class SendRateLimiter:
     """Decides when the next call may go out; ``acquire`` waits until then."""
 
     def __init__(self, per_second: float = 25.0) -> None:
+        """A limiter allowing ``per_second`` messages overall."""
         self.per_second = per_second
         self._spacing = 1.0 / per_second
         self._next_slot = 0.0
@@ -49,6 +53,7 @@ class SendRateLimiter:
         self._paused_until = max(self._paused_until, time.monotonic() + seconds)
 
     def _bucket(self, chat_id: int) -> _Bucket:
+        """The token bucket of ``chat_id`` (groups are slower than private chats)."""
         bucket = self._buckets.get(chat_id)
         if bucket is None:
             rate, burst = (GROUP_RATE, GROUP_BURST) if chat_id < 0 else (PRIVATE_RATE, PRIVATE_BURST)

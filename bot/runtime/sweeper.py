@@ -59,6 +59,7 @@ def schedule(job_queue: JobQueue, sweeps: list[Sweep], db: Database | None = Non
     for sweep in sweeps:
 
         async def _job(_context: CallbackContext, sweep: Sweep = sweep) -> None:  # type: ignore[type-arg]
+            """Run the sweep once and log its result; a failure waits for the next interval."""
             try:
                 _ran, result = await run_once(sweep, db)
                 if result:

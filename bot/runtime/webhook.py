@@ -35,6 +35,7 @@ def build_webhook_app(
     expected = secret.encode()
 
     async def receive(request: web.Request) -> web.Response:
+        """Take one update from Telegram if it carries the secret; store it before answering."""
         given = request.headers.get(SECRET_HEADER, "").encode()
         if not hmac.compare_digest(given, expected):
             return web.Response(status=403, text="forbidden")

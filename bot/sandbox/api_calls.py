@@ -36,6 +36,7 @@ class ApiError(Exception):
     """A Bot API error answer: HTTP status (== error_code), description, optional parameters."""
 
     def __init__(self, status: int, description: str, parameters: dict[str, Any] | None = None):
+        """An error with Telegram's status, description and parameters."""
         super().__init__(description)
         self.status, self.description, self.parameters = status, description, parameters
 

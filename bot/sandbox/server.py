@@ -123,6 +123,7 @@ class SandboxServer:
         emulator: Emulator | None = None,
         hooks: SandboxHooks | None = None,
     ) -> None:
+        """The emulator, its hooks and the first users; not yet serving."""
         self.host = host
         self.port = port
         self.emulator = emulator or Emulator()
@@ -214,13 +215,16 @@ class SandboxServer:
             self._runner = None
 
     async def __aenter__(self) -> SandboxServer:
+        """Start serving for a ``with`` block."""
         await self.start()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        """Stop serving at the end of a ``with`` block."""
         await self.stop()
 
     async def _bot_api(self, request: web.Request) -> web.Response:
+        """Answer one Bot API call from the bot, as Telegram would."""
         try:
             params, files = await _read_params(request)
         except (ValueError, json.JSONDecodeError):
@@ -230,6 +234,7 @@ class SandboxServer:
         return web.json_response(body, status=status)
 
     async def _file(self, request: web.Request) -> web.Response:
+        """Serve a stored file's bytes, as Telegram's file server would."""
         stored = self.emulator.file(request.match_info["path"])
         if stored is None:  # Telegram's file server answers a plain 404 here
             return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"},
@@ -237,6 +242,7 @@ class SandboxServer:
         return web.Response(body=stored.data, content_type=stored.mime_type)
 
     async def _index(self, request: web.Request) -> web.FileResponse:
+        """The chat page."""
         return web.FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
 
     async def _deliver_webhooks(self) -> None:
@@ -265,6 +271,7 @@ class SandboxServer:
 
 
 async def _serve(host: str, port: int) -> None:
+    """Run the sandbox alone (without the bot) until interrupted."""
     server = SandboxServer(host=host, port=port)
     await server.start()
     print(f"Sandbox page:        {server.page_url}", flush=True)

@@ -32,15 +32,18 @@ class SyncEmulator:
     """Blocking proxy of an :class:`Emulator` living on another thread's loop."""
 
     def __init__(self, emulator: Emulator, thread: SandboxThread) -> None:
+        """Wrap ``emulator`` running on ``thread``'s loop."""
         self._emulator = emulator
         self._thread = thread
 
     def __getattr__(self, name: str) -> Any:
+        """The emulator's attribute, read or called on its own loop."""
         target = getattr(type(self._emulator), name, None)
         if not callable(target):  # data attribute or property: read it on the loop
             return self._thread.call(lambda: getattr(self._emulator, name))
 
         def method(*args: Any, **kwargs: Any) -> Any:
+            """Call the emulator's method on its loop and wait for the result."""
             return self._thread.call(lambda: getattr(self._emulator, name)(*args, **kwargs))
 
         return method
@@ -68,6 +71,7 @@ class SandboxThread:
         return self
 
     def _run(self) -> None:
+        """The thread's body: start the server on a new loop and run it until stopped."""
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         self._loop = loop
@@ -99,9 +103,11 @@ class SandboxThread:
             self._thread.join(30)
 
     def __enter__(self) -> SandboxThread:
+        """Start the sandbox for a ``with`` block."""
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
+        """Stop the sandbox at the end of a ``with`` block."""
         self.stop()
 
     def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
@@ -116,6 +122,7 @@ class SandboxThread:
         """
 
         async def run() -> Any:
+            """Run ``fn`` on the loop, awaiting it if it is a coroutine."""
             result = fn()
             return await result if inspect.isawaitable(result) else result
 

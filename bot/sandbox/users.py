@@ -93,12 +93,14 @@ class UserSide(SandboxState):
         self._changed()
 
     def _user_chat(self, user_id: int) -> ChatState:
+        """The chat of a sandbox user, or a ValueError naming the unknown id."""
         try:
             return self._chats[int(user_id)]
         except (KeyError, ValueError):
             raise ValueError(f"unknown sandbox user {user_id}") from None
 
     def _user_message(self, user_id: int, content: dict[str, Any]) -> dict[str, Any]:
+        """A new message from the user, as the Bot API would describe it."""
         chat = self._user_chat(user_id)
         data = {
             "message_id": chat.next_id,
@@ -140,6 +142,7 @@ class UserSide(SandboxState):
         return self.send_text(user_id, f"/start {payload}" if payload else "/start")
 
     def _user_file(self, kind: str, data: bytes, name: str, mime: str) -> dict[str, Any]:
+        """Store a file the user sends and describe it as the Bot API would."""
         stored = self._store(kind, data, name, mime)
         return {"file_id": stored.file_id, "file_unique_id": stored.unique_id, "file_size": len(data)}
 

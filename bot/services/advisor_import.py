@@ -56,6 +56,7 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
+        """The error as the import prints it: line, column, value and message."""
         shown = f" “{self.value}”" if self.value else ""
         return f"line {self.line}, {self.column}{shown}: {self.message}"
 
@@ -88,21 +89,25 @@ class ImportResult:
 
 
 def _text(data: bytes | str) -> str:
+    """The CSV file's text without a byte-order mark."""
     text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
     return text.removeprefix("\ufeff")
 
 
 def _delimiter(text: str) -> str:
+    """The file's delimiter: semicolon (as German Excel writes) or comma."""
     header = text.splitlines()[0] if text else ""
     return ";" if header.count(";") > header.count(",") else ","
 
 
 def _column_of(header: str) -> str | None:
+    """The column a header cell names, None when unknown."""
     key = re.sub(r"[^a-z0-9]", "", header.strip().lower().translate(_HEADER_FOLD))
     return next((column for column, names in COLUMNS.items() if key in names), None)
 
 
 def _header(cells: list[str]) -> tuple[dict[str, int], list[RowError]]:
+    """The position of each known column, and errors for unknown ones."""
     positions: dict[str, int] = {}
     errors: list[RowError] = []
     for index, cell in enumerate(cells):
@@ -119,10 +124,12 @@ def _header(cells: list[str]) -> tuple[dict[str, int], list[RowError]]:
 
 
 def _shown(value: object) -> str:
+    """A value as an error message shows it."""
     return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 def _capacity(value: str) -> int:
+    """The advisor's capacity from its cell (the default when empty)."""
     if not value.strip():
         return DEFAULT_CAPACITY
     if not value.strip().isdigit():
@@ -133,6 +140,7 @@ def _capacity(value: str) -> int:
 def _attempt(
     errors: list[RowError], line: int, cells: dict[str, str], column: str, parse: Callable[[str], T]
 ) -> T | None:
+    """Parse one cell, recording its problem as a row error."""
     try:
         return parse(cells.get(column, ""))
     except ValueProblem as problem:
@@ -141,6 +149,7 @@ def _attempt(
 
 
 def _row(line: int, cells: dict[str, str]) -> tuple[ParsedRow | None, list[RowError]]:
+    """One CSV row as profile fields, or its errors."""
     errors: list[RowError] = []
     kreise, bezirke = _attempt(errors, line, cells, "area", resolve_area) or ([], [])
     fields = ProfileFields(
@@ -197,10 +206,12 @@ def parse(data: bytes | str) -> tuple[list[ParsedRow], list[RowError]]:
 
 
 def _name_key(name: str) -> str:
+    """A name as duplicates are compared (spaces and case folded)."""
     return " ".join(name.split()).casefold()
 
 
 async def _duplicates(session: AsyncSession, rows: list[ParsedRow]) -> list[RowError]:
+    """Errors for names that appear twice in the file or already exist."""
     # Compared in Python: SQLite's lower() folds ASCII only ("Ó" stays "Ó").
     existing = {_name_key(name) for name in await session.scalars(select(Advisor.display_name))}
     seen: dict[str, int] = {}

@@ -34,6 +34,7 @@ class ProfileError(ValueError):
     """A profile value is not acceptable; ``field`` names it and ``value`` is what was given."""
 
     def __init__(self, field: str, value: object, message: str) -> None:
+        """A problem with one profile field, its value and the message to show."""
         super().__init__(f"{field}: {message}")
         self.field, self.value, self.message = field, value, message
 
@@ -52,6 +53,7 @@ class ProfileFields:
 
 
 def _unique(values: Sequence[str]) -> list[str]:
+    """The non-empty values once each, in their order."""
     return list(dict.fromkeys(v.strip() for v in values if v.strip()))
 
 

@@ -133,6 +133,7 @@ def _candidate_of(offer: Offer) -> dict[str, Any]:
 
 
 async def _names(session: AsyncSession, user_ids: set[int], advisor_ids: set[int]) -> tuple[dict, dict]:
+    """The first names of the users and display names of the advisors an audit log mentions."""
     users = {}
     if user_ids:
         rows = await session.execute(select(User.id, User.first_name).where(User.id.in_(user_ids)))

@@ -30,6 +30,7 @@ class BookingDue:
 async def _claim(
     session: AsyncSession, booking_id: int, column: str, condition: ColumnElement[bool], now: datetime
 ) -> bool:
+    """Stamp a confirmed booking's column once; False when another run did it first."""
     result = await session.execute(
         update(Booking)
         .where(Booking.id == booking_id, Booking.status == BookingStatus.CONFIRMED, condition)
@@ -42,6 +43,7 @@ async def _claim(
 async def _confirmed(
     session: AsyncSession, *conditions: ColumnElement[bool]
 ) -> list[tuple[Booking, KickoffRequest, Advisor]]:
+    """The confirmed bookings matching the conditions, with their request and advisor."""
     rows = await session.execute(
         select(Booking, KickoffRequest, Advisor)
         .join(KickoffRequest, KickoffRequest.id == Booking.request_id)

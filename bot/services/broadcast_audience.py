@@ -94,6 +94,7 @@ async def has_news_consent(session: AsyncSession, user_id: int) -> bool:
 
 
 def _request_matches(request: KickoffRequest, flt: AudienceFilter) -> bool:
+    """Whether a request's region, languages and status fit the audience filter."""
     if flt.regierungsbezirke and regierungsbezirk_key(request.kreis_ags) not in flt.regierungsbezirke:
         return False
     if flt.kreise and request.kreis_ags not in flt.kreise:
@@ -115,6 +116,7 @@ def _advisor_area(advisor: Advisor) -> tuple[set[str], set[str]]:
 
 
 def _advisor_matches(advisor: Advisor, held_statuses: set[str], flt: AudienceFilter) -> bool:
+    """Whether an advisor's area, languages and request statuses fit the audience filter."""
     kreise, bezirke = _advisor_area(advisor)
     if flt.regierungsbezirke and not bezirke & set(flt.regierungsbezirke):
         return False
@@ -127,6 +129,7 @@ def _advisor_matches(advisor: Advisor, held_statuses: set[str], flt: AudienceFil
 
 
 async def _advisors(session: AsyncSession, flt: AudienceFilter) -> list[User]:
+    """The reachable active advisors the filter selects."""
     rows = await session.execute(
         select(Advisor, User)
         .join(User, User.id == Advisor.user_id)
@@ -147,6 +150,7 @@ async def _advisors(session: AsyncSession, flt: AudienceFilter) -> list[User]:
 
 
 async def _contacts(session: AsyncSession, flt: AudienceFilter) -> list[User]:
+    """The reachable municipal contacts who agreed to news and fit the filter."""
     users = list(
         await session.scalars(
             select(User)

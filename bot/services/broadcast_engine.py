@@ -107,6 +107,7 @@ async def start_due(session: AsyncSession, now: datetime) -> list[int]:
 
 
 async def _count(session: AsyncSession, broadcast_id: int, status: RecipientStatus) -> int:
+    """How many of a broadcast's recipients have ``status``."""
     count = await session.scalar(
         select(func.count())
         .select_from(BroadcastRecipient)

@@ -30,6 +30,7 @@ __all__ = [
 
 
 def _percent(share: float) -> str:
+    """A share as a whole percentage."""
     return f"{round(share * 100)} %"
 
 

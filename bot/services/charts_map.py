@@ -91,12 +91,14 @@ def map_annotations(labels: MapLabels, largest: int = LARGEST_PLACES) -> list[An
 
 
 def _marker_area(count: int) -> float:
+    """The dot size for a place with ``count`` requests."""
     # Area, not radius, grows with the count, so that twice the requests look twice as big; capped
     # so that one busy city does not cover its neighbours.
     return min(MAX_MARKER_AREA, 30.0 + 40.0 * count)
 
 
 def _outlined() -> list[Any]:
+    """A white rim that keeps a label readable on the map."""
     # A white rim keeps a name readable over dots and circles.
     from matplotlib import patheffects
 

@@ -74,6 +74,7 @@ class ReofferResult:
 
 
 def _text(value: str, limit: int) -> str | None:
+    """The stripped text if it is not empty and not too long, else None."""
     text = value.strip()
     return text if 0 < len(text) <= limit else None
 

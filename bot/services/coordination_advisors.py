@@ -107,6 +107,7 @@ def _paused(advisor: Advisor, now: datetime) -> bool:
 
 
 def _availability(advisor: Advisor, user: User | None, load: int, now: datetime) -> Availability:
+    """Whether an advisor can take offers now, and if not why."""
     if not advisor.active:
         return Availability.INACTIVE
     if user is None:
@@ -124,12 +125,14 @@ def _availability(advisor: Advisor, user: User | None, load: int, now: datetime)
 
 
 def _sort_key(name: str) -> str:
+    """A name as the advisor list sorts it (accents ignored)."""
     # Names sort by their letters ("Özlem" with the O's) the same way on SQLite and PostgreSQL.
     decomposed = unicodedata.normalize("NFKD", name.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def _row(advisor: Advisor, user: User | None, load: int, now: datetime) -> AdvisorRow:
+    """One advisor as the coordinators' list shows it."""
     home = get_registry().gemeinde(advisor.home_ags) if advisor.home_ags else None
     return AdvisorRow(
         id=advisor.id,
@@ -171,6 +174,7 @@ async def list_advisors(
 
 
 async def _load_row(session: AsyncSession, advisor: Advisor, now: datetime) -> AdvisorRow:
+    """One advisor's list row with its current load."""
     user = await session.get(User, advisor.user_id) if advisor.user_id else None
     return _row(advisor, user, (await open_loads(session)).get(advisor.id, 0), now)
 

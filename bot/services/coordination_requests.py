@@ -108,6 +108,7 @@ class RequestDetail:
 
 
 def _conditions(flt: RequestFilter, now: datetime, waiting_after: timedelta) -> list[Any]:
+    """The SQL conditions of a request list filter."""
     conditions: list[Any] = []
     if flt.statuses:
         conditions.append(KickoffRequest.status.in_(list(flt.statuses)))
@@ -124,6 +125,7 @@ def _conditions(flt: RequestFilter, now: datetime, waiting_after: timedelta) -> 
 def _row(
     request: KickoffRequest, now: datetime, waiting_after: timedelta, advisor: tuple | None
 ) -> RequestRow:
+    """One request as the coordinators' list shows it."""
     idle = now - request.updated_at
     advisor_id, advisor_name, pending = advisor if advisor else (None, None, False)
     return RequestRow(

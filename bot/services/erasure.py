@@ -108,6 +108,7 @@ async def coordinator_count(session: AsyncSession) -> int:
 
 
 async def _is_last_coordinator(session: AsyncSession, user: User) -> bool:
+    """Whether the user is the only coordinator left."""
     return user.has_role(Role.COORDINATOR) and await coordinator_count(session) <= 1
 
 

@@ -54,11 +54,13 @@ class Table:
 
 
 def _local(moment: datetime | None, tz: ZoneInfo) -> datetime | None:
+    """A moment as wall-clock time in the programme's zone, for spreadsheets."""
     # Spreadsheets know no time zones: the wall-clock time in the programme's zone is what readers expect.
     return moment.astimezone(tz).replace(tzinfo=None) if moment is not None else None
 
 
 def _kreis_name(kreis_ags: str) -> str:
+    """A Kreis's display name (its AGS when unknown)."""
     kreis = get_registry().kreis(kreis_ags)
     return kreis.display_name if kreis else kreis_ags
 
@@ -83,6 +85,7 @@ class Labels:
 
 
 def _headers(columns: tuple[str, ...], labels: Labels) -> tuple[str, ...]:
+    """The column headers in the reader's language."""
     return tuple(labels.headers.get(c, c) for c in columns)
 
 
@@ -189,6 +192,7 @@ async def advisors_table(
 
 
 def _csv_cell(value: Cell, yes_no: tuple[str, str]) -> str:
+    """A value as a CSV cell shows it."""
     if value is None:
         return ""
     if isinstance(value, bool):

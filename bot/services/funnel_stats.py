@@ -108,10 +108,12 @@ class Statistics:
 
 
 def _share(part: int, whole: int) -> float | None:
+    """``part`` as a share of ``whole``; None when there is no whole."""
     return part / whole if whole else None
 
 
 def _median_days(spans: Iterable[timedelta]) -> float | None:
+    """The median of the spans in days; None without spans."""
     days = [span / _DAY for span in spans]
     return round(statistics.median(days), 2) if days else None
 
@@ -128,7 +130,10 @@ class _Path:
 
 
 def _counts(paths: list[_Path]) -> FunnelCounts:
+    """How many requests reached each stage of the funnel."""
+
     def reached(stage: str) -> int:
+        """How many requests reached ``stage``."""
         return sum(stage in p.reached for p in paths)
 
     return FunnelCounts(
@@ -143,6 +148,7 @@ def _counts(paths: list[_Path]) -> FunnelCounts:
 
 
 async def _paths(session: AsyncSession, period: Period) -> list[_Path]:
+    """The path through the funnel of every request submitted in the period."""
     cohort = (
         select(RequestEvent.request_id)
         .where(

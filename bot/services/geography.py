@@ -37,11 +37,13 @@ def regierungsbezirk_names() -> dict[str, str]:
 
 @cache
 def _region_keys() -> dict[str, str]:
+    """Region keys by region name."""
     return {region.name: region.key for region in get_registry().regionen}
 
 
 @cache
 def _kreis_centre(kreis_ags: str) -> tuple[float, float] | None:
+    """A Kreis's centre, weighted by where its people live."""
     gemeinden = get_registry().gemeinden_in_kreis(kreis_ags)
     people = sum(g.population for g in gemeinden)
     if not gemeinden or people <= 0:

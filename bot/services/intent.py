@@ -28,6 +28,7 @@ class IntentDetector:
     """Intake-wish detection for one language, on Snowball stems so any inflection matches."""
 
     def __init__(self, analyzer: Analyzer, lexicon: Lexicon) -> None:
+        """Stem the lexicon's intake phrases for the analyzer's language."""
         self._analyzer = analyzer
         language = analyzer.language
         self._wish = self._phrases(lexicon.intake_wish.get(language, ()))
@@ -38,6 +39,7 @@ class IntentDetector:
         self._request = self._phrases(lexicon.intake_request.get(language, ()))
 
     def _phrases(self, items: Iterable[str]) -> frozenset[tuple[str, ...]]:
+        """The phrases as tuples of stems."""
         return frozenset(stems for item in items if (stems := tuple(self._analyzer.stems(item))))
 
     def detect(self, text: str) -> Intent:

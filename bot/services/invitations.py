@@ -143,6 +143,7 @@ async def redeem(session: AsyncSession, token: str, user_id: int, now: datetime)
 def _profile_for(
     session: AsyncSession, user: User, existing: Advisor | None, prefilled: Advisor | None, now: datetime
 ) -> tuple[Advisor, bool]:
+    """The advisor profile an invited user gets, and whether it is new to them."""
     # A user has at most one profile (unique user_id): one they already have wins over a
     # prefilled one, which then stays unlinked for the coordinators to tidy up.
     if existing is not None:

@@ -36,6 +36,7 @@ def booking_uid(booking_id: int, domain: str = DEFAULT_UID_DOMAIN) -> str:
 
 
 def _address(person: Person) -> vCalAddress:
+    """A person as a calendar attendee."""
     address = vCalAddress(f"mailto:{person.email}")
     if person.name:
         address.params["CN"] = person.name

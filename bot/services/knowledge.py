@@ -110,6 +110,7 @@ class KnowledgeBase:
     """Validated entries plus one search index and intent detector per language."""
 
     def __init__(self, entries: tuple[Entry, ...], lexicon: Lexicon, places: Iterable[str] = ()) -> None:
+        """Index the entries per language for search and intent detection."""
         self.entries = entries
         self._lexicon = lexicon
         self._places = tuple(places)
@@ -167,6 +168,7 @@ class KnowledgeBase:
         return AnswerResult(question, primary, matches, decide(matches, threshold), intent, threshold)
 
     def _rank(self, scored: list[Scored], language: str) -> list[Match]:
+        """Scored entries as matches, best first."""
         ordered = sorted(scored, key=lambda s: (-s.score, s.index))
         return [
             Match(
@@ -185,6 +187,7 @@ class KnowledgeBase:
         ]
 
     def _merge(self, first: list[Match], second: list[Match]) -> list[Match]:
+        """Two match lists as one, keeping each entry's best score."""
         best: dict[str, Match] = {}
         for match in (*first, *second):
             kept = best.get(match.entry.id)

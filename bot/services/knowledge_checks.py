@@ -98,12 +98,16 @@ def html_problems(text: str) -> Problems:
 
 
 class _HtmlChecker(HTMLParser):
+    """Collects what Telegram's HTML subset or the knowledge base does not allow in an answer."""
+
     def __init__(self) -> None:
+        """A checker with no problems and no tag open."""
         super().__init__(convert_charrefs=False)
         self.problems: Problems = []
         self._open: list[tuple[str, int]] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Accept only allowed tags with their allowed attributes."""
         line = self.getpos()[0]
         if tag not in ALLOWED_TAGS:
             self.problems.append((line, f"tag <{tag}> is not allowed (only <b>, <i> and <a href=…>)"))
@@ -120,9 +124,11 @@ class _HtmlChecker(HTMLParser):
         self._open.append((tag, line))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Refuse self-closing tags."""
         self.problems.append((self.getpos()[0], f"<{tag}/> is not allowed"))
 
     def handle_endtag(self, tag: str) -> None:
+        """Require closing tags in the order they were opened."""
         line = self.getpos()[0]
         if not self._open or self._open[-1][0] != tag:
             self.problems.append((line, f"</{tag}> does not close the last opened tag"))
@@ -130,13 +136,16 @@ class _HtmlChecker(HTMLParser):
         self._open.pop()
 
     def handle_data(self, data: str) -> None:
+        """Refuse bare angle brackets in text."""
         if "<" in data or ">" in data:
             self.problems.append((self.getpos()[0], "write &lt; and &gt; for plain '<' and '>'"))
 
     def handle_comment(self, data: str) -> None:
+        """Refuse HTML comments."""
         self.problems.append((self.getpos()[0], "HTML comments are not allowed"))
 
     def close(self) -> None:
+        """Report unfinished and unclosed tags at the end."""
         super().close()
         # HTMLParser keeps an unfinished tag ("<b" at the end) as raw data: report it too.
         if self.rawdata:

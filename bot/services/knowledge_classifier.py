@@ -47,6 +47,7 @@ class EntryClassifier:
     """A linear model over search terms and character n-grams, one class per entry, one language."""
 
     def __init__(self, analyzer: Analyzer, entries: Sequence[Entry], outside: Sequence[str] = ()) -> None:
+        """Train the classifier on every phrasing of the entries (and texts outside them)."""
         self._analyzer = analyzer
         texts: list[str] = []
         labels: list[str] = []
@@ -81,10 +82,12 @@ class EntryClassifier:
 
 
 def _terms_part(document: str) -> str:
+    """The word part of a classifier document."""
     return document.split(_SPLIT, 1)[0]
 
 
 def _characters_part(document: str) -> str:
+    """The character part of a classifier document."""
     return document.split(_SPLIT, 1)[1]
 
 

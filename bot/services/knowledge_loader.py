@@ -72,6 +72,7 @@ def load_entries(folder: Path, today: date | None = None) -> tuple[Entry, ...]:
 
 
 def _entry(reader: YamlReader, node: yaml.Node, topic: str, today: date | None) -> Entry | None:
+    """One knowledge-base entry from YAML, or None with its problems recorded."""
     items = reader.mapping(node, "an entry")
     if items is None:
         return None
@@ -107,6 +108,7 @@ def _entry(reader: YamlReader, node: yaml.Node, topic: str, today: date | None) 
 
 
 def _entry_id(reader: YamlReader, node: yaml.Node, items: dict[str, yaml.Node]) -> str | None:
+    """An entry's id if it is valid."""
     if "id" not in items:
         return None
     value = reader.scalar(items["id"], "an entry's 'id'")
@@ -119,6 +121,7 @@ def _entry_id(reader: YamlReader, node: yaml.Node, items: dict[str, yaml.Node]) 
 
 
 def _sources(reader: YamlReader, node: yaml.Node, where: str) -> tuple[Source, ...]:
+    """An entry's sources (URL and optional title)."""
     sources: list[Source] = []
     for item in reader.sequence(node, f"{where}: 'sources'") or []:
         if isinstance(item, yaml.ScalarNode):
@@ -147,6 +150,7 @@ def _sources(reader: YamlReader, node: yaml.Node, where: str) -> tuple[Source, .
 
 
 def _text(reader: YamlReader, node: yaml.Node, where: str) -> EntryText | None:
+    """An entry's text in one language."""
     items = reader.mapping(node, where)
     if items is None:
         return None
@@ -174,6 +178,7 @@ def _text(reader: YamlReader, node: yaml.Node, where: str) -> EntryText | None:
 
 
 def _plain_list(reader: YamlReader, node: yaml.Node | None, what: str, limit: int) -> list[str]:
+    """A list of distinct plain-text strings, each checked."""
     if node is None:
         return []
     values: list[str] = []
@@ -187,6 +192,7 @@ def _plain_list(reader: YamlReader, node: yaml.Node | None, what: str, limit: in
 
 
 def _check_plain(reader: YamlReader, node: yaml.Node, value: str, what: str, limit: int) -> None:
+    """Record a plain-text value that is too long or contains markup."""
     if len(value) > limit:
         reader.fail(node, f"{what}: {len(value)} characters, at most {limit}")
     if any(ch in value for ch in "<>{}"):
@@ -194,6 +200,7 @@ def _check_plain(reader: YamlReader, node: yaml.Node, value: str, what: str, lim
 
 
 def _check_answer(reader: YamlReader, node: yaml.Node, answer: str, what: str) -> None:
+    """Record an answer that is too long or has bad placeholders or HTML."""
     if len(answer) > ANSWER_MAX:
         reader.fail(node, f"{what}: {len(answer)} characters, at most {ANSWER_MAX}")
     # Placeholders sit inside href values too, so check them on the raw text before the HTML.
@@ -246,6 +253,7 @@ def load_lexicon(folder: Path) -> Lexicon:
 def _per_language(
     path: Path, problems: list[ContentProblem], what: str
 ) -> dict[str, tuple[YamlReader, yaml.Node]]:
+    """A file's top-level nodes per language."""
     if not path.exists():
         return {}
     reader = YamlReader(path, problems)
@@ -261,10 +269,12 @@ def _per_language(
 
 
 def _words(reader: YamlReader, node: yaml.Node) -> list[str]:
+    """A word list's words."""
     return [value for value, _ in reader.strings(node, "a word list")]
 
 
 def _groups(reader: YamlReader, node: yaml.Node) -> tuple[tuple[str, ...], ...]:
+    """The synonym groups (each of two words or more)."""
     groups: list[tuple[str, ...]] = []
     for item in reader.sequence(node, "synonym groups") or []:
         words = tuple(_words(reader, item))
