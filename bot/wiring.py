@@ -53,4 +53,5 @@ class BotRuntime(ProcessRuntime):
     """The bot's process with every handler registered and every feature sweep scheduled."""
 
     def __init__(self, settings: Settings, token: str, request: BaseRequest | None = None) -> None:
+        """The runtime with the bot's application and feature sweeps."""
         super().__init__(settings, build_application(settings, token, request), FEATURE_SWEEPS)

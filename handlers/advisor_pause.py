@@ -34,6 +34,7 @@ _CODE = re.compile(r"^\d{8}$")
 
 
 def _year(text: str) -> int:
+    """A year as typed, with two digits meaning 20xx."""
     year = int(text)
     return year + 2000 if year < 100 else year
 
@@ -105,12 +106,14 @@ def typed_day(r: Reader, text: str, today: date) -> tuple[date | None, str | Non
 
 
 def _today(context: BotContext) -> date:
+    """Today in the programme's time zone."""
     return utcnow().astimezone(context.settings.tz).date()
 
 
 def _screen(
     context: BotContext, advisor: Advisor, notice: str | None = None
 ) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The pause screen for the advisor: the current pause and the choices."""
     _ = context.gettext
     if not advisor.active:
         # No buttons: a deactivated advisor has nothing to pause or end.

@@ -112,6 +112,7 @@ async def profile_message(
         text += "\n" + _("Requests you still look after: /{mine}").format(mine=mine)
 
     def button(label: str, action: str) -> InlineKeyboardButton:
+        """A button of the profile screen."""
         return InlineKeyboardButton(label, callback_data=data(PROFILE, action))
 
     markup = InlineKeyboardMarkup(

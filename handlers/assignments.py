@@ -31,6 +31,7 @@ SHOWN = 10
 
 
 async def _overview(update: Update, context: BotContext) -> tuple[str, InlineKeyboardMarkup] | None:
+    """The advisor's list of requests they hold, or None without a profile."""
     advisor = await own_profile(update, context)
     if advisor is None:
         return None
@@ -96,6 +97,7 @@ def _booking_state(
 
 
 async def _detail(context: BotContext, request_id: int) -> None:
+    """Show one request the advisor holds, with its actions."""
     # Back on the page: a reason for giving it back that was asked for is no longer expected.
     await chat_inputs.clear(context.db, context.user.id, give_back.GIVE_BACK_INPUT)
     request = await current_holder(context.db, context.user.id, request_id)

@@ -69,6 +69,7 @@ async def _picker(context: BotContext, pressed: Pressed, request_id: int) -> Non
 
 
 async def _propose(context: BotContext, request_id: int, code: str) -> None:
+    """Propose the chosen start time to the municipality."""
     _ = context.gettext
     start = booking_picker.parse_start(code, context.settings.tz)
     if start is None:
@@ -102,6 +103,7 @@ async def _propose(context: BotContext, request_id: int, code: str) -> None:
 
 
 def _stale(context: BotContext, result: BookingResult) -> None:
+    """Tell the user why their press on a booking button changed nothing."""
     _ = context.gettext
     if result.kind == BookingOutcome.STALE:
         text = _("This date is no longer current; the latest message about it is further down in the chat.")

@@ -22,14 +22,17 @@ ORGANIZER_NAME = "MiGlobe Baden-Württemberg"
 
 
 def _ref(request: KickoffRequest) -> str:
+    """The request's reference, safe for HTML."""
     return html.escape(request.reference)
 
 
 def _how(r: Reader, request: KickoffRequest) -> str:
+    """How the talk takes place, in the reader's language and safe for HTML."""
     return html.escape(request_view.meeting_format(r, request))
 
 
 def _online(request: KickoffRequest) -> bool:
+    """Whether the talk is online."""
     return request.meeting_format == MeetingFormat.ONLINE
 
 

@@ -56,6 +56,7 @@ def parse_day(code: str) -> date | None:
 
 
 def _month_shift(day: date, months: int) -> date:
+    """The first day of the month ``months`` after ``day``'s."""
     index = day.year * 12 + day.month - 1 + months
     return date(index // 12, index % 12 + 1, 1)
 
@@ -108,6 +109,7 @@ def month(
     names = get_day_names("short", locale=r.locale, context="stand-alone")
 
     def nav(target: date, label: str, allowed: bool) -> InlineKeyboardButton:
+        """A month navigation button (blank where the window ends)."""
         if not allowed:
             return InlineKeyboardButton(" ", callback_data=NOOP)
         return InlineKeyboardButton(label, callback_data=data(BOOK, "m", request.id, target.strftime("%Y%m")))

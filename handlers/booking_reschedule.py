@@ -47,6 +47,7 @@ def _remapped(rows: Rows, talk: Booking) -> Rows:
 
 
 def _today(context: BotContext) -> date:
+    """Today in the programme's time zone."""
     return utcnow().astimezone(context.settings.tz).date()
 
 
@@ -103,6 +104,7 @@ def _ask_first(context: BotContext, talk: Booking) -> None:
 
 
 def _pickable(context: BotContext, day: date | None) -> bool:
+    """Whether ``day`` lies within the window a talk may be moved to."""
     today = _today(context)
     return day is not None and calendar.first_pickable(today) <= day <= today + timedelta(
         days=WINDOW_HORIZON_DAYS

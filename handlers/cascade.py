@@ -85,6 +85,7 @@ def ranking_message(
 
 
 async def _to_advisor(out: Outbox, advisor: Advisor | None) -> Reader | None:
+    """A reader for the advisor's chat, None without an advisor."""
     return await out.reader(advisor.user_id) if advisor is not None else None
 
 
@@ -120,6 +121,7 @@ async def tell_contact_advisor_found(out: Outbox, request: KickoffRequest, advis
 
 
 async def _offered(out: Outbox, result: OfferResult, lane: OutboxLane) -> None:
+    """Send the offer to the advisor it now goes to."""
     r = await _to_advisor(out, result.advisor)
     if r is not None and result.offer is not None and result.request is not None:
         text, markup = offer_message(r, result.offer, result.request)
@@ -127,6 +129,7 @@ async def _offered(out: Outbox, result: OfferResult, lane: OutboxLane) -> None:
 
 
 async def _escalated(out: Outbox, result: OfferResult) -> None:
+    """Tell the coordinators that nobody took the request."""
     request = result.request
     if request is None:
         return
@@ -155,6 +158,7 @@ async def _assigned(out: Outbox, result: OfferResult) -> None:
 async def _withdrawn_offer(
     out: Outbox, offer: Offer, request: KickoffRequest, ending: Ending = Ending.WITHDRAWN
 ) -> None:
+    """Close the offer's message for its advisor."""
     await offer_messages.end(out, offer, request, ending)
     advisor = await out.session.get(Advisor, offer.advisor_id)
     r = await _to_advisor(out, advisor)
@@ -168,6 +172,7 @@ async def _withdrawn_offer(
 
 
 async def _expired(out: Outbox, result: OfferResult) -> None:
+    """Tell the advisor their offer expired and close its message."""
     request, offer = result.request, result.offer
     if request is None or offer is None:
         return
@@ -185,6 +190,7 @@ async def _expired(out: Outbox, result: OfferResult) -> None:
 
 
 async def _skipped(out: Outbox, result: OfferResult) -> None:
+    """Tell the coordinators an advisor was skipped."""
     request, advisor = result.request, result.advisor
     if request is None or advisor is None:
         return

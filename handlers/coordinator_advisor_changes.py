@@ -49,6 +49,7 @@ class Done:
 
 
 def today(context: BotContext) -> date:
+    """Today in the programme's time zone."""
     return utcnow().astimezone(context.settings.tz).date()
 
 
@@ -71,12 +72,14 @@ async def _tell(context: BotContext, advisor: Advisor, text: Callable[[Reader], 
 
 
 def _refused(context: BotContext, kind: ActionOutcome) -> Done:
+    """The answer when a change is not allowed or the advisor is gone."""
     if kind == ActionOutcome.NOT_ALLOWED:
         return Done(context.gettext("This is only available to coordinators."), alert=True)
     return Done(context.gettext(NOT_FOUND), alert=True)
 
 
 async def pause(context: BotContext, advisor_id: int, until: date) -> Done:
+    """Pause an advisor until ``until`` and say so."""
     _ = context.gettext
     advisor = await locked(context, advisor_id)
     if advisor is None:
@@ -102,6 +105,7 @@ async def pause(context: BotContext, advisor_id: int, until: date) -> Done:
 
 
 async def reactivate(context: BotContext, advisor_id: int) -> Done:
+    """Make a paused or inactive advisor available again and say so."""
     _ = context.gettext
     advisor = await locked(context, advisor_id)
     if advisor is None:
@@ -120,6 +124,7 @@ async def reactivate(context: BotContext, advisor_id: int) -> Done:
 
 
 async def deactivate(context: BotContext, advisor_id: int) -> Done:
+    """Take an advisor out of matching and say so."""
     _ = context.gettext
     advisor = await locked(context, advisor_id)
     if advisor is None:

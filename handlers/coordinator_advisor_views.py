@@ -83,6 +83,7 @@ class Place:
 
 
 def action_button(label: str, action: str, *args: object) -> InlineKeyboardButton:
+    """A button for an action on the advisors' screens."""
     return InlineKeyboardButton(label, callback_data=data(ADVISORS, action, *args))
 
 
@@ -93,6 +94,7 @@ def one_month_after(day: date) -> date:
 
 
 def _list_entry(r: Reader, row: AdvisorRow) -> str:
+    """One advisor in the coordinators' list."""
     area = area_words(row.regierungsbezirke, row.kreise)
     if len(area) > AREA_IN_LIST:
         area = area[: AREA_IN_LIST - 1].rstrip() + "…"
@@ -150,10 +152,12 @@ def filter_screen(r: Reader, place: Place) -> tuple[str, InlineKeyboardMarkup]:
 
 
 def _request_line(request: KickoffRequest, extra: str) -> str:
+    """One request in an advisor's detail."""
     return f"• {request_view.title(request)} – {extra}"
 
 
 def _held_part(r: Reader, detail: AdvisorDetail) -> tuple[list[str], list[KickoffRequest]]:
+    """The requests an advisor holds, as lines and as buttons to open."""
     open_held = [req for _o, req in detail.held if req.status not in FINAL_STATUSES]
     finished = len(detail.held) - len(open_held)
     lines = [r._("<b>Requests they hold</b>")]
@@ -168,6 +172,7 @@ def _held_part(r: Reader, detail: AdvisorDetail) -> tuple[list[str], list[Kickof
 
 
 def _pending_part(r: Reader, detail: AdvisorDetail) -> tuple[list[str], list[KickoffRequest]]:
+    """The offers waiting for the advisor's answer, as lines and buttons."""
     if not detail.pending:
         return [], []
     lines = [r._("<b>Offers waiting for their answer</b>")]
@@ -203,6 +208,7 @@ async def action_lines(session: AsyncSession, r: Reader, actions: tuple[Coordina
 
 
 def _action_words(r: Reader, action: CoordinatorAction, reference: str) -> str:
+    """A coordinator action in the reader's words."""
     words = ACTION_WORDS.get(AuditAction(action.action)) if action.action in set(AuditAction) else None
     if words is None:
         return html.escape(action.action)
@@ -256,6 +262,7 @@ def reassign_button(r: Reader, request: KickoffRequest) -> InlineKeyboardButton:
 
 
 def _action_buttons(r: Reader, row: AdvisorRow, place: Place) -> list[InlineKeyboardButton]:
+    """The action buttons of an advisor's detail screen."""
     buttons = []
     if row.active:
         buttons.append(action_button(r._("⏸ Pause"), "p", row.id, *place.args))

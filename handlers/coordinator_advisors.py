@@ -54,6 +54,7 @@ Step = Callable[[Update, BotContext, Pressed], Awaitable[bool]]
 
 
 async def _list(update: Update, context: BotContext, pressed: Pressed) -> bool:
+    """Button: show a page of the advisor list."""
     place = Place.parse(pressed, 0)
     if place is None:
         return False
@@ -66,6 +67,7 @@ async def _list(update: Update, context: BotContext, pressed: Pressed) -> bool:
 
 
 async def _filters(update: Update, context: BotContext, pressed: Pressed) -> bool:
+    """Button: show the advisor list's filters."""
     place = Place.parse(pressed, 0)
     if place is None:
         return False
@@ -75,12 +77,14 @@ async def _filters(update: Update, context: BotContext, pressed: Pressed) -> boo
 
 
 async def _invite(update: Update, context: BotContext, pressed: Pressed) -> bool:
+    """Button: send an invitation link for a new advisor."""
     context.answer()
     context.reply(await invitation_text(context))
     return True
 
 
 async def _view(update: Update, context: BotContext, pressed: Pressed) -> bool:
+    """Button: show one advisor's detail."""
     advisor_id, place = pressed.id(0), Place.parse(pressed, 1)
     if advisor_id is None or place is None:
         return False
@@ -103,6 +107,7 @@ async def _pausable(context: BotContext, advisor_id: int, place: Place) -> Advis
 
 
 async def _pause_choices(update: Update, context: BotContext, pressed: Pressed) -> bool:
+    """Button: offer how long to pause the advisor."""
     advisor_id, place = pressed.id(0), Place.parse(pressed, 1)
     if advisor_id is None or place is None:
         return False
@@ -114,6 +119,7 @@ async def _pause_choices(update: Update, context: BotContext, pressed: Pressed) 
 
 
 async def _pause_until(update: Update, context: BotContext, pressed: Pressed) -> bool:
+    """Button: pause the advisor until the chosen date."""
     advisor_id, code, place = pressed.id(0), pressed.arg(1), Place.parse(pressed, 2)
     until = from_code(code)
     if advisor_id is None or place is None or until is None or not in_range(until, changes.today(context)):
@@ -123,6 +129,7 @@ async def _pause_until(update: Update, context: BotContext, pressed: Pressed) ->
 
 
 async def _ask_date(update: Update, context: BotContext, pressed: Pressed) -> bool:
+    """Button: ask for the date a pause ends."""
     advisor_id, place = pressed.id(0), Place.parse(pressed, 1)
     if advisor_id is None or place is None:
         return False
@@ -143,6 +150,7 @@ async def _ask_date(update: Update, context: BotContext, pressed: Pressed) -> bo
 
 
 async def _reactivate_button(update: Update, context: BotContext, pressed: Pressed) -> bool:
+    """Button: make the advisor available again."""
     advisor_id, place = pressed.id(0), Place.parse(pressed, 1)
     if advisor_id is None or place is None:
         return False
@@ -151,6 +159,7 @@ async def _reactivate_button(update: Update, context: BotContext, pressed: Press
 
 
 async def _confirm_deactivation(update: Update, context: BotContext, pressed: Pressed) -> bool:
+    """Button: ask whether to deactivate the advisor."""
     advisor_id, place = pressed.id(0), Place.parse(pressed, 1)
     if advisor_id is None or place is None:
         return False
@@ -164,6 +173,7 @@ async def _confirm_deactivation(update: Update, context: BotContext, pressed: Pr
 
 
 async def _deactivate_button(update: Update, context: BotContext, pressed: Pressed) -> bool:
+    """Button: deactivate the advisor."""
     advisor_id, place = pressed.id(0), Place.parse(pressed, 1)
     if advisor_id is None or place is None:
         return False

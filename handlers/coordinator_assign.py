@@ -34,6 +34,7 @@ FROM_DETAIL = "d"
 
 
 async def _request_by_reference(context: BotContext, reference: str) -> KickoffRequest | None:
+    """The request with the typed reference, None if there is none."""
     if not reference or len(reference) > REFERENCE_MAX:
         return None
     return await context.db.scalar(

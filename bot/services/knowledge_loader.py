@@ -286,6 +286,7 @@ def _groups(reader: YamlReader, node: yaml.Node) -> tuple[tuple[str, ...], ...]:
 
 
 def _wordforms(reader: YamlReader, node: yaml.Node) -> dict[str, str]:
+    """Word forms that map a spelling to its base word."""
     forms: dict[str, str] = {}
     for term, value in (reader.mapping(node, "word forms") or {}).items():
         for form, item in reader.strings(value, f"word forms of '{term}'"):

@@ -41,6 +41,7 @@ class AsOf:
         return format_date(self.date, format="long", locale=locale)
 
     def __str__(self) -> str:
+        """The date as precisely as it is known (year, month or day)."""
         if self.precision is Precision.YEAR:
             return f"{self.date.year:04d}"
         if self.precision is Precision.MONTH:

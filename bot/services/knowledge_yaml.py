@@ -23,6 +23,7 @@ class ContentProblem:
     message: str
 
     def __str__(self) -> str:
+        """The problem as file, line and message."""
         return f"{self.file}, line {self.line}: {self.message}"
 
 
@@ -30,6 +31,7 @@ class KnowledgeError(Exception):
     """Knowledge-base content is broken; ``problems`` lists each with its file and line."""
 
     def __init__(self, problems: list[ContentProblem]) -> None:
+        """An error listing every problem found in the content."""
         self.problems = problems
         count = f"{len(problems)} problems" if len(problems) != 1 else "1 problem"
         super().__init__(f"knowledge base: {count}\n" + "\n".join(f"  {p}" for p in problems))
@@ -53,6 +55,7 @@ class YamlReader:
     """Reads one file's node tree and collects problems instead of stopping at the first."""
 
     def __init__(self, path: Path, problems: list[ContentProblem]) -> None:
+        """A reader for one YAML file that records its problems in ``problems``."""
         self.path = path
         self.problems = problems
         # The line of the key each mapping value was given under: problems about a field name

@@ -149,6 +149,7 @@ def exclusions(advisor: AdvisorFacts, now: datetime) -> tuple[Reason, ...]:
 
 
 def _languages(needs: RequestNeeds, advisor: AdvisorFacts) -> tuple[float, Reason | None]:
+    """The language part of the score, and the reason shown for it."""
     asked = list(dict.fromkeys(needs.languages))
     if not asked:
         return 0.0, None
@@ -160,6 +161,7 @@ def _languages(needs: RequestNeeds, advisor: AdvisorFacts) -> tuple[float, Reaso
 
 
 def _region_tier(place: Location | None, home: Location | None, advisor: AdvisorFacts) -> str:
+    """How close the advisor is to the request's place (same Kreis, served, neighbour, ...)."""
     if place is not None and home is not None:
         if home.kreis_ags == place.kreis_ags:
             return "same_kreis"
@@ -173,6 +175,7 @@ def _region_tier(place: Location | None, home: Location | None, advisor: Advisor
 
 
 def _region(needs: RequestNeeds, advisor: AdvisorFacts) -> tuple[float, float, list[Reason]]:
+    """The region part of the score, its distance part and the reasons."""
     place = locate(needs.place_ags) or locate(needs.kreis_ags)
     home = locate(advisor.home_ags)
     tier = _region_tier(place, home, advisor)
@@ -188,10 +191,12 @@ def _region(needs: RequestNeeds, advisor: AdvisorFacts) -> tuple[float, float, l
 
 
 def _serves(advisor: AdvisorFacts, place: Location) -> bool:
+    """Whether the advisor's area covers the place."""
     return place.kreis_ags in advisor.kreise or place.regierungsbezirk_key in advisor.regierungsbezirke
 
 
 def _topics(needs: RequestNeeds, advisor: AdvisorFacts) -> tuple[float, Reason | None]:
+    """The topic part of the score, and the reason shown for it."""
     asked = [t for t in dict.fromkeys(needs.topics) if t not in NEUTRAL_TOPICS]
     if not asked:
         return 0.0, None
@@ -201,12 +206,14 @@ def _topics(needs: RequestNeeds, advisor: AdvisorFacts) -> tuple[float, Reason |
 
 
 def _load(advisor: AdvisorFacts) -> tuple[float, Reason]:
+    """The load part of the score: advisors with free capacity come first."""
     free = 1.0 - advisor.open_load / advisor.capacity if advisor.capacity > 0 else 0.0
     reason = {"code": "load", "open": advisor.open_load, "capacity": advisor.capacity}
     return LOAD_WEIGHT * max(0.0, free), reason
 
 
 def _fairness(advisor: AdvisorFacts, now: datetime) -> tuple[float, Reason]:
+    """The fairness part of the score: who waited longer for a request comes first."""
     if advisor.last_assigned_at is None:
         return FAIRNESS_WEIGHT, {"code": "never_assigned"}
     waited = max(timedelta(0), now - advisor.last_assigned_at)

@@ -66,6 +66,7 @@ async def _pass_on(
     reason: str | None = None,
     due: bool | None = None,
 ) -> OfferResult | None:
+    """End an unanswered offer and offer the request to the next advisor."""
     request = await funnel.lock_request(session, offer.request_id)
     if not await claim(session, offer.id, to, now, reason=reason, due=due):
         return None  # answered or passed on by someone else meanwhile

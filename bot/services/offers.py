@@ -246,6 +246,7 @@ async def _late_or_decided(
     now: datetime,
     timing: OfferTiming,
 ) -> OfferResult:
+    """The outcome for an answer to an offer that expired or was decided already."""
     # Still pending but past its deadline: expire it now rather than wait for the sweep.
     if await claim(session, offer.id, OfferStatus.EXPIRED, now, due=True):
         await session.refresh(offer)

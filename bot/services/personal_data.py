@@ -61,6 +61,7 @@ def profile(user: User) -> dict[str, Any]:
 
 
 async def _news(session: AsyncSession, user: User) -> dict[str, Any]:
+    """The user's news consent for the data export."""
     consent = await session.get(NewsConsent, user.id)
     if consent is None:
         return {"agreed": False}
@@ -68,6 +69,7 @@ async def _news(session: AsyncSession, user: User) -> dict[str, Any]:
 
 
 async def _draft(session: AsyncSession, user: User) -> dict[str, Any] | None:
+    """The user's unfinished intake for the data export."""
     draft = await session.scalar(select(IntakeDraft).where(IntakeDraft.user_id == user.id))
     if draft is None:
         return None
@@ -82,6 +84,7 @@ async def _draft(session: AsyncSession, user: User) -> dict[str, Any] | None:
 
 
 async def _request(session: AsyncSession, request: KickoffRequest) -> dict[str, Any]:
+    """One of the user's requests with its history for the data export."""
     events = await session.scalars(
         select(RequestEvent).where(RequestEvent.request_id == request.id).order_by(RequestEvent.id)
     )
@@ -114,6 +117,7 @@ async def _request(session: AsyncSession, request: KickoffRequest) -> dict[str, 
 
 
 def _talk(talk: Booking, *, with_outcome: bool) -> dict[str, Any]:
+    """One kickoff talk for the data export (with its outcome when the user may see it)."""
     data: dict[str, Any] = {
         "status": talk.status,
         "starts_at": _at(talk.starts_at),
@@ -132,6 +136,7 @@ def _talk(talk: Booking, *, with_outcome: bool) -> dict[str, Any]:
 
 
 def _question(question: Question) -> dict[str, Any]:
+    """One question the user asked, for the data export."""
     return {
         "asked_at": _at(question.created_at),
         "text": question.text,

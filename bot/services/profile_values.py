@@ -42,6 +42,7 @@ class ValueProblem(ValueError):
     """A value that cannot be used, with the reason."""
 
     def __init__(self, value: str, message: str) -> None:
+        """A value that cannot be used, with the reason."""
         super().__init__(f"{value}: {message}")
         self.value, self.message = value, message
 
@@ -52,6 +53,7 @@ def split_list(cell: str) -> list[str]:
 
 
 def _names(code: str) -> set[str]:
+    """The names a language is known by (German, English and its own)."""
     found = {Locale(locale).languages.get(code) for locale in ("de", "en")}
     try:
         found.add(Locale.parse(code).get_display_name(code))
@@ -80,10 +82,12 @@ def resolve_languages(cell: str) -> list[str]:
 
 
 def _fold(text: str) -> str:
+    """A name as profile values are compared (case, umlauts and spaces folded)."""
     return " ".join(text.casefold().translate(str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})).split())
 
 
 def _bezirk_key(item: str) -> str | None:
+    """The Regierungsbezirk key a name or key stands for, None if none."""
     names = regierungsbezirk_names()
     if item in names:
         return item
@@ -98,6 +102,7 @@ def _bezirk_key(item: str) -> str | None:
 
 
 def _place(item: str) -> Gemeinde | Kreis:
+    """The Gemeinde or Kreis a name stands for, or a ValueProblem."""
     result = search(item)
     if result.match is not None:
         return result.match

@@ -53,6 +53,7 @@ class QuestionStats:
 
 
 def _count(condition: Any) -> Any:
+    """SQL that counts the rows meeting ``condition``."""
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 

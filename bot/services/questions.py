@@ -58,6 +58,7 @@ async def get_own(session: AsyncSession, question_id: int, user_id: int) -> Ques
 
 
 async def _cas(session: AsyncSession, question_id: int, where: list[Any], **values: Any) -> bool:
+    """Update a question only if it still meets ``where``; False when it no longer does."""
     result = await session.execute(
         update(Question)
         .where(Question.id == question_id, *where)
@@ -68,6 +69,7 @@ async def _cas(session: AsyncSession, question_id: int, where: list[Any], **valu
 
 
 def _shown_is(entry_id: str | None) -> Any:
+    """SQL condition: the question was shown this entry (or none)."""
     return Question.shown_entry_id.is_(None) if entry_id is None else Question.shown_entry_id == entry_id
 
 

@@ -76,6 +76,8 @@ class Scored:
 
 @dataclass(frozen=True)
 class _Phrasing:
+    """One phrasing of an entry with its terms and their weight."""
+
     text: str
     terms: frozenset[str]
     weight: float  # sum of the terms' idf
@@ -85,6 +87,7 @@ class LanguageIndex:
     """The index of every entry's text in one language."""
 
     def __init__(self, analyzer: Analyzer, entries: Sequence[Entry]) -> None:
+        """Index every phrasing of the entries in the analyzer's language."""
         self.analyzer = analyzer
         self.language = analyzer.language
         texts = [entry.text(self.language) for entry in entries]
@@ -162,6 +165,7 @@ class LanguageIndex:
         return frozenset(found)
 
     def _content_terms(self, text: str) -> frozenset[str]:
+        """The content terms of ``text``, noting how common each word is."""
         terms = self.analyzer.terms(text, content=True)
         for term in terms:
             self._content_zipf[term.stem] = max(term.zipf, self._content_zipf.get(term.stem, 0.0))
@@ -196,6 +200,7 @@ class LanguageIndex:
         )
 
     def _weight(self, term: Term) -> float:
+        """How much a term of the question counts for a match."""
         if term.stem in self._idf:
             weight = self._idf[term.stem]
             # A verb of the question that the content does not name on purpose ("wechseln"):

@@ -77,6 +77,7 @@ class Analyzer:
         wordforms: Mapping[str, str] | None = None,
         weak: Iterable[str] = (),
     ) -> None:
+        """An analyzer for one language with its stopwords, synonyms, phrases and known words."""
         self.language = language
         self._german = language == "de"
         self._stemmer = snowballstemmer.stemmer(_STEMMERS[language])
@@ -171,6 +172,7 @@ class Analyzer:
         return found
 
     def _words(self, text: str, content: bool) -> list[str]:
+        """The words of ``text``, with German separable verbs joined."""
         tokens = words(text)
         if self._german and (joined := text_german.separable_verb([fold(t) for t in tokens])):
             # "Wie melde ich mich an?" → "anmelden": in content always, in a question only if known.
@@ -182,6 +184,7 @@ class Analyzer:
         return tokens
 
     def _phrase_at(self, stems: list[str], i: int) -> tuple[str, int] | None:
+        """The known phrase starting at word ``i`` and its length, if any."""
         for length in range(min(MAX_PHRASE, len(stems) - i), 1, -1):
             head = self._phrases.get(tuple(stems[i : i + length]))
             if head:
@@ -189,6 +192,7 @@ class Analyzer:
         return None
 
     def _resolve(self, token: str, stem: str, content: bool) -> tuple[Term, ...]:
+        """The terms one word stands for (none for a stopword)."""
         folded = fold(token)
         if folded in self._stop:
             return ()
@@ -201,6 +205,7 @@ class Analyzer:
         return cached
 
     def _resolve_new(self, folded: str, stem: str, content: bool) -> tuple[Term, ...]:
+        """The terms of a word not seen before: known, compound or corrected typo."""
         if stem in self._known or folded in self._surfaces:
             parts = self._compound(folded) if content else None
             return (Term(self._canonical(stem)), *self._known_terms(parts or ()))
@@ -225,20 +230,25 @@ class Analyzer:
         return (Term(stem, known=False),)
 
     def _known_terms(self, words_: Iterable[str]) -> tuple[Term, ...]:
+        """The words as canonical terms."""
         return tuple(Term(self._canonical(self.stem(word))) for word in words_)
 
     def _canonical(self, stem: str) -> str:
+        """The stem a synonym stands for."""
         return self._canon.get(stem, stem)
 
     def _compound(self, folded: str) -> list[str] | None:
+        """A German compound's known parts, None when it is not one."""
         return text_german.split_compound(folded, self._is_part) if self._german else None
 
     def _is_part(self, part: str) -> bool:
+        """Whether ``part`` may be a part of a compound."""
         if len(part) < text_german.PART_MIN or part in self._stop:
             return False
         return part in self._surfaces or (len(part) >= 4 and part in self._known)
 
     def _typo(self, folded: str) -> tuple[str, float] | None:
+        """The known word a misspelt word most likely means, with its similarity."""
         if len(folded) < FUZZY_MIN_LENGTH or not self._sorted_surfaces:
             return None
         candidates = process.extract(

@@ -50,6 +50,7 @@ def split_compound(word: str, is_part: Callable[[str], bool], depth: int = 0) ->
 
 
 def _preference(parts: list[str]) -> tuple[int, int]:
+    """Sort key for compound splits: fewer parts, then a longer last part."""
     return len(parts), -len(parts[-1])
 
 

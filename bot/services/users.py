@@ -78,6 +78,7 @@ def grant_if_configured(user: User, coordinator_ids: Iterable[int]) -> bool:
 
 
 def _coordinator_row(user: User) -> UserRole | None:
+    """The user's coordinator role row, if they have one."""
     return next((r for r in user.role_rows if r.role == Role.COORDINATOR.value), None)
 
 

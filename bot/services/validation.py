@@ -41,6 +41,7 @@ class Invalid(ValueError):
     """An answer that cannot be used; ``limit`` is the maximum length where that matters."""
 
     def __init__(self, problem: Problem, limit: int = 0) -> None:
+        """An input problem and the limit it broke."""
         super().__init__(problem.value)
         self.problem = problem
         self.limit = limit
@@ -69,6 +70,7 @@ def has_letters(text: str) -> bool:
 
 
 def _checked(text: str, maximum: int, *, minimum: int = 1, multiline: bool = False) -> str:
+    """The text trimmed, or Invalid when it is empty, too long or has line breaks."""
     # Length is checked on what the user typed, so the limit they are told matches what they see.
     if len(text.strip()) > maximum:
         raise Invalid(Problem.TOO_LONG, maximum)
