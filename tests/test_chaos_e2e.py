@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import distinct, func, select
 
 from bot.db import Database
-from bot.runtime.sender import LEASE
+from bot.runtime.outbox_rows import LEASE
 from bot.sandbox.emulator import Emulator
 from models import (
     InboxUpdate,
