@@ -47,6 +47,7 @@ async def choice_screen(
 
 
 async def _menu(update: Update, context: BotContext, pressed: Pressed) -> None:
+    """Button: show whom the request can be handed to."""
     request = await context.db.get(KickoffRequest, pressed.id(0) or 0, populate_existing=True)
     shown = await choice_screen(context, request) if request is not None else None
     if shown is None:
@@ -58,6 +59,7 @@ async def _menu(update: Update, context: BotContext, pressed: Pressed) -> None:
 
 
 async def _choose(update: Update, context: BotContext, pressed: Pressed) -> None:
+    """Button: ask to confirm handing the request to the chosen advisor."""
     request = await context.db.get(KickoffRequest, pressed.id(0) or 0, populate_existing=True)
     holder = await offers.holder(context.db, request.id) if request is not None else None
     if request is None or holder is None or request.status not in reassignment.REASSIGNABLE:
@@ -75,6 +77,7 @@ async def _choose(update: Update, context: BotContext, pressed: Pressed) -> None
 
 
 async def _reassign(update: Update, context: BotContext, pressed: Pressed) -> None:
+    """Button: hand the request to the chosen advisor and tell those concerned."""
     _ = context.gettext
     request_id = pressed.id(0)
     advisor_id = pressed.id(1) if pressed.action == "t" else None

@@ -23,6 +23,7 @@ OFFERS = (OfferOutcome.OFFERED, OfferOutcome.ASSIGNED)
 
 
 def _date_note(r: Reader, talk: Booking | None) -> str:
+    """A note on the agreed talk date that goes with a reassignment."""
     if talk is None:
         return ""
     return r._(

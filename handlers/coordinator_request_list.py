@@ -94,12 +94,14 @@ def duration(r: Reader, span: timedelta) -> str:
 
 
 def _filter_description(r: Reader, state: ListState) -> str:
+    """The list's current filter in the reader's words."""
     choice = r._(STATUS_CHOICES[state.status].label)
     region = regierungsbezirk_names().get(state.regierungsbezirk) if state.regierungsbezirk else None
     return f"{choice} · {html.escape(region)}" if region else choice
 
 
 def _row_lines(r: Reader, row: RequestRow) -> str:
+    """One request in the coordinators' list."""
     parts = [
         f"<b>{html.escape(row.reference)}</b>",
         html.escape(row.place_name),

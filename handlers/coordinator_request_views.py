@@ -38,6 +38,7 @@ DETAIL_GOALS_SHOWN = 700
 
 
 def _who_has_it(r: Reader, detail: RequestDetail) -> str:
+    """Who holds the request or has an offer for it."""
     if detail.holder is not None:
         return r._("<b>Advisor:</b> {name}").format(name=html.escape(detail.holder.display_name))
     if detail.pending_offer is not None and detail.pending_advisor is not None:
@@ -49,6 +50,7 @@ def _who_has_it(r: Reader, detail: RequestDetail) -> str:
 
 
 def _status_block(r: Reader, detail: RequestDetail) -> str:
+    """The request's status, age and waiting time."""
     row = detail.row
     lines = [
         r._("<b>Status:</b> {status} · received {when}").format(
@@ -70,6 +72,7 @@ def _status_block(r: Reader, detail: RequestDetail) -> str:
 
 
 def _match_block(r: Reader, detail: RequestDetail) -> str:
+    """Why the matching chose the advisor it offered the request to."""
     if not detail.match_reasons:
         return ""
     lines = reasons.ranking_lines(r, list(detail.match_reasons), 3)

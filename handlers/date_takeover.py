@@ -17,6 +17,7 @@ TAKEOVER = "rt"  # the new advisor's answer to a kept date
 
 
 def _how(r: Reader, request: KickoffRequest) -> str:
+    """How the talk takes place, in the reader's language and safe for HTML."""
     return html.escape(request_view.meeting_format(r, request))
 
 

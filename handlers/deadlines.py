@@ -18,6 +18,7 @@ from models import utcnow
 
 
 def _summary(**counts: int) -> str:
+    """A sweep's counts as one log line (zeros left out)."""
     return ", ".join(f"{count} {name}" for name, count in counts.items() if count)
 
 

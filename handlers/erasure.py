@@ -32,6 +32,7 @@ CONFIRM_MINUTES = 24 * 60
 
 
 def _minute(moment: datetime) -> int:
+    """A moment in whole minutes, as the confirmation button carries it."""
     return int(moment.timestamp() // 60)
 
 
@@ -42,6 +43,7 @@ def _fingerprint(user: User) -> str:
 
 
 def _buttons(context: BotContext, target: User) -> InlineKeyboardMarkup:
+    """The buttons that confirm or cancel erasing the person's data."""
     _ = context.gettext
     yes = data(PRIVACY_PREFIX, YES, target.id, _minute(utcnow()), _fingerprint(target))
     return InlineKeyboardMarkup(
@@ -118,6 +120,7 @@ def _their_text(context: BotContext, person: User, preview: erasure.ErasurePrevi
 
 
 def _last_coordinator(context: BotContext) -> str:
+    """Why the only coordinator cannot erase their data yet."""
     return context.gettext(
         "You are the only coordinator. Please make someone else a coordinator first; then the data "
         "can be deleted."
@@ -125,6 +128,7 @@ def _last_coordinator(context: BotContext) -> str:
 
 
 async def _confirmation(context: BotContext, person: User) -> tuple[str, InlineKeyboardMarkup | None]:
+    """What erasing would remove, and the buttons to confirm it."""
     preview = await erasure.preview(context.db, person)
     if preview.last_coordinator:
         return _last_coordinator(context), None
@@ -203,6 +207,7 @@ async def erase_button(update: Update, context: BotContext) -> None:
 
 
 async def _erase(context: BotContext, target: User, on_behalf: bool) -> None:
+    """Erase the person's data and say so (to them or to the coordinator who asked)."""
     _ = context.gettext
     now = utcnow()
     actor_id = context.user.id

@@ -74,6 +74,7 @@ async def answer_question(update: Update, context: BotContext) -> None:
 
 
 def _addressed(update: Update, context: BotContext) -> bool:
+    """Whether a group message is meant for the bot (a mention or a reply to it)."""
     message = update.effective_message
     if message is None:
         return False
@@ -84,6 +85,7 @@ def _addressed(update: Update, context: BotContext) -> bool:
 
 
 def _group_hint(context: BotContext, chat_id: int) -> str:
+    """The hint in a group where the bot does not answer questions."""
     _ = context.gettext
     if chat_id == context.settings.coordinator_group_id:
         return _(
@@ -144,6 +146,7 @@ async def _show_other(context: BotContext, question: Question, pressed: Pressed)
 
 
 async def _feedback(context: BotContext, question: Question, pressed: Pressed, feedback: Feedback) -> None:
+    """Record whether the answer helped and say what happens next."""
     _ = context.gettext
     assert pressed.entry_id is not None
     base = await knowledge_live.knowledge_for(context.db)
@@ -161,6 +164,7 @@ async def _feedback(context: BotContext, question: Question, pressed: Pressed, f
 
 
 async def _hand_over(context: BotContext, question: Question) -> None:
+    """Pass the question to the coordination team and tell the asker."""
     _ = context.gettext
     if not await questions.hand_over(context.db, question):
         await context.db.refresh(question)

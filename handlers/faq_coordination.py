@@ -31,6 +31,7 @@ LISTED = 10
 
 
 def _private(update: Update) -> bool:
+    """Whether the update comes from a private chat."""
     chat = update.effective_chat
     return chat is not None and chat.type == ChatType.PRIVATE
 
@@ -51,11 +52,13 @@ async def send_handover(context: BotContext, question: Question) -> int:
 
 
 async def _name(context: BotContext, user_id: int | None) -> str:
+    """The first name of a team member as the asker sees it."""
     person = await questions.user(context.db, user_id)
     return person.first_name if person is not None else context.gettext("Someone from the coordination team")
 
 
 async def _reply(context: BotContext, question_id: int) -> None:
+    """Ask the coordinator for their answer to the question."""
     _ = context.gettext
     me = context.user
     result = await questions.start_reply(context.db, question_id, me.id)
@@ -176,6 +179,7 @@ async def handle_reply_text(update: Update, context: BotContext) -> bool:
 
 
 async def _relay(context: BotContext, question: Question, answer: str) -> None:
+    """Send the coordinator's answer to the asker."""
     _ = context.gettext
     asker = await questions.user(context.db, question.user_id)
     if asker is None:

@@ -65,6 +65,7 @@ def parse(value: str | None) -> Pressed | None:
 
 
 def _button(label: str, action: str, question_id: int, entry_id: str | None = None) -> InlineKeyboardButton:
+    """A button on an answer or a handed-over question."""
     return InlineKeyboardButton(label, callback_data=data(action, question_id, entry_id))
 
 

@@ -51,6 +51,7 @@ async def _held(context: BotContext, request_id: int) -> KickoffRequest | None:
 
 
 def _keep(r: Reader, request: KickoffRequest) -> InlineKeyboardButton:
+    """The button that keeps the request instead of giving it back."""
     return InlineKeyboardButton(r._("⬅️ Keep the request"), callback_data=data(MINE, "v", request.id))
 
 

@@ -16,6 +16,7 @@ CHOOSE_PREFIX = "lang:"
 
 
 def _chooser(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
+    """The language choice with the current one marked."""
     current = context.locale
     buttons = [
         InlineKeyboardButton(

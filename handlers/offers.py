@@ -37,6 +37,7 @@ EXPIRED_BY_HAND = N_("The time to answer this offer has passed; it went back to 
 
 
 def _timing(context: BotContext) -> OfferTiming:
+    """The offer deadlines from the settings."""
     return OfferTiming.from_settings(context.settings)
 
 
@@ -80,6 +81,7 @@ async def _view(context: BotContext, offer_id: int) -> None:
 
 
 async def _accept(context: BotContext, offer_id: int, pressed_in: int | None) -> None:
+    """Accept the offer for the advisor and tell those concerned."""
     result = await offers.accept(context.db, offer_id, context.user.id, utcnow(), _timing(context))
     out = Outbox.of(context)
     if result.kind == OfferOutcome.ACCEPTED and result.request is not None and result.offer is not None:
@@ -131,6 +133,7 @@ async def _ask_reason(context: BotContext, offer_id: int) -> None:
 
 
 async def _decline(context: BotContext, offer_id: int, reason: str, pressed_in: int | None) -> None:
+    """Decline the offer with the chosen reason and pass the request on."""
     if reason not in DECLINE_REASONS:
         context.answer(context.gettext("This button is no longer valid."), alert=True)
         return

@@ -82,6 +82,7 @@ async def _own_talk(context: BotContext, booking_id: int) -> tuple[Booking, Kick
 
 
 async def _ask_note(context: BotContext, talk: Booking, held: int, consultation: int) -> None:
+    """Ask the advisor for a short note on the talk."""
     _ = context.gettext
     await chat_inputs.expect(
         context.db,
@@ -140,6 +141,7 @@ async def _record(
 
 
 async def _tell_contact(out: Outbox, result: BookingResult) -> None:
+    """Tell the municipal contact what the advisor reported."""
     request = result.request
     assert request is not None
     r = await out.reader(request.contact_user_id)

@@ -104,6 +104,7 @@ async def find_person_or_say(context: BotContext, key: str) -> User | None:
 
 
 async def _send_for(context: BotContext, person: User, key: str) -> None:
+    """Send the person's stored data as a file."""
     _ = context.gettext
     content = await personal_data.collect(context.db, person, utcnow())
     filename, raw = data_file(context, content)

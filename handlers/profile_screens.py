@@ -34,6 +34,7 @@ FOUND_MAX = 6
 
 
 def _toggle(flow: Flow, label: str, chosen: bool, action: str, *args: str) -> InlineKeyboardButton:
+    """A button that adds or removes a choice."""
     sign = "-" if chosen else "+"
     return InlineKeyboardButton(
         ("✓ " if chosen else "○ ") + label, callback_data=flow.cb(action, sign, *args)
@@ -41,6 +42,7 @@ def _toggle(flow: Flow, label: str, chosen: bool, action: str, *args: str) -> In
 
 
 def _pairs(buttons: list[InlineKeyboardButton]) -> Rows:
+    """The buttons two to a row."""
     return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
 
 
@@ -173,6 +175,7 @@ async def home_screen(
 
 
 async def _save(context: BotContext, advisor: Advisor, fields: ProfileFields) -> bool:
+    """Save the profile fields; False (with a message) when a value is not accepted."""
     try:
         await advisors.update_profile(context.db, advisor.id, fields, utcnow())
     except ProfileError:

@@ -57,6 +57,7 @@ _PROFILE_GAPS = {
 
 
 def _topic_names(r: Reader, keys: Sequence[str]) -> str:
+    """The topics in the reader's language."""
     return ", ".join(r._(labels.TOPICS.get(k, k)) for k in keys)
 
 

@@ -15,10 +15,12 @@ from models import Booking, BookingStatus, KickoffRequest
 
 
 def _ref(request: KickoffRequest) -> str:
+    """The request's reference, safe for HTML."""
     return html.escape(request.reference)
 
 
 def _how(r: Reader, request: KickoffRequest) -> str:
+    """How the talk takes place, in the reader's language and safe for HTML."""
     return html.escape(request_view.meeting_format(r, request))
 
 
@@ -37,6 +39,7 @@ def _cancelled_copy(talk: Booking) -> Booking:
 
 
 async def _tell_previous(out: Outbox, result: ReassignResult, request: KickoffRequest) -> None:
+    """Tell the advisor who had the request that it moved on."""
     previous = result.previous
     if result.held is not None:
         # Their message of the accepted request (contact details, "propose a date") must not look live.
@@ -61,6 +64,7 @@ async def _tell_previous(out: Outbox, result: ReassignResult, request: KickoffRe
 
 
 async def _tell_contact(out: Outbox, result: ReassignResult, request: KickoffRequest) -> None:
+    """Tell the municipal contact who their new advisor is."""
     r = await out.reader(request.contact_user_id)
     if r is None or result.previous is None:
         return

@@ -37,6 +37,7 @@ REPLACED = (OfferStatus.ASSIGNED, OfferStatus.WITHDRAWN)
 
 
 def _actor(entry: HistoryEntry, r: Reader) -> str:
+    """Who did something in a request's history."""
     return html.escape(entry.actor_name) if entry.actor_name else r._("the bot")
 
 
@@ -47,6 +48,7 @@ def _typed(value: object, limit: int | None) -> str:
 
 
 def _reassign_line(r: Reader, entry: HistoryEntry) -> str:
+    """A reassignment in the request's history."""
     actor, previous = _actor(entry, r), html.escape(entry.advisor_name or "–")
     target = entry.details.get("to_name")
     if target and entry.details.get("assigned_now"):

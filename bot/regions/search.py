@@ -51,15 +51,12 @@ _LEADING_PLZ = re.compile(r"(\d{5})\s+(\D.*)")
 
 
 class _Mode(Enum):
-    """Which kinds of place a search may return."""
-
     ANY = "any"
     GEMEINDE = "gemeinde"
     KREIS = "kreis"
 
 
 def _population(place: Place) -> int:
-    """A place's population for ranking (Kreise count as none)."""
     return place.population if isinstance(place, Gemeinde) else 0
 
 
@@ -75,7 +72,6 @@ class _Hit:
     askable: bool  # may be one of the choices the caller asks about
 
     def rank(self) -> tuple[float, bool, int]:
-        """Sort key: better score first, then Gemeinden, then larger ones."""
         return (self.score, isinstance(self.place, Gemeinde), _population(self.place))
 
 
@@ -91,7 +87,6 @@ class SearchIndex:
     """Looks queries up in the name keys of all Gemeinden and Landkreise, built once per registry."""
 
     def __init__(self, registry: RegionRegistry) -> None:
-        """Build the name index and the written-form matcher for the registry."""
         self._registry = registry
         self._names = NameIndex(registry)
         self._keys = self._names.keys
@@ -167,7 +162,6 @@ class SearchIndex:
         return SearchResult(query, candidates, choices, len(choices) > 1)
 
     def _owners_for(self, key: str, mode: _Mode) -> list[tuple[Place, KeyKind]]:
-        """The places owning ``key`` that the search mode allows."""
         owners = self._names.owners(key)
         if mode is _Mode.GEMEINDE:
             return [o for o in owners if isinstance(o[0], Gemeinde)]
@@ -176,12 +170,10 @@ class SearchIndex:
         return owners
 
     def _demoted(self, place: Place, key: str, mode: _Mode) -> bool:
-        """Whether a Kreis should rank below the town of the same name."""
         # Without "Landkreis"/"Kreis" in front, "Tübingen" means the town, not the Landkreis.
         return mode is _Mode.ANY and isinstance(place, Kreis) and key in self._names.gemeinde_keys
 
     def _collect_exact(self, query_key: str, mode: _Mode, hits: dict[str, _Hit]) -> None:
-        """Add the places whose names match ``query_key`` exactly."""
         for place, kind in self._owners_for(query_key, mode):
             score = SCORE_SHORT_FORM if kind is KeyKind.SHORT else SCORE_EXACT
             demoted = self._demoted(place, query_key, mode)
@@ -191,7 +183,6 @@ class SearchIndex:
             _keep_better(hits, hit)
 
     def _collect_fuzzy(self, query_key: str, mode: _Mode, hits: dict[str, _Hit]) -> None:
-        """Add the places whose names are close spellings of ``query_key``."""
         matches = process.extract(
             query_key,
             self._keys,
@@ -211,7 +202,6 @@ class SearchIndex:
                 _keep_better(hits, hit)
 
     def _collect_prefix(self, query_key: str, mode: _Mode, hits: dict[str, _Hit]) -> None:
-        """Add the places whose names start with ``query_key``, as suggestions only."""
         # "Schwäbisch" → Schwäbisch Gmünd, Schwäbisch Hall: suggestions, never confident.
         if len(query_key) < 4:
             return
@@ -243,7 +233,6 @@ class SearchIndex:
 
 
 def _typos_spread(query_key: str, key: str, distance: int) -> bool:
-    """Whether the typos of a fuzzy match are spread so that each word stays recognisable."""
     # Two typos allowed in a long name must not sit in one short word: "Kehl am Rhein" is not
     # Weil am Rhein. Each word then carries no more typos than a name of its length may.
     if distance < 2 or " " not in key:
@@ -252,25 +241,21 @@ def _typos_spread(query_key: str, key: str, distance: int) -> bool:
 
 
 def _query(name: str, spelled: tuple[tuple[Word, ...], ...]) -> _Query:
-    """The query's name part, without the leading title words such as "Stadt"."""
     # The name is the normalised query less a leading "Stadt", "Landkreis" etc.: drop as many words.
     dropped = [len(found) - len(name.split()) for found in spelled]
     return _Query(name, tuple(found[max(0, n) :] for found, n in zip(spelled, dropped, strict=True)))
 
 
 def _query_of(found: tuple[Word, ...]) -> _Query:
-    """A query made of the given words."""
     return _Query(" ".join(word.text for word in found), (found,))
 
 
 def _without_tail(result: SearchResult) -> SearchResult:
-    """The result of a query without its tail, demoted to at best a short-form match."""
 
     # Found without its tail: only a place whose full name is the rest counts ("Mühlacker a. d.
     # Enz"); had the place a suffix of its own, the tail would have matched it, so "Neustadt a. d.
     # Weinstraße" is not Titisee-Neustadt. At best as good as a short form, never the exact name.
     def lowered(candidate: Candidate) -> Candidate:
-        """The candidate demoted: never exact, at best a short form."""
         return replace(
             candidate,
             score=min(candidate.score, SCORE_SHORT_FORM),
@@ -284,26 +269,22 @@ def _without_tail(result: SearchResult) -> SearchResult:
 
 
 def _keep_better(hits: dict[str, _Hit], hit: _Hit) -> None:
-    """Keep the better of two hits for the same place."""
     current = hits.get(hit.place.ags)
     if current is None or _preference(hit) > _preference(current):
         hits[hit.place.ags] = hit
 
 
 def _preference(hit: _Hit) -> tuple[float, bool, int]:
-    """Sort key for two hits on one place."""
     # Of two hits for the same place keep the better score, then the confident, then the closer.
     return (hit.score, hit.confident, -hit.distance)
 
 
 def _candidate(hit: _Hit) -> Candidate:
-    """A hit as the search's result shows it."""
     return Candidate(hit.place, round(hit.score, 1), hit.exact, hit.confident)
 
 
 @cache
 def _index(registry: RegionRegistry) -> SearchIndex:
-    """The search index of the registry (built once)."""
     return SearchIndex(registry)
 
 

@@ -71,6 +71,7 @@ async def intake_button(update: Update, context: BotContext) -> None:
 
 
 async def _active_draft(update: Update, context: BotContext) -> IntakeDraft | None:
+    """The user's unfinished request in a private chat, if any."""
     if not is_private(update) or context.scope.user is None:
         return None
     draft = await intake.get_draft(context.db, context.user.id)

@@ -62,6 +62,7 @@ def saved_notice(context: BotContext, value: str) -> str:
 
 
 async def _simple(context: BotContext, draft: IntakeDraft, text: str, *, check: bool = False) -> None:
+    """Take a typed answer to a plain text step and go on."""
     step = IntakeStep(draft.step)
     clean = {
         IntakeStep.NAME: clean_name,
@@ -110,6 +111,7 @@ def choose_place(context: BotContext, draft: IntakeDraft, place: Gemeinde | Krei
 
 
 async def _municipality(context: BotContext, draft: IntakeDraft, text: str) -> None:
+    """Take the typed municipality, or offer the places it may mean."""
     _ = context.gettext
     try:
         query = clean_search(text)
@@ -146,16 +148,19 @@ async def _municipality(context: BotContext, draft: IntakeDraft, text: str) -> N
 
 
 def _may_request(candidate: Candidate) -> bool:
+    """Whether the place may ask for a kickoff talk itself."""
     # Every Gemeinde and Landkreis may ask; a Stadtkreis asks as its city (a Gemeinde).
     place = candidate.place
     return isinstance(place, Gemeinde) or place.kind == LANDKREIS
 
 
 def _is_done_word(text: str) -> bool:
+    """Whether the text says the user is done with a list ("fertig", "done")."""
     return text.strip().strip(".!").casefold() in DONE_WORDS
 
 
 async def _done_typed(context: BotContext, draft: IntakeDraft, missing: str) -> None:
+    """Go on when the step has an answer, else ask for one."""
     step = IntakeStep(draft.step)
     if is_answered(draft.answers, step):
         await flow.advance(context, draft, copied(draft.answers), None, edit=False)
@@ -164,6 +169,7 @@ async def _done_typed(context: BotContext, draft: IntakeDraft, missing: str) -> 
 
 
 async def _own_topic(context: BotContext, draft: IntakeDraft, text: str, *, check: bool = False) -> None:
+    """Take a topic the user typed, or go on when they are done."""
     if _is_done_word(text):
         await _done_typed(context, draft, N_("Please choose at least one topic."))
         return
@@ -184,6 +190,7 @@ async def _own_topic(context: BotContext, draft: IntakeDraft, text: str, *, chec
 
 
 async def _language_search(context: BotContext, draft: IntakeDraft, text: str) -> None:
+    """Offer the languages the typed text may mean."""
     _ = context.gettext
     if _is_done_word(text):
         await _done_typed(context, draft, N_("Please choose at least one language."))
@@ -206,7 +213,10 @@ async def _language_search(context: BotContext, draft: IntakeDraft, text: str) -
 
 
 def _buttons_only(message: str) -> Callable[[BotContext, IntakeDraft, str], Awaitable[None]]:
+    """An answer handler for steps that take buttons only."""
+
     async def reply(context: BotContext, draft: IntakeDraft, text: str) -> None:
+        """Show the step again with a hint to use the buttons."""
         await flow.show(context, draft, "⚠️ " + context.gettext(message))
 
     return reply

@@ -44,6 +44,7 @@ def invalid(context: BotContext) -> bool:
 
 
 async def _municipality(context: BotContext, draft: IntakeDraft, pressed: Pressed) -> bool:
+    """Button: take the chosen municipality."""
     registry = get_registry()
     place = None
     if pressed.action == "g" and len(pressed.argument) == 8:
@@ -58,6 +59,7 @@ async def _municipality(context: BotContext, draft: IntakeDraft, pressed: Presse
 
 
 async def _name(context: BotContext, draft: IntakeDraft, pressed: Pressed) -> bool:
+    """Button: reuse the saved contact details or type new ones."""
     saved = await requests.saved_contact(context.db, context.user.id) if pressed.action == "reuse" else None
     if saved is None:
         return invalid(context)
@@ -71,6 +73,7 @@ async def _name(context: BotContext, draft: IntakeDraft, pressed: Pressed) -> bo
 
 
 async def _skip(context: BotContext, draft: IntakeDraft, pressed: Pressed) -> bool:
+    """Button: skip an optional step."""
     if pressed.action != "skip":
         return invalid(context)
     answers = copied(draft.answers)
@@ -80,6 +83,7 @@ async def _skip(context: BotContext, draft: IntakeDraft, pressed: Pressed) -> bo
 
 
 async def _topics(context: BotContext, draft: IntakeDraft, pressed: Pressed) -> bool:
+    """Button: choose or drop a topic, or go on."""
     _ = context.gettext
     answers = copied(draft.answers)
     if pressed.action == "other":
@@ -102,6 +106,7 @@ async def _topics(context: BotContext, draft: IntakeDraft, pressed: Pressed) -> 
 
 
 async def _languages(context: BotContext, draft: IntakeDraft, pressed: Pressed) -> bool:
+    """Button: choose or drop a language, or go on."""
     _ = context.gettext
     answers = copied(draft.answers)
     chosen = answers.get("languages", [])
@@ -125,6 +130,7 @@ async def _languages(context: BotContext, draft: IntakeDraft, pressed: Pressed) 
 
 
 async def _times(context: BotContext, draft: IntakeDraft, pressed: Pressed) -> bool:
+    """Button: pick days and times in the calendar, or say any time suits."""
     _ = context.gettext
     answers = copied(draft.answers)
     day_code, _sep, part = pressed.argument.partition(":")
@@ -152,6 +158,7 @@ async def _times(context: BotContext, draft: IntakeDraft, pressed: Pressed) -> b
 
 
 async def _add_window(context: BotContext, draft: IntakeDraft, day: date, part: str) -> bool:
+    """Add a day and part of the day to the wished times."""
     _ = context.gettext
     answers = copied(draft.answers)
     problem = window_problem(day, part, today(context))
@@ -171,6 +178,7 @@ async def _add_window(context: BotContext, draft: IntakeDraft, day: date, part: 
 
 
 async def _format(context: BotContext, draft: IntakeDraft, pressed: Pressed) -> bool:
+    """Button: choose how the talk takes place."""
     if pressed.action != "v" or pressed.argument not in FORMATS:
         return invalid(context)
     answers = copied(draft.answers)
@@ -183,6 +191,7 @@ async def _format(context: BotContext, draft: IntakeDraft, pressed: Pressed) -> 
 
 
 async def _summary(context: BotContext, draft: IntakeDraft, pressed: Pressed) -> bool:
+    """Button: change a step from the summary, or send the request."""
     target = STEPS.get(pressed.argument)
     if pressed.action == "e" and target is not None and target is not IntakeStep.SUMMARY:
         await flow.save(context, draft, edit=True, step=target, editing=True)

@@ -41,10 +41,12 @@ def parse_month(code: str) -> date | None:
 
 
 def _month_code(day: date) -> str:
+    """A month as the calendar buttons carry it."""
     return day.strftime("%Y%m")
 
 
 def _add_months(day: date, months: int) -> date:
+    """The first day of the month ``months`` after ``day``'s."""
     index = day.year * 12 + day.month - 1 + months
     return date(index // 12, index % 12 + 1, 1)
 

@@ -75,6 +75,7 @@ def consent_notice(context: BotContext) -> str:
 
 
 def consent_markup(context: BotContext) -> InlineKeyboardMarkup:
+    """The buttons to agree to the privacy notice or not."""
     _ = context.gettext
     agree = callbacks.data(CONSENT, "y", intake.NOTICE_VERSION)
     return InlineKeyboardMarkup(
@@ -86,6 +87,7 @@ def consent_markup(context: BotContext) -> InlineKeyboardMarkup:
 
 
 def _day(context: BotContext, earlier: EarlierConsent) -> str:
+    """The day an earlier consent was given, in the user's language."""
     return format_date(earlier.given_at, context.locale, context.settings.tz, "medium")
 
 
@@ -97,6 +99,7 @@ def returning_line(context: BotContext, earlier: EarlierConsent) -> str:
 
 
 def _returning_markup(context: BotContext) -> InlineKeyboardMarkup:
+    """The buttons for a returning user who agreed before."""
     _ = context.gettext
     agree = callbacks.data(CONSENT, "y", intake.NOTICE_VERSION)
     return InlineKeyboardMarkup(

@@ -96,6 +96,7 @@ def discard_question(context: BotContext, draft: IntakeDraft) -> tuple[str, Inli
 
 
 async def _draft_for_command(update: Update, context: BotContext) -> IntakeDraft | None:
+    """The draft a draft command (/back, /later, /cancel) acts on, after the checks."""
     if not is_private(update):
         private_only(context)
         return None

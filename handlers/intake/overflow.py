@@ -70,6 +70,7 @@ def too_long(step: IntakeStep, text: str) -> bool:
 
 
 def _mark(draft: IntakeDraft, step: IntakeStep) -> dict[str, int] | None:
+    """The mark of a long answer split into several messages, if it is for this step."""
     mark = draft.answers.get(MARK)
     if not isinstance(mark, dict) or mark.get("step") != step.value or not isinstance(mark.get("at"), int):
         return None
@@ -77,6 +78,7 @@ def _mark(draft: IntakeDraft, step: IntakeStep) -> dict[str, int] | None:
 
 
 def _within(draft: IntakeDraft, step: IntakeStep, sent_at: datetime, seconds: int) -> bool:
+    """Whether a message arrived within ``seconds`` of the step's mark."""
     mark = _mark(draft, step)
     return mark is not None and 0 <= int(sent_at.timestamp()) - mark["at"] <= seconds
 
@@ -92,6 +94,7 @@ def recently_refused(draft: IntakeDraft, step: IntakeStep, sent_at: datetime) ->
 
 
 def _marked(draft: IntakeDraft, step: IntakeStep, sent_at: datetime, chars: int) -> Answers:
+    """The answers with a fresh mark for the step."""
     answers = copied(draft.answers)
     answers[MARK] = {"step": step.value, "at": int(sent_at.timestamp()), "chars": chars}
     return answers

@@ -30,19 +30,23 @@ Part = tuple[str, Rows]
 
 
 def _button(label: str, step: IntakeStep, action: str, argument: str = "") -> InlineKeyboardButton:
+    """A button of an intake step."""
     return InlineKeyboardButton(label, callback_data=callbacks.data(step, action, argument))
 
 
 def _current(context: BotContext, value: str) -> str:
+    """The user's answer so far, as a step shows it."""
     return context.gettext("Your answer so far: <b>{answer}</b>").format(answer=value)
 
 
 def _with_nav(context: BotContext, draft: IntakeDraft, rows: Rows, keep: bool = False) -> Rows:
+    """The rows with the back/skip navigation row added."""
     nav = nav_row(context, draft, keep=keep)
     return [*rows, nav] if nav else rows
 
 
 async def _text_step(context: BotContext, draft: IntakeDraft) -> Part:
+    """The screen of a step answered by typing."""
     step = IntakeStep(draft.step)
     answers = draft.answers
     key = {IntakeStep.MUNICIPALITY: "place"}.get(step, step.value)
@@ -61,6 +65,7 @@ async def _text_step(context: BotContext, draft: IntakeDraft) -> Part:
 
 
 async def _saved_details_offer(context: BotContext) -> str | None:
+    """The offer to reuse the contact details from the last request."""
     saved = await requests.saved_contact(context.db, context.user.id)
     if saved is None:
         return None
@@ -71,6 +76,7 @@ async def _saved_details_offer(context: BotContext) -> str | None:
 
 
 async def _phone(context: BotContext, draft: IntakeDraft) -> Part:
+    """The phone number step."""
     _ = context.gettext
     lines = [_(labels.QUESTIONS[IntakeStep.PHONE])]
     answered = is_answered(draft.answers, IntakeStep.PHONE)
@@ -82,6 +88,7 @@ async def _phone(context: BotContext, draft: IntakeDraft) -> Part:
 
 
 async def _goals(context: BotContext, draft: IntakeDraft) -> Part:
+    """The goals step."""
     _ = context.gettext
     lines = [_(labels.QUESTIONS[IntakeStep.GOALS]).format(max=GOALS_MAX)]
     answered = is_answered(draft.answers, IntakeStep.GOALS)
@@ -93,6 +100,7 @@ async def _goals(context: BotContext, draft: IntakeDraft) -> Part:
 
 
 async def _topics(context: BotContext, draft: IntakeDraft) -> Part:
+    """The topics step with the chosen ones marked."""
     _ = context.gettext
     step, chosen = IntakeStep.TOPICS, draft.answers.get("topics", [])
     rows = []
@@ -116,6 +124,7 @@ async def _topics(context: BotContext, draft: IntakeDraft) -> Part:
 
 
 async def _languages(context: BotContext, draft: IntakeDraft, found: list[str] | None = None) -> Part:
+    """The languages step with the chosen and found ones."""
     _ = context.gettext
     step, chosen = IntakeStep.LANGUAGES, list(draft.answers.get("languages", []))
     lines = [_(labels.QUESTIONS[step]).format(max=languages.MAX_SELECTED)]
@@ -136,6 +145,7 @@ async def _languages(context: BotContext, draft: IntakeDraft, found: list[str] |
 
 
 async def _times(context: BotContext, draft: IntakeDraft, month: date | None = None) -> Part:
+    """The wished times step with its calendar."""
     _ = context.gettext
     step, windows = IntakeStep.TIMES, windows_of(draft.answers)
     lines = [_(labels.QUESTIONS[step]).format(max=MAX_WINDOWS)]
@@ -159,6 +169,7 @@ async def _times(context: BotContext, draft: IntakeDraft, month: date | None = N
 
 
 async def _format(context: BotContext, draft: IntakeDraft) -> Part:
+    """The meeting format step."""
     _ = context.gettext
     current = draft.answers.get("format")
     rows = [
@@ -169,6 +180,7 @@ async def _format(context: BotContext, draft: IntakeDraft) -> Part:
 
 
 def _summary(context: BotContext, draft: IntakeDraft, notice: str | None) -> tuple[str, InlineKeyboardMarkup]:
+    """The summary of the request with the buttons to change or send it."""
     _ = context.gettext
     step = IntakeStep.SUMMARY
     head = [notice] if notice else []

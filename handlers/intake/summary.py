@@ -37,11 +37,13 @@ def fields_of_request(request: KickoffRequest) -> dict[str, Any]:
 
 
 def _line(context: BotContext, step: IntakeStep, value: str) -> str:
+    """One labelled line of the summary."""
     label = f"<b>{html.escape(context.gettext(labels.FIELDS[step]))}:</b>"
     return label + value if value.startswith("\n") else f"{label} {value}"
 
 
 def _topics(context: BotContext, fields: dict[str, Any], other: str) -> str:
+    """The chosen topics (and the user's own) as one line."""
     _ = context.gettext
     items = [html.escape(_(labels.TOPICS[t])) for t in TOPICS if t in fields["topics"]]
     if other:
@@ -50,6 +52,7 @@ def _topics(context: BotContext, fields: dict[str, Any], other: str) -> str:
 
 
 def _times(context: BotContext, fields: dict[str, Any]) -> str:
+    """The wished times as the summary shows them."""
     if fields["flexible"]:
         return context.gettext("flexible")
     windows = windows_of({"windows": fields["time_windows"]})
@@ -81,6 +84,7 @@ def render(context: BotContext, fields: dict[str, Any], head: list[str], tail: l
     """``head``, the fields and ``tail`` as one message that fits Telegram's limit."""
 
     def build(values: dict[str, str]) -> str:
+        """The summary text with the given field values."""
         return "\n\n".join([*head, "\n".join(field_lines(context, fields, values)), *tail])
 
     return fit(build, {key: fields[key] or "" for key in USER_FIELDS})
