@@ -13,6 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "handlers", "models")
 MAX_LINES = 300
+MIN_DOCSTRING_SHARE = 0.9
 
 # The rooms from the top down; a module may import its own room and any room below it.
 # (A prefix names a module and everything under it.)
@@ -195,3 +196,17 @@ def test_no_module_over_300_lines() -> None:
         if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     )
     assert offenders == [], "modules over 300 lines:\n" + "\n".join(offenders)
+
+
+def test_modules_and_functions_say_what_they_are_for() -> None:
+    """Every module has a docstring, and at least 90 % of the functions have one."""
+    trees = {module: ast.parse(path.read_text(encoding="utf-8")) for module, path in MODULES.items()}
+    assert [module for module, tree in trees.items() if not ast.get_docstring(tree)] == []
+    functions = [
+        node
+        for tree in trees.values()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    ]
+    documented = sum(1 for node in functions if ast.get_docstring(node))
+    assert documented / len(functions) >= MIN_DOCSTRING_SHARE, f"{documented} of {len(functions)} documented"

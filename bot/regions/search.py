@@ -72,6 +72,7 @@ class _Hit:
     askable: bool  # may be one of the choices the caller asks about
 
     def rank(self) -> tuple[float, bool, int]:
+        """Sort key: better score first, then Gemeinden, then larger ones."""
         return (self.score, isinstance(self.place, Gemeinde), _population(self.place))
 
 
