@@ -15,7 +15,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot.context import BotContext
 from bot.i18n import N_
 from bot.services import booking, offers
-from bot.services.booking import BookingOutcome, BookingResult
+from bot.services.booking_results import BookingOutcome, BookingResult, BookingTiming
 from handlers import booking_link, booking_notices, booking_picker, booking_reschedule
 from handlers.callback_data import BOOK, Pressed, data, parse, pattern
 from handlers.notify import Outbox, me
@@ -123,7 +123,7 @@ async def _confirm(context: BotContext, pressed: Pressed, booking_id: int) -> No
         context.answer(_("This button is no longer valid."), alert=True)
         return
     now, out = utcnow(), Outbox.of(context)
-    timing = booking.BookingTiming.from_settings(context.settings)
+    timing = BookingTiming.from_settings(context.settings)
     result = await booking.confirm(context.db, booking_id, context.user.id, sequence, now, timing)
     talk = result.booking
     if result.kind == BookingOutcome.STALE and talk and talk.status == BookingStatus.CONFIRMED:

@@ -8,7 +8,8 @@ import html
 from bot.context import BotContext
 from bot.i18n import N_
 from bot.services import booking_wishes, chat_inputs, offers
-from bot.services.booking import OPEN, BookingOutcome
+from bot.services.booking import OPEN
+from bot.services.booking_results import BookingOutcome
 from handlers import booking_notices
 from handlers.notify import Outbox, me
 from models import Booking, BookingStatus, ChatInput, KickoffRequest, MeetingFormat, utcnow

@@ -15,7 +15,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.context import BotContext
 from bot.i18n import N_
 from bot.services import booking, booking_wishes
-from bot.services.booking import OPEN, BookingOutcome
+from bot.services.booking import OPEN
+from bot.services.booking_results import BookingOutcome
 from bot.services.intake_answers import WINDOW_HORIZON_DAYS
 from handlers import booking_notices
 from handlers.callback_data import BOOK, Pressed, data

@@ -14,7 +14,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.context import BotContext
 from bot.services import booking, chat_inputs
-from bot.services.booking import NOTE_MAX, BookingOutcome, BookingResult
+from bot.services.booking import NOTE_MAX
+from bot.services.booking_results import BookingOutcome, BookingResult
 from bot.services.booking_sweeps import BookingDue
 from handlers.booking_notices import propose_button
 from handlers.callback_data import OUTCOME, Pressed, data, parse, pattern

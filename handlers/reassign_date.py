@@ -10,7 +10,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.context import BotContext
 from bot.services import reassignment
-from bot.services.booking import BookingTiming
+from bot.services.booking_results import BookingTiming
 from bot.services.reassignment import TakeoverOutcome
 from handlers import booking_notices, reassign_notices, request_view
 from handlers.callback_data import parse, pattern

@@ -13,7 +13,7 @@ from icalendar import Calendar
 
 from bot.db import Database
 from bot.services import assignment, booking, booking_sweeps, offers, requests
-from bot.services.booking import BookingOutcome, BookingTiming
+from bot.services.booking_results import BookingOutcome, BookingTiming
 from bot.services.kickoff_ics import Person, booking_uid, kickoff_ics
 from models import Advisor, Booking, BookingStatus, RequestStatus, Role
 from tests.hand_offer_helpers import assign_and_accept

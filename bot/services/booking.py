@@ -3,22 +3,26 @@ either side cancels; afterwards the advisor records the outcome and the funnel m
 
 One booking row per request. Every change is a compare-and-set on its status and ``sequence``
 (raised by each proposal), so a button from an older proposal changes nothing. Reminder and
-outcome sweeps are in :mod:`bot.services.booking_sweeps`, the ``.ics`` in :mod:`bot.services.kickoff_ics`.
+outcome sweeps are in :mod:`bot.services.booking_sweeps`, the ``.ics`` in :mod:`bot.services.kickoff_ics`,
+what a call answers in :mod:`bot.services.booking_results`.
 """
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
 from bot.services import funnel
+from bot.services.booking_results import (
+    DEFAULT_BOOKING_TIMING,
+    BookingOutcome,
+    BookingResult,
+    BookingTiming,
+)
 from bot.services.offers import holder
 from models import Advisor, Booking, BookingStatus, KickoffRequest, RequestStatus
 
@@ -27,66 +31,6 @@ NOTE_MAX = 1000
 # Where a preferred half-day starts when the advisor takes it as the proposal.
 WINDOW_START = {"am": time(10, 0), "pm": time(14, 0), "day": time(10, 0)}
 OPEN = (BookingStatus.PROPOSED, BookingStatus.CONFIRMED)
-
-
-@dataclass(frozen=True)
-class BookingTiming:
-    """How long before a confirmed talk the reminder goes out."""
-
-    reminder_before: timedelta = timedelta(hours=24)
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> BookingTiming:
-        """The timing configured by ``KICKOFF_REMINDER_HOURS``."""
-        return cls(timedelta(hours=settings.kickoff_reminder_hours))
-
-
-DEFAULT_BOOKING_TIMING = BookingTiming()
-
-
-class BookingOutcome(enum.StrEnum):
-    """What a booking call did; the last group changed nothing."""
-
-    PROPOSED = "proposed"  # notify the contact: confirm / ask for another
-    RESCHEDULED = "rescheduled"  # a confirmed date was replaced: as PROPOSED, say it moved
-    CONFIRMED = "confirmed"  # send both sides the .ics and the confirmation
-    DECLINED = "declined"  # the contact asked for another date: notify the advisor
-    CANCELLED = "cancelled"  # notify the other side (a CANCEL .ics if it had been confirmed)
-    OUTCOME_RECORDED = "outcome_recorded"  # tell the contact the request's new status
-    NOT_FOUND = "not_found"
-    NOT_YOURS = "not_yours"
-    STALE = "stale"  # the booking moved on (another proposal, already answered or recorded)
-    IN_PAST = "in_past"
-    TOO_EARLY = "too_early"  # outcome before the talk's start
-    REQUEST_CLOSED = "request_closed"
-    MOVED_ON = "moved_on"  # the presser advised the request before it was passed on to another advisor
-
-
-@dataclass(frozen=True)
-class BookingResult:
-    """The outcome and the rows involved; ``was_confirmed`` tells whether calendars hold the old date."""
-
-    kind: BookingOutcome
-    booking: Booking | None = None
-    request: KickoffRequest | None = None
-    advisor: Advisor | None = None
-    was_confirmed: bool = False
-    previous_start: datetime | None = None
-    # The advisor the date was made with; differs from ``advisor`` (the request's current advisor, or
-    # None while it waits for one) after a reassignment, until the new advisor takes the date over.
-    booked_with: Advisor | None = None
-
-    @property
-    def changed(self) -> bool:
-        """Whether this call changed anything."""
-        return self.kind in {
-            BookingOutcome.PROPOSED,
-            BookingOutcome.RESCHEDULED,
-            BookingOutcome.CONFIRMED,
-            BookingOutcome.DECLINED,
-            BookingOutcome.CANCELLED,
-            BookingOutcome.OUTCOME_RECORDED,
-        }
 
 
 def window_start(window: dict[str, Any], tz: ZoneInfo) -> datetime:
@@ -112,6 +56,7 @@ async def for_request(session: AsyncSession, request_id: int) -> Booking | None:
 
 
 async def _change(session: AsyncSession, booking: Booking, where: list[Any], **values: Any) -> bool:
+    """Compare-and-set a booking's columns; True if the row still matched ``where`` and changed."""
     result = await session.execute(
         update(Booking)
         .where(Booking.id == booking.id, *where)
@@ -178,6 +123,7 @@ async def propose(
 async def _contacts_booking(
     session: AsyncSession, booking_id: int, contact_user_id: int
 ) -> tuple[BookingResult | None, Booking | None, KickoffRequest | None]:
+    """The booking with its request locked if the user is its contact, else the refusal."""
     booking = await session.get(Booking, booking_id, populate_existing=True)
     if booking is None:
         return BookingResult(BookingOutcome.NOT_FOUND), None, None
@@ -333,6 +279,7 @@ async def record_outcome(
 async def _move_after_outcome(
     session: AsyncSession, request: KickoffRequest, held: bool, consultation: bool, actor: int, now: datetime
 ) -> None:
+    """Move the request on after the recorded talk: held and consultation, held, or not held."""
     if not held:
         await funnel.move(session, request, RequestStatus.ACCEPTED, actor, now, (RequestStatus.SCHEDULED,))
         return

@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import funnel
-from bot.services.booking import OPEN, BookingOutcome, BookingResult, _change, sides
+from bot.services.booking import OPEN, _change, sides
+from bot.services.booking_results import BookingOutcome, BookingResult
 from bot.services.intake_answers import DAY_PARTS, MAX_WINDOWS
 from models import Booking, BookingStatus
 

@@ -19,7 +19,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import assignment, audit, funnel, offers
-from bot.services.booking import DEFAULT_BOOKING_TIMING, BookingTiming, for_request
+from bot.services.booking import for_request
+from bot.services.booking_results import DEFAULT_BOOKING_TIMING, BookingTiming
 from bot.services.coordination_actions import ActionOutcome
 from bot.services.offers import DEFAULT_OFFER_TIMING, OfferOutcome, OfferResult, OfferTiming
 from models import (
