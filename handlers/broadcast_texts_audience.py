@@ -11,7 +11,7 @@ from bot import i18n
 from bot.i18n import N_
 from bot.regions import get_registry
 from bot.services.broadcast_audience import AudienceFilter
-from bot.services.broadcasts import AudiencePreview
+from bot.services.broadcast_results import AudiencePreview
 from bot.services.geography import regierungsbezirk_names
 from handlers.broadcast_texts import button, number
 from handlers.callback_data import BROADCAST, data

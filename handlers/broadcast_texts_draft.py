@@ -7,7 +7,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.services.broadcast_audience import AudienceFilter
 from bot.services.broadcast_content import PROGRAMME_NAME, content_limit
-from bot.services.broadcasts import AudiencePreview
+from bot.services.broadcast_results import AudiencePreview
 from handlers.broadcast_texts import button, number, title
 from handlers.broadcast_texts_audience import audience_block
 from handlers.callback_data import BROADCAST, data

@@ -20,7 +20,7 @@ from bot.services.broadcast_content import (
     reaches_news_recipients,
     visible_text,
 )
-from bot.services.broadcasts import AudiencePreview, BroadcastOutcome
+from bot.services.broadcast_results import AudiencePreview, BroadcastOutcome
 from bot.telegram_text import utf16_length
 from handlers import broadcast_texts as bt
 from handlers import broadcast_texts_draft as btd

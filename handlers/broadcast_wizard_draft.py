@@ -16,7 +16,7 @@ from bot.context import BotContext
 from bot.i18n import N_
 from bot.services import broadcast_progress, broadcasts, chat_inputs
 from bot.services.broadcast_audience import AudienceFilter
-from bot.services.broadcasts import AudiencePreview, BroadcastOutcome
+from bot.services.broadcast_results import AudiencePreview, BroadcastOutcome
 from handlers import broadcast_texts as bt
 from handlers import broadcast_texts_draft as btd
 from handlers.broadcast_wizard_audience import (

@@ -8,7 +8,7 @@ from bot.context import BotContext
 from bot.i18n import N_
 from bot.runtime import outbox
 from bot.services import broadcast_progress, broadcasts
-from bot.services.broadcasts import BroadcastOutcome
+from bot.services.broadcast_results import BroadcastOutcome
 from handlers import broadcast_sweep
 from handlers import broadcast_texts as bt
 from handlers import broadcast_texts_recent as btr

@@ -18,7 +18,7 @@ from bot.context import BotContext
 from bot.i18n import N_
 from bot.services import chat_inputs
 from bot.services.broadcast_audience import AudienceFilter
-from bot.services.broadcasts import BroadcastOutcome
+from bot.services.broadcast_results import BroadcastOutcome
 from handlers import broadcast_texts_audience as bta
 from handlers.callback_data import Pressed
 from models import (

@@ -23,7 +23,7 @@ from bot.sandbox.faults import is_faultable
 from bot.sandbox.models import CallRecord
 from bot.services import broadcasts
 from bot.services.broadcast_audience import AudienceFilter
-from bot.services.broadcasts import BroadcastOutcome, BroadcastResult
+from bot.services.broadcast_results import BroadcastOutcome, BroadcastResult
 from models import (
     Advisor,
     Broadcast,

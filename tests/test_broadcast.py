@@ -22,7 +22,7 @@ from bot.runtime.sender import OutboxSender
 from bot.services import broadcast_engine, broadcast_outcomes, broadcast_progress, broadcasts, offers
 from bot.services.broadcast_audience import AudienceFilter, select_recipients, set_news_consent
 from bot.services.broadcast_content import Media, content_limit
-from bot.services.broadcasts import BroadcastOutcome
+from bot.services.broadcast_results import BroadcastOutcome
 from models import (
     Broadcast,
     BroadcastAudience,

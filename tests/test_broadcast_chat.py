@@ -1016,7 +1016,7 @@ def _progress(**counts: Any) -> Any:
 
 
 def test_counts_take_plural_forms_and_the_readers_digit_grouping() -> None:
-    from bot.services.broadcasts import AudiencePreview
+    from bot.services.broadcast_results import AudiencePreview
     from handlers import broadcast_texts as bt
     from handlers import broadcast_texts_audience as bta
 

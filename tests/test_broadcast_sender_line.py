@@ -16,7 +16,7 @@ from bot.services.broadcast_content import (
     framed,
     visible_text,
 )
-from bot.services.broadcasts import BroadcastOutcome
+from bot.services.broadcast_results import BroadcastOutcome
 from bot.telegram_text import CAPTION_LIMIT, TEXT_LIMIT, utf16_length
 from models import BroadcastAudience, MediaKind, User
 from tests.harness import Harness, TelegramUser

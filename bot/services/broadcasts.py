@@ -2,13 +2,12 @@
 
 Sending is the sweep's job (:mod:`bot.services.broadcast_engine`): it starts due broadcasts, picks
 their recipients and feeds them to the outbox's bulk lane in batches. Every change here checks the
-coordinator role in the database and is audited.
+coordinator role in the database and is audited. What the calls answer is in
+:mod:`bot.services.broadcast_results`.
 """
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -18,6 +17,7 @@ from bot.services import audit
 from bot.services.broadcast_audience import AudienceFilter, filter_errors, select_recipients
 from bot.services.broadcast_content import Media, content_errors, media_of
 from bot.services.broadcast_outcomes import collect_outcomes, refresh_counters, settle_cancelled
+from bot.services.broadcast_results import AudiencePreview, BroadcastOutcome, BroadcastResult
 from models import (
     AuditAction,
     Broadcast,
@@ -31,35 +31,6 @@ from models import (
 
 EDITABLE = (BroadcastStatus.DRAFT,)
 CANCELLABLE = (BroadcastStatus.DRAFT, BroadcastStatus.SCHEDULED, BroadcastStatus.SENDING)
-
-
-class BroadcastOutcome(enum.StrEnum):
-    """What a call did; everything but ``DONE`` changed nothing."""
-
-    DONE = "done"
-    NOT_ALLOWED = "not_allowed"
-    NOT_FOUND = "not_found"
-    INVALID = "invalid"  # see result.errors: "text", "media", "audience", or a filter kind
-    NOT_POSSIBLE = "not_possible"  # the broadcast's status does not allow it
-
-
-@dataclass(frozen=True)
-class BroadcastResult:
-    """The broadcast after the call; ``count`` is how many recipients the call touched."""
-
-    kind: BroadcastOutcome
-    broadcast: Broadcast | None = None
-    errors: tuple[str, ...] = ()
-    count: int = 0
-
-
-@dataclass(frozen=True)
-class AudiencePreview:
-    """How many people a broadcast would reach now (advisors and contacts may overlap)."""
-
-    total: int
-    advisors: int
-    contacts: int
 
 
 async def preview_audience(
@@ -149,6 +120,7 @@ async def update_draft(
 
 
 def _set_media(broadcast: Broadcast, media: Media | None) -> None:
+    """Store a broadcast's attachment in its columns, or clear them for None."""
     broadcast.media_kind = media.kind.value if media else None
     broadcast.media_file_id = media.file_id if media else None
     broadcast.media_bytes = media.content if media else None
@@ -166,6 +138,7 @@ async def preview(session: AsyncSession, broadcast_id: int) -> AudiencePreview |
 async def _coordinator_and_broadcast(
     session: AsyncSession, broadcast_id: int, user_id: int, *, lock: bool = False
 ) -> tuple[BroadcastResult | None, Broadcast | None]:
+    """The broadcast if the user is a coordinator and it exists, else the refusal."""
     if not await audit.is_coordinator(session, user_id):
         return BroadcastResult(BroadcastOutcome.NOT_ALLOWED), None
     # Locked (on PostgreSQL) when the caller changes it in place, so a release cannot slip in between.
