@@ -4,7 +4,8 @@ offer anew, close with a reason, add an internal note).
 The work is done by :mod:`bot.services.coordination_requests` (reading) and
 :mod:`bot.services.coordination_actions` (changing, audited); this module words it. Screens opened
 from the coordinators' group are sent to the presser's private chat: a request holds the contact's
-personal data, and typed notes are read there.
+personal data, and typed notes are read there. Offering anew and closing are in
+:mod:`handlers.coordinator_request_actions`.
 """
 
 from __future__ import annotations
@@ -17,31 +18,28 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot.authz import private_only, requires
 from bot.commands import command
 from bot.context import BotContext
-from bot.i18n import N_
 from bot.services import chat_inputs, coordination_actions
 from bot.services.coordination_actions import NOTE_MAX, REASON_MAX, ActionOutcome
 from bot.services.coordination_requests import list_requests
 from bot.services.matching_data import rank_request
-from bot.services.offers import OfferTiming
-from handlers import cascade, closing_notices, coordinator_assign, withdrawal
+from handlers import coordinator_assign
+from handlers import coordinator_request_actions as actions
 from handlers import coordinator_request_list as lists
 from handlers import coordinator_request_screen as screen
 from handlers import coordinator_request_views as views
 from handlers.callback_data import REQUESTS, Pressed, parse, pattern
+from handlers.coordinator_request_actions import NOT_FOUND, STALE
 from handlers.coordinator_request_list import ListState
-from handlers.notify import Outbox, me
+from handlers.notify import me
 from models import ChatInput, Role, utcnow
 
 NOTE_INPUT = "rq_note"
 REASON_INPUT = "rq_close"
 KINDS: tuple[str, ...] = (NOTE_INPUT, REASON_INPUT)
-STALE = N_("This button is no longer valid.")
-NOT_FOUND = N_("This request was not found.")
-CANNOT_REOFFER = N_("This request cannot be offered anew in its current state.")
-ALREADY_FINISHED = N_("This request is already finished.")
 
 
 async def _show_list(update: Update, context: BotContext, state: ListState) -> None:
+    """Show a page of the request list in the state the coordinator chose."""
     page = await list_requests(
         context.db, utcnow(), state.filter(), state.page, waiting_after=screen.waiting_after(context)
     )
@@ -76,6 +74,7 @@ async def button(update: Update, context: BotContext) -> None:
 
 
 async def _list(update: Update, context: BotContext, pressed: Pressed) -> None:
+    """Show another page or filter of the request list."""
     state = ListState.parse(pressed.arg(1), pressed.arg(0))
     if state is None:
         context.answer(context.gettext(STALE), alert=True)
@@ -85,6 +84,7 @@ async def _list(update: Update, context: BotContext, pressed: Pressed) -> None:
 
 
 async def _filter_menu(update: Update, context: BotContext, pressed: Pressed) -> None:
+    """Show the status or region filter of the list."""
     state = ListState.parse(pressed.arg(0))
     if state is None:
         context.answer(context.gettext(STALE), alert=True)
@@ -95,6 +95,7 @@ async def _filter_menu(update: Update, context: BotContext, pressed: Pressed) ->
 
 
 async def _open(update: Update, context: BotContext, pressed: Pressed) -> None:
+    """Open a request's detail view, dropping any half-typed note or reason."""
     back = ListState.parse(pressed.arg(2), pressed.arg(1)) if len(pressed.args) >= 3 else None
     if len(pressed.args) >= 3 and back is None:
         context.answer(context.gettext(STALE), alert=True)
@@ -106,6 +107,7 @@ async def _open(update: Update, context: BotContext, pressed: Pressed) -> None:
 
 
 async def _history(update: Update, context: BotContext, pressed: Pressed) -> None:
+    """Send the request's full history as separate messages."""
     detail = await _detail(context, pressed.id(0))
     if detail is None:
         context.answer(context.gettext(NOT_FOUND), alert=True)
@@ -116,6 +118,7 @@ async def _history(update: Update, context: BotContext, pressed: Pressed) -> Non
 
 
 async def _assign(update: Update, context: BotContext, pressed: Pressed) -> None:
+    """Show the advisors ranked for the request, in place of the detail view."""
     detail = await _detail(context, pressed.id(0))
     if detail is None:
         context.answer(context.gettext(NOT_FOUND), alert=True)
@@ -128,96 +131,8 @@ async def _assign(update: Update, context: BotContext, pressed: Pressed) -> None
     _show(update, context, *coordinator_assign.ranking_in_detail(context, detail.request, ranked, heading))
 
 
-async def _reoffer_ask(update: Update, context: BotContext, pressed: Pressed) -> None:
-    detail = await _detail(context, pressed.id(0))
-    if detail is None:
-        context.answer(context.gettext(NOT_FOUND), alert=True)
-        return
-    context.answer()
-    _show(update, context, *views.reoffer_confirmation(me(context), detail))
-
-
-async def _refused(
-    update: Update, context: BotContext, kind: ActionOutcome, request_id: int, why: str
-) -> bool:
-    """Answer an action the service did not do (``why`` when the status did not allow it, then the
-    request as it is now); False when it was done."""
-    if kind == ActionOutcome.DONE:
-        return False
-    context.answer(context.gettext(NOT_FOUND if kind == ActionOutcome.NOT_FOUND else why), alert=True)
-    if kind != ActionOutcome.NOT_FOUND:
-        await _show_detail(update, context, request_id)
-    return True
-
-
-async def _reoffer(update: Update, context: BotContext, pressed: Pressed) -> None:
-    _ = context.gettext
-    request_id = pressed.id(0)
-    if request_id is None:
-        context.answer(_(STALE), alert=True)
-        return
-    timing = OfferTiming.from_settings(context.settings)
-    result = await coordination_actions.reoffer(context.db, request_id, context.user.id, utcnow(), timing)
-    if await _refused(update, context, result.kind, request_id, CANNOT_REOFFER):
-        return
-    out = Outbox.of(context)
-    await cascade.announce(out, result.withdrawn)
-    await cascade.announce(out, result.next)
-    following = result.next
-    if following is not None and following.advisor is not None and following.offer is not None:
-        context.answer(_("Offered to {name}.").format(name=following.advisor.display_name))
-    else:
-        context.answer(_("No advisor is available; the request waits for you to assign it."), alert=True)
-    await _show_detail(update, context, request_id)
-
-
-async def _close_ask(update: Update, context: BotContext, pressed: Pressed) -> None:
-    detail = await _detail(context, pressed.id(0))
-    if detail is None:
-        context.answer(context.gettext(NOT_FOUND), alert=True)
-        return
-    context.answer()
-    _show(update, context, *views.close_menu(me(context), detail.request.id, detail.request.reference))
-
-
-async def _close_with_reason(update: Update, context: BotContext, pressed: Pressed) -> None:
-    label = views.CLOSE_REASONS.get(pressed.arg(1))
-    if label is None or pressed.id(0) is None:
-        context.answer(context.gettext(STALE), alert=True)
-        return
-    # The reason is recorded in the closing coordinator's language, as they chose it; the contact
-    # reads the code's own sentence in theirs.
-    await _close(update, context, pressed.id(0), context.gettext(label), code=pressed.arg(1))
-
-
-async def _close(
-    update: Update,
-    context: BotContext,
-    request_id: int | None,
-    reason: str,
-    at: int | None = None,
-    code: str | None = None,
-) -> None:
-    _ = context.gettext
-    if request_id is None:
-        context.answer(_(STALE), alert=True)
-        return
-    result = await coordination_actions.close_request(
-        context.db, request_id, context.user.id, reason, utcnow(), code=code
-    )
-    if await _refused(update, context, result.kind, request_id, ALREADY_FINISHED) or result.request is None:
-        return
-    out = Outbox.of(context)
-    if result.withdrawal is not None:
-        await withdrawal.tell_advisors(
-            out, result.request, result.withdrawal, result.holder, closing_notices.CLOSED_FOR_HOLDER
-        )
-    await closing_notices.tell_contact(out, result.request, code)
-    context.answer(_("Closed."))
-    await _show_detail(update, context, request_id, notice=_("🔒 Closed."), at=at)
-
-
 async def _ask_text(update: Update, context: BotContext, pressed: Pressed) -> None:
+    """Ask for a note or a closing reason to be typed for the request."""
     _ = context.gettext
     detail = await _detail(context, pressed.id(0))
     if detail is None:
@@ -242,6 +157,7 @@ async def _ask_text(update: Update, context: BotContext, pressed: Pressed) -> No
 
 
 async def _stop_typing(update: Update, context: BotContext, pressed: Pressed) -> None:
+    """Drop the note or reason being typed and show the request again."""
     await chat_inputs.clear(context.db, context.user.id, NOTE_INPUT)
     await chat_inputs.clear(context.db, context.user.id, REASON_INPUT)
     context.answer()
@@ -267,7 +183,7 @@ async def on_text(context: BotContext, row: ChatInput, text: str) -> None:
     at = (row.data or {}).get("message_id")
     at = at if isinstance(at, int) else None
     if row.kind == REASON_INPUT:
-        await _close(context._update, context, row.target_id, text.strip(), at)
+        await actions.close(context._update, context, row.target_id, text.strip(), at)
         return
     result = await coordination_actions.add_note(
         context.db, row.target_id or 0, context.user.id, text, utcnow()
@@ -285,10 +201,10 @@ _ACTIONS = {
     "d": _open,
     "h": _history,
     "a": _assign,
-    "o": _reoffer_ask,
-    "oy": _reoffer,
-    "c": _close_ask,
-    "cr": _close_with_reason,
+    "o": actions.reoffer_ask,
+    "oy": actions.reoffer,
+    "c": actions.close_ask,
+    "cr": actions.close_with_reason,
     "ct": _ask_text,
     "n": _ask_text,
     "q": _stop_typing,
