@@ -217,9 +217,15 @@ async def wait_finished(db: Database, broadcast_id: int, timeout: float) -> Broa
 # -- what the emulator received -------------------------------------------------------------
 
 
+def is_copy(sent: object, text: str) -> bool:
+    """Whether a sent message is a recipient's copy of a broadcast with ``text``: the sender line on
+    top, then the text (and, for news recipients, the way to unsubscribe below)."""
+    return isinstance(sent, str) and sent.startswith("📣") and f"\n\n{text}" in sent
+
+
 def sends_of(emulator: Emulator, text: str) -> list[CallRecord]:
-    """Every sendMessage call carrying ``text`` (a broadcast's text), answered or not."""
-    return [c for c in emulator.calls_to("sendMessage") if c.params.get("text") == text]
+    """Every sendMessage call carrying a copy of the broadcast ``text``, answered or not."""
+    return [c for c in emulator.calls_to("sendMessage") if is_copy(c.params.get("text"), text)]
 
 
 def delivered(emulator: Emulator, text: str) -> Counter[int]:
@@ -229,7 +235,7 @@ def delivered(emulator: Emulator, text: str) -> Counter[int]:
 
 def count_delivered(emulator: Emulator, text: str) -> int:
     """How many sends of ``text`` succeeded (cheap enough for ``wait_for`` predicates)."""
-    return sum(1 for c in emulator.calls if c.ok and c.params.get("text") == text)
+    return sum(1 for c in emulator.calls if c.ok and is_copy(c.params.get("text"), text))
 
 
 def delivering_calls(emulator: Emulator) -> list[CallRecord]:
