@@ -3,9 +3,9 @@ topics, capacity and name. Multi-select screens stay open until "Done"; single c
 to the profile.
 
 The same screens make up the guided set-up after an invitation (:mod:`handlers.advisor_onboarding`):
-a :class:`handlers.profile_flow.Flow` says whose buttons they carry (``pf:`` or ``ob:``) and what closes them ("Done" back
-to the profile, or "Next"/"Skip" to the following step). Buttons keep their places when tapped:
-only the mark changes from ○ to ✓.
+a :class:`handlers.profile_flow.Flow` says whose buttons they carry (``pf:`` or ``ob:``) and what
+closes them ("Done" back to the profile, or "Next"/"Skip" to the following step). Buttons keep their
+places when tapped: only the mark changes from ○ to ✓.
 """
 
 from __future__ import annotations
