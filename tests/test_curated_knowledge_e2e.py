@@ -92,10 +92,10 @@ async def test_an_answer_made_public_in_the_chat_answers_the_next_asker_until_re
             emulator.send_text(coordinator, ANSWER)
             await emulator.wait_for_message(asker, lambda m: ANSWER in _text(m), TIMEOUT)
             sent = await emulator.wait_for_message(
-                coordinator, lambda m: "📚 Als öffentliche Antwort freigeben" in _labels(m), TIMEOUT
+                coordinator, lambda m: "📚 Antwort öffentlich machen" in _labels(m), TIMEOUT
             )
             assert ASKED in _text(sent)  # what goes live is shown before the press
-            toast = await press_and_wait(server, coordinator, sent, "📚 Als öffentliche Antwort freigeben")
+            toast = await press_and_wait(server, coordinator, sent, "📚 Antwort öffentlich machen")
             assert toast.get("text") == "Jetzt freigegeben."
             screen = await emulator.wait_for_message(
                 coordinator, lambda m: "Antwort team-" in _text(m), TIMEOUT
