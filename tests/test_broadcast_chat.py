@@ -562,10 +562,7 @@ async def test_final_report_is_in_the_creators_language(harness: Harness) -> Non
     edit, report = added
     assert "Rundruf #" in edit.payload["text"] and "abgeschlossen" in edit.payload["text"]
     assert "Fehlgeschlagen: 3" in report.payload["text"]
-    assert (
-        report.payload["reply_markup"]["inline_keyboard"][0][0]["text"]
-        == "🔁 3 Zustellungen wiederholen"
-    )
+    assert report.payload["reply_markup"]["inline_keyboard"][0][0]["text"] == "🔁 3 Zustellungen wiederholen"
 
 
 async def test_an_idle_sweep_does_nothing(harness: Harness) -> None:
