@@ -20,6 +20,7 @@ from bot.services import advisors, chat_inputs
 from handlers.advisor_profile import gaps_text, own_profile
 from handlers.callback_data import PROFILE, data, parse, pattern
 from handlers.notify import me
+from handlers.privacy import message_retention_lines
 from handlers.profile_flow import END, GUIDED, ONBOARD, STEPS, next_step
 from handlers.profile_screens import (
     area_screen,
@@ -42,11 +43,7 @@ def _name(context: BotContext, key: str) -> str:
 def privacy_note(context: BotContext) -> str:
     """What we store about an advisor, why, who sees it and how long (every period from the settings)."""
     _, ngettext, settings = context.gettext, context.ngettext, context.settings
-    inbox, sent, request = (
-        settings.inbox_retention_days,
-        settings.outbox_retention_days,
-        settings.request_retention_days,
-    )
+    request = settings.request_retention_days
     periods = [
         _(
             "Your profile is kept until you delete it with /{command}; then only an anonymous placeholder "
@@ -60,20 +57,7 @@ def privacy_note(context: BotContext) -> str:
             request,
         ).format(count=request),
         # The same wording as /datenschutz: the same periods apply to everyone.
-        ngettext(
-            "What you send us is kept only until it is handled; its time and status are deleted "
-            "after {count} day.",
-            "What you send us is kept only until it is handled; its time and status are deleted "
-            "after {count} days.",
-            inbox,
-        ).format(count=inbox),
-        ngettext(
-            "The content of messages we send you is deleted once they are delivered; their time and status "
-            "after {count} day.",
-            "The content of messages we send you is deleted once they are delivered; their time and status "
-            "after {count} days.",
-            sent,
-        ).format(count=sent),
+        *message_retention_lines(context),
     ]
     return "\n\n".join(
         [

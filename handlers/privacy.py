@@ -13,13 +13,11 @@ from handlers.menus import PRIVACY, contact_line, main_menu
 from handlers.own_data import MY_DATA, PRIVACY_PREFIX
 
 
-def retention_lines(context: BotContext) -> list[str]:
-    """Every storage period, each from the configuration, in short lines."""
+def message_retention_lines(context: BotContext) -> list[str]:
+    """How long the messages a person sends and receives are kept (both periods from the settings)."""
     ngettext, settings = context.ngettext, context.settings
     inbox, sent = settings.inbox_retention_days, settings.outbox_retention_days
-    draft, request = settings.draft_retention_days, settings.request_retention_days
-    question = settings.question_retention_days
-    lines = [
+    return [
         ngettext(
             "What you send us is kept only until it is handled; its time and status are deleted "
             "after {count} day.",
@@ -34,6 +32,16 @@ def retention_lines(context: BotContext) -> list[str]:
             "after {count} days.",
             sent,
         ).format(count=sent),
+    ]
+
+
+def retention_lines(context: BotContext) -> list[str]:
+    """Every storage period, each from the configuration, in short lines."""
+    ngettext, settings = context.ngettext, context.settings
+    draft, request = settings.draft_retention_days, settings.request_retention_days
+    question = settings.question_retention_days
+    lines = [
+        *message_retention_lines(context),
         ngettext(
             "An unfinished request is deleted after {count} day without activity.",
             "An unfinished request is deleted after {count} days without activity.",
