@@ -20,6 +20,7 @@ from bot.services.offers import (
     OfferOutcome,
     OfferResult,
     OfferTiming,
+    add_offer,
     claim,
     holder,
     pending_offer,
@@ -29,7 +30,6 @@ from models import (
     Booking,
     BookingStatus,
     KickoffRequest,
-    Offer,
     OfferStatus,
     RequestStatus,
     Role,
@@ -79,18 +79,7 @@ async def assign_manually(
         await session.refresh(existing)
         withdrawn.append(existing)
     ranking = rank(needs_of(request), await advisor_facts(session, request_id), now)
-    offer = Offer(
-        request_id=request.id,
-        advisor_id=advisor.id,
-        status=OfferStatus.PENDING,
-        respond_by=now + timing.response,
-        remind_at=now + timing.response / 2,
-        ranking=ranking.to_json(),
-        created_at=now,
-        offered_by_user_id=coordinator_user_id,
-    )
-    session.add(offer)
-    await session.flush()
+    offer = await add_offer(session, request.id, advisor.id, ranking, now, timing, coordinator_user_id)
     await funnel.move(session, request, RequestStatus.OFFERED, coordinator_user_id, now, funnel.MATCHABLE)
     return OfferResult(OfferOutcome.ASSIGNED, offer, request, advisor, ranking, withdrawn=tuple(withdrawn))
 

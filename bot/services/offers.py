@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import funnel
 from bot.services.advisors import by_user
-from bot.services.matching import rank
+from bot.services.matching import Ranking, rank
 from bot.services.matching_data import advisor_facts, needs_of
 from bot.services.offer_results import (
     CHANGED,
@@ -53,6 +53,32 @@ __all__ = [
 ]
 
 DECLINE_REASON_MAX = 200
+
+
+async def add_offer(
+    session: AsyncSession,
+    request_id: int,
+    advisor_id: int,
+    ranking: Ranking,
+    now: datetime,
+    timing: OfferTiming,
+    offered_by_user_id: int | None = None,
+) -> Offer:
+    """A new pending offer of the request to the advisor, with its deadline and reminder; a hand
+    offer names the coordinator who made it."""
+    offer = Offer(
+        request_id=request_id,
+        advisor_id=advisor_id,
+        status=OfferStatus.PENDING,
+        respond_by=now + timing.response,
+        remind_at=now + timing.response / 2,
+        ranking=ranking.to_json(),
+        created_at=now,
+        offered_by_user_id=offered_by_user_id,
+    )
+    session.add(offer)
+    await session.flush()
+    return offer
 
 
 async def pending_offer(session: AsyncSession, request_id: int) -> Offer | None:
@@ -132,17 +158,7 @@ async def offer_next(
             (RequestStatus.SUBMITTED, RequestStatus.OFFERED),
         )
         return OfferResult(OfferOutcome.ESCALATED, request=request, ranking=ranking)
-    offer = Offer(
-        request_id=request.id,
-        advisor_id=best.advisor_id,
-        status=OfferStatus.PENDING,
-        respond_by=now + timing.response,
-        remind_at=now + timing.response / 2,
-        ranking=ranking.to_json(),
-        created_at=now,
-    )
-    session.add(offer)
-    await session.flush()
+    offer = await add_offer(session, request.id, best.advisor_id, ranking, now, timing)
     await funnel.move(
         session, request, RequestStatus.OFFERED, None, now, (RequestStatus.SUBMITTED, RequestStatus.NO_MATCH)
     )
