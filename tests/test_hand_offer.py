@@ -12,6 +12,7 @@ from sqlalchemy import select
 from handlers import deadlines
 from handlers.callback_data import REQUESTS, data
 from models import Advisor, Offer, OutboxMessage, OutboxStatus
+from tests.hand_offer_helpers import deliver_outbox, edits_of, offer_message_id
 from tests.harness import Harness, Sent, TelegramUser
 from tests.matching_chat_helpers import (
     COORDINATOR,
@@ -48,35 +49,6 @@ async def _hand_offer(h: Harness, request_id: int, reference: str, name: str) ->
     [ranking] = await h.text(COORDINATOR, f"/assign {reference}")
     assign = next(d for label, d in ranking.buttons if name in label and d.startswith("ca:a:"))
     return await h.press(COORDINATOR, assign)
-
-
-async def _deliver(h: Harness) -> None:
-    """What the sender does: every pending outbox row is sent and gets a Telegram message id."""
-    async with h.runtime.db.transaction() as session:
-        rows = await session.scalars(
-            select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING)
-        )
-        for row in list(rows):
-            row.status, row.telegram_message_id = OutboxStatus.SENT, 50_000 + row.id
-
-
-async def _message_id_of(h: Harness, offer_id: int) -> int:
-    async with h.runtime.db.transaction() as session:
-        offer = await session.get(Offer, offer_id)
-        assert offer is not None and offer.message_outbox_id is not None
-        row = await session.get(OutboxMessage, offer.message_outbox_id)
-        assert row is not None and row.telegram_message_id is not None
-        return row.telegram_message_id
-
-
-def _edits(sent: list[Sent], person: TelegramUser, message_id: int) -> list[Sent]:
-    return [
-        s
-        for s in sent
-        if s.method == "editMessageText"
-        and s.chat_id == person.id
-        and s.payload.get("message_id") == message_id
-    ]
 
 
 def _offer_id(message: Sent) -> int:
@@ -188,41 +160,41 @@ async def test_offer_messages_that_end_lose_their_buttons(harness: Harness) -> N
     # Expired: Mehmet's offer and its reminder both say so, without buttons.
     request, sent = await submit_request(h, CONTACT)
     offer = one_to(sent, MEHMET)
-    await _deliver(h)
+    await deliver_outbox(h)
     async with h.runtime.db.transaction() as session:
         row = await session.get(Offer, _offer_id(offer))
         assert row is not None and row.remind_at is not None
         remind_at, respond_by = row.remind_at, row.respond_by
     await sweep(h, deadlines.sweep_offers, remind_at + timedelta(minutes=1))
-    await _deliver(h)
+    await deliver_outbox(h)
     async with h.runtime.db.transaction() as session:
         row = await session.get(Offer, _offer_id(offer))
         assert row is not None and row.reminder_outbox_id is not None
         reminder = await session.get(OutboxMessage, row.reminder_outbox_id)
         assert reminder is not None and reminder.telegram_message_id is not None
         reminder_id = reminder.telegram_message_id
-    original_id = await _message_id_of(h, _offer_id(offer))
+    original_id = await offer_message_id(h, _offer_id(offer))
     passed = await sweep(h, deadlines.sweep_offers, respond_by + timedelta(minutes=1))
     for message_id in (original_id, reminder_id):
-        [edit] = _edits(passed, MEHMET, message_id)
+        [edit] = edits_of(passed, MEHMET, message_id)
         assert "time to answer this offer has passed" in edit.text and request.reference in edit.text
         assert "reply_markup" not in edit.payload
     leyla_offer = new_to(passed, LEYLA)
-    await _deliver(h)
+    await deliver_outbox(h)
 
     # Taken elsewhere: the coordinator gives the request to Omid; Leyla's offer message says so.
-    leyla_id = await _message_id_of(h, _offer_id(leyla_offer))
+    leyla_id = await offer_message_id(h, _offer_id(leyla_offer))
     taken = await _hand_offer(h, request.id, request.reference, "Omid")
-    [edit] = _edits(taken, LEYLA, leyla_id)
+    [edit] = edits_of(taken, LEYLA, leyla_id)
     assert "gave the request to someone else" in edit.text and "reply_markup" not in edit.payload
     omid_offer = new_to(taken, OMID)
-    await _deliver(h)
+    await deliver_outbox(h)
 
     # Withdrawn: the contact withdraws the request; Omid's offer message says so.
-    omid_id = await _message_id_of(h, _offer_id(omid_offer))
+    omid_id = await offer_message_id(h, _offer_id(omid_offer))
     await h.press(CONTACT, f"st:w:{request.id}")
     withdrawn = await h.press(CONTACT, f"st:y:{request.id}")
-    [edit] = _edits(withdrawn, OMID, omid_id)
+    [edit] = edits_of(withdrawn, OMID, omid_id)
     assert "withdrawn" in edit.text and "reply_markup" not in edit.payload
 
 

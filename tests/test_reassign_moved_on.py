@@ -4,10 +4,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from handlers.callback_data import data
-from models import Offer, OutboxMessage, OutboxStatus
+from tests.hand_offer_helpers import deliver_outbox, edits_of, offer_message_id
 from tests.harness import Harness, Sent, TelegramUser
 from tests.matching_chat_helpers import (
     COORDINATOR,
@@ -24,35 +22,6 @@ from tests.matching_chat_helpers import (
 CONTACT = TelegramUser(700, "Ana", "de")
 
 
-async def _deliver(h: Harness) -> None:
-    """What the sender does: every pending outbox row is sent and gets a Telegram message id."""
-    async with h.runtime.db.transaction() as session:
-        rows = await session.scalars(
-            select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING)
-        )
-        for row in list(rows):
-            row.status, row.telegram_message_id = OutboxStatus.SENT, 50_000 + row.id
-
-
-async def _message_id_of(h: Harness, offer_id: int) -> int:
-    async with h.runtime.db.transaction() as session:
-        offer = await session.get(Offer, offer_id)
-        assert offer is not None and offer.message_outbox_id is not None
-        row = await session.get(OutboxMessage, offer.message_outbox_id)
-        assert row is not None and row.telegram_message_id is not None
-        return row.telegram_message_id
-
-
-def _edits(sent: list[Sent], person: TelegramUser, message_id: int) -> list[Sent]:
-    return [
-        s
-        for s in sent
-        if s.method == "editMessageText"
-        and s.chat_id == person.id
-        and s.payload.get("message_id") == message_id
-    ]
-
-
 async def _reassigned_after_accepting(h: Harness, advisor: TelegramUser) -> tuple[list[Sent], int, str]:
     """``advisor`` accepts the request in its offer message; the coordinator offers it anew.
     What the reassignment queued, the accepted message's id and the request's reference."""
@@ -61,13 +30,13 @@ async def _reassigned_after_accepting(h: Harness, advisor: TelegramUser) -> tupl
     await onboard(h, other, display_name="Leyla Aydın", languages=["tr"], home_ags=REUTLINGEN)
     request, sent = await submit_request(h, CONTACT)
     offer = new_to(sent, advisor)
-    await _deliver(h)
+    await deliver_outbox(h)
     offer_id = int(button(offer, "of:a:").rsplit(":", 1)[1])
-    message_id = await _message_id_of(h, offer_id)
+    message_id = await offer_message_id(h, offer_id)
     accepted = await h.press(advisor, button(offer, "of:a:"), message_id=message_id)
-    [held] = _edits(accepted, advisor, message_id)
+    [held] = edits_of(accepted, advisor, message_id)
     assert held.buttons and "bk:p:" in button(held, "bk:p:")  # the live request message
-    await _deliver(h)
+    await deliver_outbox(h)
     moved = await h.press(COORDINATOR, data("ra", "o", request.id))
     assert await offers_of(h, request.id) == [("Mehmet Demir", "withdrawn"), ("Leyla Aydın", "pending")]
     assert await request_status(h, request.id) == "offered"
@@ -78,7 +47,7 @@ async def test_the_accepted_message_says_the_request_moved_on_without_buttons(ha
     h = harness
     mehmet = TelegramUser(701, "Mehmet", "en")
     moved, message_id, reference = await _reassigned_after_accepting(h, mehmet)
-    [edit] = _edits(moved, mehmet, message_id)
+    [edit] = edits_of(moved, mehmet, message_id)
     assert reference in edit.text and "passed this request on to another advisor" in edit.text
     assert "you no longer look after it" in edit.text
     assert edit.buttons == []
@@ -89,6 +58,6 @@ async def test_in_german_for_a_german_advisor(harness: Harness) -> None:
     h = harness
     mehmet = TelegramUser(701, "Mehmet", "de")
     moved, message_id, reference = await _reassigned_after_accepting(h, mehmet)
-    [edit] = _edits(moved, mehmet, message_id)
+    [edit] = edits_of(moved, mehmet, message_id)
     assert reference in edit.text and "Diese Anfrage betreuen Sie nicht mehr" in edit.text
     assert edit.buttons == []
