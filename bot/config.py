@@ -50,7 +50,18 @@ class Settings(BaseSettings):
     draft_retention_days: int = Field(default=14, ge=1)
     sweep_interval_seconds: float = Field(default=30.0, gt=0)
     max_concurrent_updates: int = Field(default=32, ge=1, le=1024)
+    # The overall budget for bulk and proactive messages (broadcasts, offers, reminders), shared by
+    # every process on one PostgreSQL; Telegram's bulk limit is about 30/s.
     send_rate_per_second: float = Field(default=25.0, gt=0, le=30)
+    # Replies to a person's own update are limited per chat (as Telegram does) and by this ceiling
+    # per process, not by the bulk budget; a 429 lowers it for a while.
+    reply_rate_per_second: float = Field(default=300.0, gt=0, le=10000)
+    # Several processes: a process handles a chat's updates only while it holds the chat's lease
+    # (PostgreSQL); a dead holder's chats are taken over after this many seconds.
+    chat_lease_seconds: float = Field(default=15.0, ge=1, le=600)
+    # Polling: a second process that gets Telegram's 409 Conflict waits as a standby and tries
+    # to take over polling this often.
+    polling_standby_seconds: float = Field(default=10.0, gt=0, le=600)
     offer_response_hours: float = Field(default=48.0, gt=0)
     kickoff_reminder_hours: float = Field(default=24.0, gt=0)
     # The bot's @username, for invitation links printed by the CLI (which does not ask Telegram).

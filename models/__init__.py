@@ -26,7 +26,15 @@ from models.request import (
     RequestEvent,
     RequestStatus,
 )
-from models.runtime import InboxStatus, InboxUpdate, OutboxLane, OutboxMessage, OutboxStatus
+from models.runtime import (
+    ChatLease,
+    InboxStatus,
+    InboxUpdate,
+    OutboxLane,
+    OutboxMessage,
+    OutboxStatus,
+    SendBudget,
+)
 from models.user import Role, RoleSource, User, UserRole
 
 __all__ = [
@@ -42,6 +50,7 @@ __all__ = [
     "BroadcastRecipient",
     "BroadcastStatus",
     "ChatInput",
+    "ChatLease",
     "CoordinatorAction",
     "CuratedEntry",
     "CuratedStatus",
@@ -68,6 +77,7 @@ __all__ = [
     "RequestStatus",
     "Role",
     "RoleSource",
+    "SendBudget",
     "UTCDateTime",
     "User",
     "UserRole",

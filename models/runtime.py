@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, false
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime, utcnow
@@ -38,8 +38,15 @@ class InboxUpdate(Base):
 
 
 class OutboxLane(enum.IntEnum):
-    """Sending priority: replies to a person before bulk messages."""
+    """Sending lane, in order of priority.
 
+    ``REPLY``: an answer to a person's own update, in that person's chat; Telegram limits it per
+    chat only, so it goes under a high ceiling, not the bulk budget. ``INTERACTIVE``: a notice to
+    someone else caused by a person's action (an offer to an advisor); ``BULK``: broadcasts,
+    reminders, sweeps. The last two share the overall send budget, ``INTERACTIVE`` first.
+    """
+
+    REPLY = -1
     INTERACTIVE = 0
     BULK = 1
 
@@ -80,3 +87,31 @@ class OutboxMessage(Base):
     # Deleted outright once sent instead of kept as metadata (the last message to a person who
     # erased their data: afterwards nothing may point to their chat).
     ephemeral: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class ChatLease(Base):
+    """Which process handles a chat's updates now (PostgreSQL with several processes).
+
+    A process handles an update only while it holds the chat's lease, so one chat's updates are
+    handled in order even when they reached different processes; a lease that is not renewed
+    runs out, and another process takes the chat over.
+    """
+
+    __tablename__ = "chat_leases"
+
+    chat_key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class SendBudget(Base):
+    """The overall send budget shared by every process: the next free slot of a lane's pacing.
+
+    ``next_slot`` is seconds since the epoch (database clock); a process takes a slot by moving
+    it on by one spacing in one statement, so all processes together keep the configured rate.
+    """
+
+    __tablename__ = "send_budget"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    next_slot: Mapped[float] = mapped_column(Float, default=0.0)
