@@ -12,9 +12,10 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest, HTTPXRequest
 
 import handlers
-from bot.app import FeatureSweep, ProcessRuntime
+from bot.app import ProcessRuntime
 from bot.config import Settings
 from bot.context import BotContext
+from bot.runtime.sweeper import FeatureSweep
 from handlers import broadcast_sweep, deadlines
 
 FEATURE_SWEEPS = (

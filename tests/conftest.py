@@ -131,6 +131,15 @@ def database_url(
             _copy_sqlite(_sqlite_template(tmp_path_factory), path)
         yield f"sqlite+aiosqlite:///{path}"
         return
+    yield from _postgres_database(empty)
+
+
+def _postgres_database(empty: bool = False) -> Iterator[str]:
+    """A PostgreSQL database of its own, dropped afterwards; skipped loudly when none is reachable."""
+    if not os.environ.get(POSTGRES_ENV):
+        message = f"{POSTGRES_ENV} is not set; skipping a test that needs PostgreSQL"
+        warnings.warn(message, stacklevel=1)
+        pytest.skip(message)
     admin = _admin_url()
     name = f"miglobe_test_{uuid.uuid4().hex[:12]}"
     try:
@@ -144,6 +153,13 @@ def database_url(
         yield _pg_url_with_database(admin, name)
     finally:
         asyncio.run(_drop_pg_database(admin, name))
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A migrated PostgreSQL database of its own, for what only PostgreSQL does (several processes
+    sharing one database); the test is skipped, with a warning, when no PostgreSQL is reachable."""
+    yield from _postgres_database()
 
 
 @pytest.fixture

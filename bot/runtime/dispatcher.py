@@ -13,7 +13,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 
 from bot.logging_setup import describe_error, safe_traceback
 from bot.runtime import metrics
@@ -44,6 +44,15 @@ class ChatOrderedDispatcher:
         """How many updates are queued or being handled."""
         return len(self._queued_ids)
 
+    @property
+    def chats(self) -> Collection[int]:
+        """The chats with updates queued or being handled."""
+        return self._queues.keys()
+
+    def has(self, inbox_id: int) -> bool:
+        """Whether the update is queued or being handled."""
+        return inbox_id in self._queued_ids
+
     async def submit(self, item: InboxItem) -> None:
         """Queue ``item`` behind earlier updates of its chat (waits while the queue is full)."""
         if self._closing or item.inbox_id in self._queued_ids:
@@ -51,7 +60,16 @@ class ChatOrderedDispatcher:
         await self._room.acquire()
         self._queued_ids.add(item.inbox_id)
         self._idle.clear()
-        self._queues.setdefault(item.chat_key, deque()).append(item)
+        queue = self._queues.setdefault(item.chat_key, deque())
+        queue.append(item)
+        # Updates of one chat can come from two sources (this process's intake, another process's
+        # via the shared inbox): keep the waiting ones in Telegram's order, never moving the head
+        # (it may be running).
+        position = len(queue) - 1
+        while position > 1 and queue[position - 1].update_id > item.update_id:
+            queue[position] = queue[position - 1]
+            position -= 1
+        queue[position] = item
         if item.chat_key not in self._workers:
             self._workers[item.chat_key] = asyncio.create_task(
                 self._drain(item.chat_key), name=f"chat-worker:{item.chat_key}"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -122,16 +122,27 @@ async def pending(session: AsyncSession) -> list[InboxItem]:
     return [InboxItem(r.id, r.update_id, r.chat_key, r.payload) for r in rows]
 
 
-async def claim(session: AsyncSession, inbox_id: int, update_id: int, note: str | None = None) -> bool:
+async def claim(
+    session: AsyncSession,
+    inbox_id: int,
+    update_id: int,
+    note: str | None = None,
+    *,
+    only_if: ColumnElement[bool] | None = None,
+) -> bool:
     """Mark the update done inside the handling transaction; False if it was done already.
 
     The payload goes with the commit: a handled update keeps only its id, chat, status and
     times for the retention period (the raw update may hold what a person typed). ``note``
-    says why an update was done without handling (ignored, flood guard).
+    says why an update was done without handling (ignored, flood guard). ``only_if`` is a
+    further condition (this process still holds the chat's lease); False when it does not hold.
     """
+    conditions = [InboxUpdate.id == inbox_id, InboxUpdate.status == InboxStatus.PENDING.value]
+    if only_if is not None:
+        conditions.append(only_if)
     result = await session.execute(
         update(InboxUpdate)
-        .where(InboxUpdate.id == inbox_id, InboxUpdate.status == InboxStatus.PENDING.value)
+        .where(*conditions)
         .values(status=InboxStatus.DONE.value, handled_at=utcnow(), payload=stub(update_id), error=note)
     )
     return result.rowcount == 1  # type: ignore[attr-defined]

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from telegram.ext import CallbackContext, JobQueue
 
+from bot.config import Settings
 from bot.db import Database
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,15 @@ class Sweep:
     run: Callable[[], Awaitable[object]]
     # False for work every process does for itself (waking its own sender); True: one process at a time.
     once: bool = True
+
+
+@dataclass(frozen=True)
+class FeatureSweep:
+    """A feature's deadline sweep: its name, its interval from the settings and what it runs."""
+
+    name: str
+    interval: Callable[[Settings], float]
+    run: Callable[[Database, Settings], Awaitable[str]]
 
 
 async def run_once(sweep: Sweep, db: Database | None) -> tuple[bool, object]:

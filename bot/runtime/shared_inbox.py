@@ -1,0 +1,154 @@
+"""The inbox shared by several processes on one PostgreSQL: who handles which chat's updates.
+
+Every process stores what it receives. It hands an update to its own dispatcher only while it
+holds the update's chat (:mod:`bot.runtime.chat_leases`); an update of a chat another live
+process holds stays pending, and that process picks it up in its next look at the inbox. A look
+every :data:`LOOK_SECONDS` finds the pending updates of chats that are free, run out or ours,
+takes their leases and queues them in update order; the same round renews the leases of the
+chats this process still has work for. When a process dies, its leases run out and the others
+take its chats over within one lease period. SQLite has one process and no leases.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Collection
+from typing import Protocol
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db import Database
+from bot.logging_setup import describe_error
+from bot.runtime import chat_leases
+from bot.runtime.inbox import InboxItem
+from models import ChatLease, InboxStatus, InboxUpdate
+
+log = logging.getLogger(__name__)
+
+# How often a process looks for pending updates it may handle (another process's arrivals for a
+# chat this process holds, and chats whose holder died).
+LOOK_SECONDS = 0.2
+# At most this many pending updates are taken in one look (the rest comes in the next).
+LOOK_LIMIT = 500
+
+
+class Queue(Protocol):
+    """What the shared inbox needs of the dispatcher."""
+
+    async def submit(self, item: InboxItem) -> None:
+        """Queue ``item`` behind its chat's earlier updates."""
+
+    def has(self, inbox_id: int) -> bool:
+        """Whether the update is queued or being handled here."""
+
+    @property
+    def chats(self) -> Collection[int]:
+        """The chats with queued or running work."""
+
+
+class SharedInbox:
+    """This process's side of the chat leases: admit what it holds, pick up what it may."""
+
+    def __init__(self, db: Database, lease_seconds: float, dispatcher: Queue) -> None:
+        """Leases of ``lease_seconds``, feeding ``dispatcher``."""
+        self._db = db
+        self.owner = chat_leases.new_owner()
+        self._seconds = lease_seconds
+        self._dispatcher = dispatcher
+        self._task: asyncio.Task[None] | None = None
+        self._wakeup = asyncio.Event()
+        self._since_renewal = 0.0
+
+    async def admit(self, session: AsyncSession, items: list[InboxItem]) -> list[InboxItem]:
+        """In the transaction that stored ``items``: the ones whose chat this process now holds."""
+        held = await chat_leases.acquire(
+            session, {item.chat_key for item in items}, self.owner, self._seconds
+        )
+        if len(held) < len({item.chat_key for item in items}):
+            self.wake()  # held elsewhere: the holder picks them up; a look here notices a dead one
+        return [item for item in items if item.chat_key in held]
+
+    def holds(self, chat_key: int) -> ColumnElement[bool]:
+        """A condition for the statement that marks an update done: this process holds the chat."""
+        return chat_leases.held_clause(chat_key, self.owner)
+
+    def wake(self) -> None:
+        """Look at the inbox now rather than at the next interval."""
+        self._wakeup.set()
+
+    def start(self) -> None:
+        """Start looking at the inbox (the first look also finds what a crash left pending)."""
+        self._task = asyncio.create_task(self._run(), name="shared-inbox")
+
+    async def stop(self) -> None:
+        """Stop looking and hand every chat on at once (their pending updates stay in the inbox)."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        try:
+            async with self._db.transaction() as session:
+                await chat_leases.release_all(session, self.owner)
+        except Exception as exc:
+            log.warning("could not release the chat leases (%s); they run out", describe_error(exc))
+
+    async def _run(self) -> None:
+        """Look, queue and renew until cancelled; a failing database only delays the next look."""
+        while True:
+            try:
+                await self.look()
+            except Exception as exc:
+                log.warning("looking at the inbox failed: %s", describe_error(exc))
+            self._wakeup.clear()
+            try:
+                await asyncio.wait_for(self._wakeup.wait(), timeout=LOOK_SECONDS)
+            except TimeoutError:
+                pass
+
+    async def look(self) -> int:
+        """Queue the pending updates this process may handle; renew its busy chats' leases.
+
+        Returns how many updates were queued.
+        """
+        async with self._db.transaction() as session:
+            items = await self._claimable(session)
+            held = await chat_leases.acquire(session, {i.chat_key for i in items}, self.owner, self._seconds)
+            loop_time = asyncio.get_running_loop().time()
+            if loop_time - self._since_renewal >= self._seconds / 3:
+                self._since_renewal = loop_time
+                busy = set(self._dispatcher.chats) - held
+                await chat_leases.renew(session, busy, self.owner, self._seconds)
+        queued = [item for item in items if item.chat_key in held]
+        for item in queued:
+            await self._dispatcher.submit(item)
+        return len(queued)
+
+    async def _claimable(self, session: AsyncSession) -> list[InboxItem]:
+        """Pending updates of chats that are free, run out or held by this process, in update order."""
+        free_or_mine = or_(
+            ChatLease.chat_key.is_(None),
+            ChatLease.owner == self.owner,
+            ChatLease.expires_at < func.now(),
+        )
+        rows = await session.execute(
+            select(InboxUpdate.id, InboxUpdate.update_id, InboxUpdate.chat_key)
+            .outerjoin(ChatLease, ChatLease.chat_key == InboxUpdate.chat_key)
+            .where(InboxUpdate.status == InboxStatus.PENDING.value, free_or_mine)
+            .order_by(InboxUpdate.update_id)
+            .limit(LOOK_LIMIT)
+        )
+        # Most are queued here already (this process stored them); only the others' payloads are read.
+        new = [r for r in rows if not self._dispatcher.has(r.id)]
+        if not new:
+            return []
+        payloads = dict(
+            (
+                await session.execute(
+                    select(InboxUpdate.id, InboxUpdate.payload).where(InboxUpdate.id.in_([r.id for r in new]))
+                )
+            )
+            .tuples()
+            .all()
+        )
+        return [InboxItem(r.id, r.update_id, r.chat_key, payloads[r.id]) for r in new if r.id in payloads]

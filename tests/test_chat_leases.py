@@ -1,0 +1,164 @@
+"""Several processes on one PostgreSQL: a chat's updates are handled by the process holding its lease."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Collection
+
+import pytest
+from sqlalchemy import select
+
+from bot.db import Database
+from bot.runtime import chat_leases, inbox
+from bot.runtime.dispatcher import ChatOrderedDispatcher
+from bot.runtime.inbox import InboxItem
+from bot.runtime.shared_inbox import SharedInbox
+from models import ChatLease, InboxStatus, InboxUpdate
+
+
+def _message(update_id: int, chat: int) -> dict[str, object]:
+    """A raw private-chat text update."""
+    person = {"id": chat, "is_bot": False, "first_name": "P"}
+    message = {"message_id": update_id, "date": 0, "chat": {"id": chat, "type": "private"}, "from": person}
+    return {"update_id": update_id, "message": {**message, "text": f"#{update_id}"}}
+
+
+class _Queue:
+    """A dispatcher stand-in that records what it was given."""
+
+    def __init__(self) -> None:
+        self.items: list[InboxItem] = []
+
+    async def submit(self, item: InboxItem) -> None:
+        self.items.append(item)
+
+    def has(self, inbox_id: int) -> bool:
+        return any(i.inbox_id == inbox_id for i in self.items)
+
+    @property
+    def chats(self) -> Collection[int]:
+        return {i.chat_key for i in self.items}
+
+
+@pytest.fixture
+async def two_processes(postgres_url: str) -> AsyncIterator[tuple[Database, Database]]:
+    """Two connections pools to one database, as two processes have."""
+    first, second = Database(postgres_url), Database(postgres_url)
+    try:
+        yield first, second
+    finally:
+        await first.dispose()
+        await second.dispose()
+
+
+async def _store(db: Database, shared: SharedInbox, *payloads: dict[str, object]) -> list[InboxItem]:
+    """What a process does with arriving updates: store them and admit those of chats it holds."""
+    async with db.transaction() as session:
+        admitted = await shared.admit(session, await inbox.store(session, list(payloads)))
+    for item in admitted:
+        await shared._dispatcher.submit(item)
+    return admitted
+
+
+async def test_a_held_chat_is_left_to_its_holder(two_processes: tuple[Database, Database]) -> None:
+    first, second = two_processes
+    queue_a, queue_b = _Queue(), _Queue()
+    a, b = SharedInbox(first, 30, queue_a), SharedInbox(second, 30, queue_b)
+    assert [i.update_id for i in await _store(first, a, _message(1, 11))] == [1]
+    # The second process receives the chat's next update: it stores it and leaves it pending.
+    assert await _store(second, b, _message(2, 11), _message(3, 22)) != []
+    assert [i.update_id for i in await _store(second, b, _message(4, 11))] == []
+    await b.look()
+    assert 2 not in {i.update_id for i in queue_b.items}
+    # The holder picks the other process's arrivals up, in Telegram's order.
+    await a.look()
+    assert [i.update_id for i in queue_a.items] == [1, 2, 4]
+    assert [i.update_id for i in queue_b.items] == [3]
+    # Marking done only works for the holder.
+    async with second.transaction() as session:
+        assert not await inbox.claim(session, queue_a.items[1].inbox_id, 2, only_if=b.holds(11))
+    async with first.transaction() as session:
+        assert await inbox.claim(session, queue_a.items[1].inbox_id, 2, only_if=a.holds(11))
+
+
+async def test_a_dead_holders_chats_are_taken_over_after_one_lease(
+    two_processes: tuple[Database, Database],
+) -> None:
+    first, second = two_processes
+    queue_b = _Queue()
+    a, b = SharedInbox(first, 1.0, _Queue()), SharedInbox(second, 1.0, queue_b)
+    await _store(first, a, _message(1, 11))  # then the first process dies without handling it
+    await b.look()
+    assert queue_b.items == []
+    await asyncio.sleep(1.2)
+    await b.look()
+    assert [i.update_id for i in queue_b.items] == [1]
+    async with second.transaction() as session:
+        owner = await session.scalar(select(ChatLease.owner).where(ChatLease.chat_key == 11))
+    assert owner == b.owner
+
+
+async def test_a_process_that_stops_hands_its_chats_on_at_once(
+    two_processes: tuple[Database, Database],
+) -> None:
+    first, second = two_processes
+    queue_b = _Queue()
+    a, b = SharedInbox(first, 30, _Queue()), SharedInbox(second, 30, queue_b)
+    await _store(first, a, _message(1, 11))
+    await a.stop()
+    await b.look()
+    assert [i.update_id for i in queue_b.items] == [1]
+
+
+async def test_a_lease_in_use_cannot_change_hands_until_its_update_is_done(
+    two_processes: tuple[Database, Database],
+) -> None:
+    first, second = two_processes
+    a, b = SharedInbox(first, 0.5, _Queue()), SharedInbox(second, 30, _Queue())
+    [item] = await _store(first, a, _message(1, 11))
+    taken_over: list[set[int]] = []
+
+    async def take_over() -> None:
+        async with second.transaction() as session:
+            taken_over.append(await chat_leases.acquire(session, [11], b.owner, 30))
+
+    async with first.transaction() as session:
+        assert await inbox.claim(session, item.inbox_id, 1, only_if=a.holds(11))
+        await asyncio.sleep(0.8)  # the lease runs out while the update is being handled
+        contender = asyncio.create_task(take_over())
+        await asyncio.sleep(0.3)
+        assert not contender.done()  # the share lock keeps it waiting for this transaction
+    await contender
+    assert taken_over == [{11}]
+
+
+async def test_the_dispatcher_keeps_telegrams_order_when_two_sources_feed_one_chat() -> None:
+    handled: list[int] = []
+    started = asyncio.Event()
+    release = asyncio.Event()
+
+    async def handle(item: InboxItem) -> None:
+        if not handled:
+            started.set()
+            await release.wait()
+        handled.append(item.update_id)
+
+    dispatcher = ChatOrderedDispatcher(handle)
+    await dispatcher.submit(InboxItem(1, 10, 5, {}))
+    await started.wait()
+    for inbox_id, update_id in ((2, 13), (3, 11), (4, 12)):
+        await dispatcher.submit(InboxItem(inbox_id, update_id, 5, {}))
+    assert dispatcher.has(3) and set(dispatcher.chats) == {5}
+    release.set()
+    await dispatcher.join()
+    assert handled == [10, 11, 12, 13]
+
+
+async def test_updates_left_pending_stay_pending(two_processes: tuple[Database, Database]) -> None:
+    first, second = two_processes
+    a, b = SharedInbox(first, 30, _Queue()), SharedInbox(second, 30, _Queue())
+    await _store(first, a, _message(1, 11))
+    await _store(second, b, _message(2, 11))
+    async with second.transaction() as session:
+        statuses = (await session.scalars(select(InboxUpdate.status).order_by(InboxUpdate.update_id))).all()
+    assert statuses == [InboxStatus.PENDING.value] * 2
