@@ -153,7 +153,11 @@ async def serve_polling(settings: Settings, token: str) -> int:
     try:
         await runtime.application.bot.delete_webhook(drop_pending_updates=False)
         log.info("polling as @%s", runtime.application.bot.username)
-        await _until_stopped(lambda: poll_forever(runtime.application.bot, runtime.accept))
+        await _until_stopped(
+            lambda: poll_forever(
+                runtime.application.bot, runtime.accept, standby_seconds=settings.polling_standby_seconds
+            )
+        )
     finally:
         if health is not None:
             await health.cleanup()
