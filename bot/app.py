@@ -10,7 +10,6 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -32,12 +31,14 @@ from bot.runtime.rate_limit import SendRateLimiter
 from bot.runtime.scope import CallbackAnswer, UpdateScope, register, release
 from bot.runtime.sender import OutboxSender
 from bot.runtime.sender import prune as prune_outbox
-from bot.runtime.sweeper import Sweep, schedule
+from bot.runtime.shared_inbox import SharedInbox
+from bot.runtime.sweeper import FeatureSweep, Sweep, schedule
 from bot.services import users
 from bot.services.draft_sweep import sweep_drafts
 from bot.services.knowledge import knowledge_base
 from bot.services.retention import sweep_retention
 from bot.services.users import TelegramIdentity
+from models import OutboxLane
 
 log = logging.getLogger(__name__)
 
@@ -45,15 +46,6 @@ SHUTDOWN_BUDGET_SECONDS = 8.0
 # A transient database error (lost connection, serialisation failure, deadlock, a unique race,
 # SQLite busy) re-runs the whole update this many times in all before it counts as failed.
 HANDLE_ATTEMPTS = 4
-
-
-@dataclass(frozen=True)
-class FeatureSweep:
-    """A feature's deadline sweep: its name, its interval from the settings and what it runs."""
-
-    name: str
-    interval: Callable[[Settings], float]
-    run: Callable[[Database, Settings], Awaitable[str]]
 
 
 async def _record_error(update: object, context: BotContext) -> None:
@@ -87,9 +79,15 @@ class ProcessRuntime:
         self.db = Database(settings.database_url)
         self.application = application
         application.add_error_handler(_record_error)
-        self.limiter = SendRateLimiter(settings.send_rate_per_second)
+        self.limiter = SendRateLimiter.for_database(
+            self.db, settings.send_rate_per_second, settings.reply_rate_per_second
+        )
         self.sender = OutboxSender(self.db, self.application.bot, self.limiter)
         self.dispatcher = ChatOrderedDispatcher(self.handle, settings.max_concurrent_updates)
+        # Several processes may share PostgreSQL: each chat is handled by the one holding its lease.
+        self.shared = (
+            None if self.db.is_sqlite else SharedInbox(self.db, settings.chat_lease_seconds, self.dispatcher)
+        )
         self.flood_guard = flood.FloodGuard(settings.flood_burst, settings.flood_rate_per_second)
 
     async def start(self) -> None:
@@ -112,6 +110,9 @@ class ProcessRuntime:
         schedule(self.application.job_queue, self.sweeps(), self.db)
         if unfinished:
             log.info("replaying %d unfinished updates", len(unfinished))
+        if self.shared is not None:
+            self.shared.start()  # its looks take what is pending, chat by chat
+            return
         for item in unfinished:
             await self.dispatcher.submit(item)
 
@@ -172,6 +173,8 @@ class ProcessRuntime:
         async with self.db.transaction() as session:
             items = await inbox.store(session, payloads)
             queued = await flood.screen(session, self.flood_guard, items, self.settings.default_locale)
+            if self.shared is not None:
+                queued = await self.shared.admit(session, queued)
         if len(queued) < len(items):
             self.sender.wake()  # a slow-down notice
         for item in queued:
@@ -201,7 +204,8 @@ class ProcessRuntime:
             attempt += 1
             try:
                 async with self.db.transaction() as session:
-                    if not await inbox.claim(session, item.inbox_id, item.update_id):
+                    held = self.shared.holds(item.chat_key) if self.shared else None
+                    if not await inbox.claim(session, item.inbox_id, item.update_id, only_if=held):
                         return
                     identity = identity_of(update)
                     user = None
@@ -210,7 +214,9 @@ class ProcessRuntime:
                         if users.grant_if_configured(user, self.settings.coordinator_ids):
                             commands.enqueue_menu(session, user)
                     locale = user.locale if user else self.settings.default_locale
-                    scope = UpdateScope(session, self.settings, user, locale, item.inbox_id)
+                    scope = UpdateScope(
+                        session, self.settings, user, locale, item.inbox_id, chat_key=item.chat_key
+                    )
                     register(update.update_id, scope)
                     try:
                         await self.application.process_update(update)
@@ -260,7 +266,7 @@ class ProcessRuntime:
                 text = translate(
                     locale, N_("Sorry, something went wrong on our side. Please try again in a moment.")
                 )
-                outbox.enqueue_text(session, chat.id, text, inbox_id=item.inbox_id)
+                outbox.enqueue_text(session, chat.id, text, inbox_id=item.inbox_id, lane=OutboxLane.REPLY)
         self.sender.wake()
         if update is not None and update.callback_query is not None:
             await self._answer_callback(CallbackAnswer(update.callback_query.id))
@@ -278,6 +284,8 @@ class ProcessRuntime:
     async def stop(self) -> None:
         """Finish or safely abandon work in progress, then close everything (within 10 s)."""
         await self.dispatcher.close(timeout=SHUTDOWN_BUDGET_SECONDS / 2)
+        if self.shared is not None:
+            await self.shared.stop()
         await self.sender.stop(timeout=SHUTDOWN_BUDGET_SECONDS / 4)
         try:
             await asyncio.wait_for(self._shutdown_application(), timeout=SHUTDOWN_BUDGET_SECONDS / 8)

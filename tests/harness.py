@@ -273,6 +273,8 @@ async def bot_harness(database_url: str, **settings: Any) -> AsyncIterator[Harne
     try:
         yield Harness(runtime, api)
     finally:
+        if runtime.shared is not None:
+            await runtime.shared.stop()
         await runtime.application.shutdown()
         await runtime.db.dispose()
 
@@ -281,6 +283,8 @@ async def bot_harness(database_url: str, **settings: Any) -> AsyncIterator[Harne
 async def restarted(old: Harness, **settings: Any) -> AsyncIterator[Harness]:
     """A new runtime (a restarted bot) on ``old``'s database; update and message ids continue."""
     config = old.runtime.settings
+    if old.runtime.shared is not None:
+        await old.runtime.shared.stop()  # a clean stop hands its chats on (a crash: after one lease)
     async with bot_harness(config.database_url, coordinator_ids=config.coordinator_ids, **settings) as new:
         new._update_ids = old._update_ids
         new._message_ids = old._message_ids

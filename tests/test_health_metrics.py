@@ -179,8 +179,8 @@ async def test_metrics_show_counters_moving_after_an_update_is_handled(
         "miglobe_update_handling_seconds_count",
     ):
         assert after[(name, ())] == before.get((name, ()), 0) + 1, name
-    # The /start reply waits in the outbox (nothing sends in this test); the bulk lane is empty.
-    assert after[("miglobe_outbox_pending", (("lane", "interactive"),))] >= 1
+    # The /start reply waits in the outbox's reply lane (nothing sends in this test); bulk is empty.
+    assert after[("miglobe_outbox_pending", (("lane", "reply"),))] >= 1
     assert after[("miglobe_outbox_pending", (("lane", "bulk"),))] == 0
     assert ("miglobe_inbox_pending", ()) in after
     assert ("miglobe_sends_total", (("outcome", "429"),)) in after

@@ -50,6 +50,28 @@ async def acquire(session: AsyncSession, chat_keys: Collection[int], owner: str,
     return set((await session.scalars(statement)).all())
 
 
+async def take(session: AsyncSession, chat_keys: Collection[int], owner: str, seconds: float) -> set[int]:
+    """The chats of ``chat_keys`` that ``owner`` holds now, taking those that are free or run out.
+
+    A chat ``owner`` holds already is not written to (the renewal does that): a lease row is
+    share-locked while one of its updates is being handled, and writing it would wait for that.
+    A chat another live process holds is left to it without waiting either.
+    """
+    keys = set(chat_keys)
+    if not keys:
+        return set()
+    rows = await session.execute(
+        select(ChatLease.chat_key, ChatLease.owner, ChatLease.expires_at > func.now()).where(
+            ChatLease.chat_key.in_(sorted(keys))
+        )
+    )
+    held, elsewhere = set(), set()
+    for chat_key, holder, live in rows:
+        if live:
+            (held if holder == owner else elsewhere).add(chat_key)
+    return held | await acquire(session, keys - held - elsewhere, owner, seconds)
+
+
 async def renew(session: AsyncSession, chat_keys: Collection[int], owner: str, seconds: float) -> None:
     """Extend ``owner``'s leases of ``chat_keys``; rows a handling transaction holds are skipped.
 

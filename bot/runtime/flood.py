@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import normalize_locale, translations
 from bot.runtime import inbox, outbox
 from bot.runtime.inbox import InboxItem
-from models import Role, User, UserRole
+from models import OutboxLane, Role, User, UserRole
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +170,11 @@ async def screen(
         if verdict is Verdict.NOTIFY and sender is not None and item.chat_key == sender:
             locale = await _locale_of(session, sender, item.payload, default_locale)
             outbox.enqueue_text(
-                session, sender, notice_text(locale, guard.quiet_seconds), inbox_id=item.inbox_id
+                session,
+                sender,
+                notice_text(locale, guard.quiet_seconds),
+                inbox_id=item.inbox_id,
+                lane=OutboxLane.REPLY,
             )
     return accepted
 

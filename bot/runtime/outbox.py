@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +25,9 @@ TELEGRAM_TEXT_LIMIT = TEXT_LIMIT
 # The methods whose "text" is a message text; every "caption" is a caption.
 TEXT_METHODS = frozenset({"sendMessage", "editMessageText"})
 logger = logging.getLogger(__name__)
+# The chat of the update being handled (set by :mod:`bot.runtime.scope` around each update): an
+# interactive call to it answers a person's own update and goes in the reply lane.
+replying_to_chat: ContextVar[int | None] = ContextVar("replying_to_chat", default=None)
 
 
 def fitted(value: str, limit: int, parse_mode: str | None) -> str:
@@ -102,7 +106,11 @@ def enqueue(
 
     ``chat_id`` also orders the calls: calls for one chat are made in the order enqueued.
     Methods without a chat parameter (``setMyCommands``) pass ``include_chat_id=False``.
+    An interactive call to the chat of the update being handled is a reply (the lanes are
+    decided here, once, rather than by every handler).
     """
+    if lane == OutboxLane.INTERACTIVE and chat_id == replying_to_chat.get():
+        lane = OutboxLane.REPLY
     payload = fit_payload(method, payload)
     row = OutboxMessage(
         chat_id=chat_id,

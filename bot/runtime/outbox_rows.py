@@ -7,11 +7,13 @@ mid-send the lease runs out and the row is sent again. On PostgreSQL rows are cl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, Row, and_, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.db import Database
@@ -48,61 +50,136 @@ def sent_stub(payload: dict[str, Any]) -> dict[str, Any]:
     return stub
 
 
-async def claim(db: Database, busy_chats: set[int], room: int, bulk_room: int) -> dict[int, list[Claimed]]:
-    """Lease due rows of idle chats, interactive first, grouped per chat in id order."""
-    now = utcnow()
-    async with db.transaction(urgent=True) as session:
-        earlier = aliased(OutboxMessage)
-        # A row waits while an earlier row of its chat is pending but not due (leased
-        # or backing off): per-chat order survives retries and restarts.
-        blocked_by_earlier = (
-            select(earlier.id)
-            .where(
-                earlier.chat_id == OutboxMessage.chat_id,
-                earlier.status == OutboxStatus.PENDING.value,
-                earlier.id < OutboxMessage.id,
-                earlier.next_attempt_at > now,
-            )
-            .exists()
+# At most this many rows of one chat per claim; the rest follow when the chat's batch is done.
+MAX_BATCH = 20
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    """Pending rows whose time has come and that no earlier row of their chat holds back.
+
+    A row waits while an earlier row of its chat is pending but not due (leased or backing
+    off): per-chat order survives retries and restarts.
+    """
+    earlier = aliased(OutboxMessage)
+    blocked_by_earlier = (
+        select(earlier.id)
+        .where(
+            earlier.chat_id == OutboxMessage.chat_id,
+            earlier.status == OutboxStatus.PENDING.value,
+            earlier.id < OutboxMessage.id,
+            earlier.next_attempt_at > now,
         )
+        .exists()
+    )
+    return and_(
+        OutboxMessage.status == OutboxStatus.PENDING.value,
+        OutboxMessage.next_attempt_at <= now,
+        ~blocked_by_earlier,
+    )
+
+
+def _pick_chats(candidates: Sequence[Row[tuple[int, int]]], room: int, bulk_room: int) -> list[int]:
+    """Up to ``room`` chats in the order of their most urgent row, at most ``bulk_room`` with
+    nothing but bulk work."""
+    chats: dict[int, int] = {}
+    bulk_chats = 0
+    for chat_id, lane in candidates:
+        if chat_id in chats:
+            continue
+        if len(chats) >= room:
+            break
+        if lane == OutboxLane.BULK:
+            if bulk_chats >= bulk_room:
+                continue
+            bulk_chats += 1
+        chats[chat_id] = lane
+    return list(chats)
+
+
+def _batch(rows: list[OutboxMessage]) -> list[Claimed]:
+    """One chat's rows as claimed, in id order, each in the most urgent lane of itself and the
+    rows after it: a reply behind a broadcast message in its chat takes that message along
+    instead of waiting with it for the bulk budget (one extra message, to a person who is
+    talking to the bot)."""
+    lanes: list[OutboxLane] = []
+    lane = OutboxLane.BULK
+    for row in reversed(rows):
+        lane = min(lane, OutboxLane(row.lane))
+        lanes.append(lane)
+    lanes.reverse()
+    return [
+        Claimed(row.id, row.chat_id, row.method, row.payload, lane, row.attempts, bool(row.ephemeral))
+        for row, lane in zip(rows, lanes, strict=True)
+    ]
+
+
+async def claim(db: Database, busy_chats: set[int], room: int, bulk_room: int) -> dict[int, list[Claimed]]:
+    """Lease the due rows of up to ``room`` idle chats, at most ``bulk_room`` of them with only
+    bulk work: replies first, then interactive, then bulk, oldest first within a lane; each
+    chat's rows in id order."""
+    now = utcnow()
+    locking = not db.is_sqlite
+    async with db.transaction(urgent=True) as session:
+        # Which chats: by their most urgent due row (REPLY is -1, so it sorts first).
         query = (
-            select(OutboxMessage)
-            .where(
-                OutboxMessage.status == OutboxStatus.PENDING.value,
-                OutboxMessage.next_attempt_at <= now,
-                ~blocked_by_earlier,
-            )
+            select(OutboxMessage.chat_id, OutboxMessage.lane)
+            .where(_due(now))
             .order_by(OutboxMessage.lane, OutboxMessage.id)
             .limit(room * 4)
         )
         if busy_chats:
             query = query.where(OutboxMessage.chat_id.not_in(busy_chats))
-        if not db.is_sqlite:
+        if locking:
             query = query.with_for_update(skip_locked=True)
-        rows = list(await session.scalars(query))
-        batches: dict[int, list[Claimed]] = {}
-        bulk_chats = 0
-        for row in rows:
-            if row.chat_id not in batches:
-                if len(batches) >= room:
-                    continue
-                if row.lane == OutboxLane.BULK:
-                    if bulk_chats >= bulk_room:
-                        continue
-                    bulk_chats += 1
-            row.next_attempt_at = now + LEASE
-            batches.setdefault(row.chat_id, []).append(
-                Claimed(
-                    row.id,
-                    row.chat_id,
-                    row.method,
-                    row.payload,
-                    OutboxLane(row.lane),
-                    row.attempts,
-                    bool(row.ephemeral),
-                )
+        chats = _pick_chats((await session.execute(query)).all(), room, bulk_room)
+        if not chats:
+            return {}
+        # Their due rows, whatever the lane, so a chat's rows go in the order they were written.
+        rows_query = (
+            select(OutboxMessage)
+            .where(_due(now), OutboxMessage.chat_id.in_(chats))
+            .order_by(OutboxMessage.id)
+            .limit(len(chats) * MAX_BATCH)
+        )
+        if locking:
+            rows_query = rows_query.with_for_update(skip_locked=True)
+        per_chat: dict[int, list[OutboxMessage]] = {chat_id: [] for chat_id in chats}
+        for row in await session.scalars(rows_query):
+            if len(per_chat[row.chat_id]) < MAX_BATCH:
+                per_chat[row.chat_id].append(row)
+        if locking:
+            await _keep_chats_from_their_first_row(session, per_chat)
+        for rows in per_chat.values():
+            for row in rows:
+                row.next_attempt_at = now + LEASE
+        return {chat_id: _batch(rows) for chat_id, rows in per_chat.items() if rows}
+
+
+async def _keep_chats_from_their_first_row(
+    session: AsyncSession, per_chat: dict[int, list[OutboxMessage]]
+) -> None:
+    """Drop the chats whose claimed rows do not start at the chat's first pending row.
+
+    Another process may be claiming that chat's first rows in this moment (``SKIP LOCKED`` hid
+    them, and its lease is not committed yet): sending the later rows now would overtake them.
+    """
+    chats = [chat_id for chat_id, rows in per_chat.items() if rows]
+    if not chats:
+        return
+    first = dict(
+        (
+            await session.execute(
+                select(OutboxMessage.chat_id, func.min(OutboxMessage.id))
+                .where(OutboxMessage.status == OutboxStatus.PENDING.value, OutboxMessage.chat_id.in_(chats))
+                .group_by(OutboxMessage.chat_id)
             )
-        return batches
+        )
+        .tuples()
+        .all()
+    )
+    for chat_id in chats:
+        if per_chat[chat_id][0].id != first.get(chat_id):
+            per_chat[chat_id] = []
 
 
 async def still_pending(db: Database, row: Claimed) -> bool:
@@ -142,7 +219,6 @@ async def finish(
 
 async def reschedule(db: Database, row: Claimed, seconds: float, *, count_attempt: bool, error: str) -> None:
     """Put a row back to be tried again in ``seconds``, with the error that stopped it."""
-    """x"""
     async with db.transaction(urgent=True) as session:
         await session.execute(
             update(OutboxMessage)
@@ -169,7 +245,6 @@ async def release(db: Database, rows: list[Claimed]) -> None:
 
 async def migrate(db: Database, row: Claimed, new_chat_id: int) -> None:
     """Move a chat's pending rows to the id Telegram gave the migrated chat."""
-    """x"""
     async with db.transaction(urgent=True) as session:
         await session.execute(
             update(OutboxMessage)

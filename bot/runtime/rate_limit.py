@@ -1,95 +1,203 @@
-"""Telegram's send limits with headroom, with interactive messages ahead of bulk ones.
+"""Telegram's send limits with headroom: replies under their own ceiling, the rest under one budget.
 
-Overall: calls are paced evenly, one every ``1/per_second`` seconds, without saving up unused
-slots. A sliding window that let ``per_second`` calls go at once would be exact on our side but
-bursty on Telegram's: uneven network delays then pack more than the limit into one of its
-seconds. Per chat: a token bucket; private chats about 1/s with a burst of 3, groups 20/min.
-A 429 pauses every send until its ``retry_after`` has passed.
+Lanes (see :class:`models.OutboxLane`): a *reply* answers a person's own update in their chat;
+Telegram limits it per chat only, so it waits for its chat's bucket and for a per-process
+ceiling (``REPLY_RATE_PER_SECOND``), never for a broadcast. *Interactive* and *bulk* calls share
+the overall budget (``SEND_RATE_PER_SECOND``, Telegram allows about 30/s), interactive first;
+on PostgreSQL every process takes its slots from one row (:mod:`bot.runtime.send_budget`), so
+the rate holds for all of them together. Within a lane, first come, first served
+(:mod:`bot.runtime.send_gate`).
+
+Per chat: a token bucket; private chats about 1/s with a burst of 3, groups 18/min.
+
+A 429 pauses what it was about for as long as Telegram says: on a reply, that chat (a reply's
+429 is almost always its chat's limit; holding every other person's answer for it would punish
+them), on the other lanes the overall budget of every process. The ceiling that produced it is
+halved and grows back slowly (:class:`bot.runtime.send_gate.Ceiling`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass, field
 
+from bot.db import Database
+from bot.runtime.send_budget import SharedBudget
+from bot.runtime.send_gate import Ceiling, LocalPacer, PacedGate
 from models import OutboxLane
+
+log = logging.getLogger(__name__)
 
 PRIVATE_RATE, PRIVATE_BURST = 1.0, 3.0
 GROUP_RATE, GROUP_BURST = 18 / 60, 3.0
+# How often the buckets of quiet chats are dropped (a broadcast touches thousands of chats).
+FORGET_EVERY_SECONDS = 60.0
 
 
 @dataclass
-class _Bucket:
-    """One chat's token bucket for Telegram's per-chat limit."""
+class _Chat:
+    """One chat's token bucket for Telegram's per-chat limit, its 429 pause and its turn order."""
 
     rate: float
     capacity: float
     tokens: float
     stamp: float = field(default_factory=time.monotonic)
+    paused_until: float = 0.0
+    # One send of a chat at a time, in arrival order.
+    turn: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def wait_time(self, now: float) -> float:
         """Refill the bucket and return how long the next message must wait."""
         self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
-        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+        bucket = 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+        return max(bucket, self.paused_until - now)
+
+    def idle(self, now: float) -> bool:
+        """Whether forgetting this chat changes nothing (full bucket, no pause, nobody waiting)."""
+        return self.wait_time(now) == 0 and self.tokens >= self.capacity and not self.turn.locked()
 
 
 class SendRateLimiter:
     """Decides when the next call may go out; ``acquire`` waits until then."""
 
-    def __init__(self, per_second: float = 25.0) -> None:
-        """A limiter allowing ``per_second`` messages overall."""
+    def __init__(
+        self,
+        per_second: float = 25.0,
+        reply_per_second: float = 300.0,
+        shared: SharedBudget | None = None,
+    ) -> None:
+        """A limiter: ``per_second`` interactive and bulk calls (shared with other processes
+        through ``shared``), ``reply_per_second`` replies in this process."""
         self.per_second = per_second
-        self._spacing = 1.0 / per_second
-        self._next_slot = 0.0
-        self._buckets: dict[int, _Bucket] = {}
-        self._paused_until = 0.0
-        self._interactive_waiting = 0
-        self._lock = asyncio.Lock()
+        self.budget_ceiling = Ceiling(per_second)
+        self.reply_ceiling = Ceiling(reply_per_second)
+        self._shared = shared
+        self._budget_pacer = LocalPacer(self.budget_ceiling)
+        self._reply_pacer = LocalPacer(self.reply_ceiling)
+        self.overall = PacedGate(
+            (OutboxLane.INTERACTIVE, OutboxLane.BULK), self._reserve_budget, self._budget_pacer.given
+        )
+        self.replies = PacedGate((OutboxLane.REPLY,), self._reply_pacer.reserve, self._reply_pacer.given)
+        self._chats: dict[int, _Chat] = {}
+        self._forget_at = time.monotonic() + FORGET_EVERY_SECONDS
+        self._background: set[asyncio.Task[None]] = set()
+        self._ahead: asyncio.Task[float | None] | None = None
 
-    def pause(self, seconds: float) -> None:
-        """Hold every send for ``seconds`` (Telegram's ``retry_after``)."""
-        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+    @classmethod
+    def for_database(cls, db: Database, per_second: float, reply_per_second: float) -> SendRateLimiter:
+        """The limiter of a process on ``db``: on PostgreSQL its budget is shared by every process;
+        SQLite has one process, which paces alone."""
+        return cls(per_second, reply_per_second, None if db.is_sqlite else SharedBudget(db))
 
-    def _bucket(self, chat_id: int) -> _Bucket:
-        """The token bucket of ``chat_id`` (groups are slower than private chats)."""
-        bucket = self._buckets.get(chat_id)
-        if bucket is None:
+    async def _reserve_budget(self) -> float:
+        """The monotonic time of the next overall slot: the database's, else this process's own."""
+        if self._shared is not None:
+            slot = await self._shared_slot()
+            if slot is not None:
+                return slot
+        return await self._budget_pacer.reserve()
+
+    async def _shared_slot(self) -> float | None:
+        """The next slot from the shared budget, taken one ahead while sends queue up.
+
+        Taking the next slot while this one is awaited keeps a slow round trip (a busy database
+        or event loop) out of the pacing. A slot taken ahead that was left unused for more than
+        a spacing is stale (the other processes went on meanwhile) and is not used.
+        """
+        ahead, self._ahead = self._ahead, None
+        slot = await ahead if ahead is not None else None
+        now = time.monotonic()
+        if slot is None or slot < now - self.budget_ceiling.spacing(now):
+            slot = await self._take_shared_slot()
+        if slot is not None and self.overall.waiting() > 1:
+            self._ahead = asyncio.get_running_loop().create_task(self._take_shared_slot())
+        return slot
+
+    async def _take_shared_slot(self) -> float | None:
+        """Reserve one slot of the shared budget; its monotonic time, None if it cannot be asked."""
+        assert self._shared is not None
+        wait = await self._shared.reserve(self.budget_ceiling.spacing(time.monotonic()))
+        return None if wait is None else time.monotonic() + wait
+
+    def _chat(self, chat_id: int) -> _Chat:
+        """The bucket of ``chat_id`` (groups are slower than private chats)."""
+        chat = self._chats.get(chat_id)
+        if chat is None:
             rate, burst = (GROUP_RATE, GROUP_BURST) if chat_id < 0 else (PRIVATE_RATE, PRIVATE_BURST)
-            bucket = self._buckets[chat_id] = _Bucket(rate, burst, burst)
-        return bucket
+            chat = self._chats[chat_id] = _Chat(rate, burst, burst)
+        return chat
 
     async def acquire(self, chat_id: int, lane: OutboxLane) -> None:
-        """Wait until a call to ``chat_id`` is within every limit, then count it."""
-        interactive = lane == OutboxLane.INTERACTIVE
-        if interactive:
-            self._interactive_waiting += 1
-        try:
+        """Wait until a call to ``chat_id`` in ``lane`` is within every limit, then count it.
+
+        The chat's own limit is waited for first, outside the lane's queue, so a chat that must
+        wait does not hold up the other chats of its lane.
+        """
+        chat = self._chat(chat_id)
+        async with chat.turn:
             while True:
-                async with self._lock:
-                    now = time.monotonic()
-                    wait = max(
-                        self._paused_until - now,
-                        self._bucket(chat_id).wait_time(now),
-                        self._next_slot - now,
-                    )
-                    # Bulk calls yield to any waiting interactive call.
-                    if wait <= 0 and not interactive and self._interactive_waiting:
-                        wait = 0.01
-                    if wait <= 0:
-                        self._bucket(chat_id).tokens -= 1
-                        self._next_slot = now + self._spacing
-                        return
+                wait = chat.wait_time(time.monotonic())
+                if wait <= 0:
+                    break
                 await asyncio.sleep(wait)
-        finally:
-            if interactive:
-                self._interactive_waiting -= 1
+            await (self.replies if lane == OutboxLane.REPLY else self.overall).take(lane)
+            chat.wait_time(time.monotonic())
+            chat.tokens -= 1
+        if time.monotonic() >= self._forget_at:
+            self.forget_idle_chats()
+
+    def pause(self, seconds: float) -> None:
+        """Hold every send of this process for ``seconds``."""
+        until = time.monotonic() + seconds
+        self.overall.pause(until)
+        self.replies.pause(until)
+
+    def throttled(self, chat_id: int, lane: OutboxLane, seconds: float) -> None:
+        """Telegram answered a call with 429 and ``retry_after`` = ``seconds``: pause what it was
+        about for that long and lower the ceiling that let it happen."""
+        now = time.monotonic()
+        chat = self._chat(chat_id)
+        chat.paused_until = max(chat.paused_until, now + seconds)
+        if lane == OutboxLane.REPLY:
+            if self.reply_ceiling.cut(now, seconds):
+                log.warning(
+                    "429 on a reply: that chat waits %.0f s, replies are paced at %.0f/s for a while",
+                    seconds,
+                    self.reply_ceiling.rate(now),
+                )
+            return
+        self.overall.pause(now + seconds)
+        if self._shared is not None:
+            task = asyncio.get_running_loop().create_task(self._shared.pause(seconds))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+        if self.budget_ceiling.cut(now, seconds):
+            log.warning(
+                "429 on the send budget: paused %.0f s, then %.1f/s for a while",
+                seconds,
+                self.budget_ceiling.rate(now),
+            )
+
+    async def close(self) -> None:
+        """Stop handing out slots, finish telling the other processes of a pause and close the
+        shared budget's pool."""
+        await self.overall.close()
+        await self.replies.close()
+        if self._ahead is not None:
+            self._ahead.cancel()
+            await asyncio.wait([self._ahead], timeout=0.5)
+            self._ahead = None
+        if self._background:
+            await asyncio.wait(list(self._background), timeout=0.5)
+        if self._shared is not None:
+            await self._shared.close()
 
     def forget_idle_chats(self) -> None:
         """Drop full buckets so memory does not grow with every chat ever seen."""
         now = time.monotonic()
-        for chat_id in [
-            c for c, b in self._buckets.items() if b.wait_time(now) == 0 and b.tokens >= b.capacity
-        ]:
-            del self._buckets[chat_id]
+        self._forget_at = now + FORGET_EVERY_SECONDS
+        for chat_id in [c for c, chat in self._chats.items() if chat.idle(now)]:
+            del self._chats[chat_id]

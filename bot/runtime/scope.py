@@ -2,17 +2,22 @@
 
 The dispatcher registers a scope per update before calling PTB's ``process_update`` and removes it
 afterwards; the context class looks it up by ``update_id``. Keeping it explicit avoids the
-context-variable leaks between updates that PTB's sequential mode has.
+context-variable leaks between updates that PTB's sequential mode has. The one context variable,
+the chat being answered (:data:`bot.runtime.outbox.replying_to_chat`), is set here too and
+reset by the same task: PTB awaits a blocking handler in the task that called
+``process_update``, and a non-blocking one starts from a copy of its context.
 """
 
 from __future__ import annotations
 
+from contextvars import Token
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.runtime.outbox import replying_to_chat
 from models import User
 
 
@@ -37,19 +42,32 @@ class UpdateScope:
     callback_answer: CallbackAnswer | None = None
     error: BaseException | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    # The chat whose order the update keeps: interactive calls to it are replies.
+    chat_key: int | None = None
 
 
 _SCOPES: dict[int, UpdateScope] = {}
+_REPLYING: dict[int, Token[int | None]] = {}
 
 
 def register(update_id: int, scope: UpdateScope) -> None:
-    """Make ``scope`` the scope of the update ``update_id``."""
+    """Make ``scope`` the scope of the update ``update_id``, and its chat the one being answered."""
     _SCOPES[update_id] = scope
+    _REPLYING[update_id] = replying_to_chat.set(scope.chat_key)
 
 
 def release(update_id: int) -> None:
-    """Forget the scope of ``update_id``."""
+    """Forget the scope of ``update_id``; calls queued afterwards answer nobody."""
     _SCOPES.pop(update_id, None)
+    token = _REPLYING.pop(update_id, None)
+    if token is None:
+        return
+    try:
+        replying_to_chat.reset(token)
+    except ValueError:
+        # Released in another context than the one it was registered in: the value set there
+        # ends with that context; none may linger in this one.
+        replying_to_chat.set(None)
 
 
 def lookup(update_id: int) -> UpdateScope | None:

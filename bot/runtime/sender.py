@@ -1,4 +1,5 @@
-"""Delivers the outbox: in order per chat, interactive first, within limits, never losing a row.
+"""Delivers the outbox: in order per chat, replies first, then interactive, then bulk, within
+limits (:mod:`bot.runtime.rate_limit`), never losing a row.
 
 A row is claimed by moving its ``next_attempt_at`` one lease into the future; if the process dies
 mid-send the lease runs out and the row is sent again (at-least-once: a send that timed out may
@@ -63,16 +64,18 @@ class OutboxSender:
         db: Database,
         bot: Bot,
         limiter: SendRateLimiter,
-        max_in_flight: int = 32,
-        max_bulk_in_flight: int = 8,
+        max_in_flight: int = 48,
+        max_bulk_in_flight: int = 16,
     ) -> None:
         """Set up the sender; nothing runs until :meth:`start`."""
         self._db = db
         self._bot = bot
         self._limiter = limiter
         self._max_in_flight = max_in_flight
-        # Bulk chats may hold only a few of the slots, so a reply is claimed at once, not after
-        # a broadcast's queued sends: the limiter paces calls anyway, more would only wait.
+        # Bulk chats may hold only some of the slots, so a reply is always claimed at once. They
+        # must be enough to keep the budget busy while calls are under way: 16 chats cover 25
+        # sends a second at Bot API round trips up to about half a second; more would only
+        # wait in the limiter, their leases running.
         self._max_bulk_in_flight = max_bulk_in_flight
         self._busy_chats: set[int] = set()
         self._bulk_chats: set[int] = set()
@@ -110,6 +113,11 @@ class OutboxSender:
             _done, pending = await asyncio.wait(list(self._tasks), timeout=timeout)
             for task in pending:
                 task.cancel()
+            # Let them unwind (a row being given back finishes or rolls back) before the
+            # database is closed under them.
+            if pending:
+                await asyncio.wait(pending, timeout=0.5)
+        await self._limiter.close()
 
     async def _run(self) -> None:
         """Claim rows for idle chats and start one sending task per chat, until stopped."""
@@ -176,7 +184,7 @@ class OutboxSender:
                 else exc.retry_after.total_seconds()
             )
             metrics.record_send("429")
-            self._limiter.pause(seconds)
+            self._limiter.throttled(row.chat_id, row.lane, seconds)
             await outbox_rows.reschedule(self._db, row, seconds, count_attempt=False, error=str(exc))
             return False
         except Forbidden as exc:

@@ -63,9 +63,7 @@ class SharedInbox:
 
     async def admit(self, session: AsyncSession, items: list[InboxItem]) -> list[InboxItem]:
         """In the transaction that stored ``items``: the ones whose chat this process now holds."""
-        held = await chat_leases.acquire(
-            session, {item.chat_key for item in items}, self.owner, self._seconds
-        )
+        held = await chat_leases.take(session, {item.chat_key for item in items}, self.owner, self._seconds)
         if len(held) < len({item.chat_key for item in items}):
             self.wake()  # held elsewhere: the holder picks them up; a look here notices a dead one
         return [item for item in items if item.chat_key in held]
@@ -113,7 +111,7 @@ class SharedInbox:
         """
         async with self._db.transaction() as session:
             items = await self._claimable(session)
-            held = await chat_leases.acquire(session, {i.chat_key for i in items}, self.owner, self._seconds)
+            held = await chat_leases.take(session, {i.chat_key for i in items}, self.owner, self._seconds)
             loop_time = asyncio.get_running_loop().time()
             if loop_time - self._since_renewal >= self._seconds / 3:
                 self._since_renewal = loop_time

@@ -1,0 +1,177 @@
+"""Paced gates for the send limiter: one slot at a time, first come first served within a lane.
+
+A gate hands out slots of one pacing (the reply ceiling, or the overall budget of the interactive
+and bulk lanes). Waiters queue per lane in arrival order; each slot goes to the oldest waiter of
+the most urgent lane that has one, decided when the slot comes, so an interactive send that
+arrives while a bulk send waits for its slot takes that slot. Nobody is served by waking first.
+
+The pacing spaces slots evenly at the ceiling's rate and saves up no slots while idle: a window
+that let the whole second's calls go at once would be exact on our side but bursty on
+Telegram's, where uneven network delays pack them into one of its seconds. A slot given late
+(the event loop was busy) is caught up on by giving the next one a little sooner, never closer
+than 90 % of a spacing to the last and never more than the rate within any second, so the
+rate is reached, not merely approached.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable
+
+from models import OutboxLane
+
+log = logging.getLogger(__name__)
+
+# After a 429 the ceiling halves, never below this share of the configured rate ...
+MIN_SHARE = 1 / 16
+# ... and grows back by this share of the configured rate per second (half to full in 30 s).
+RECOVERY_SHARE_PER_SECOND = 1 / 60
+# Catching up on a late slot: never closer than this share of a spacing to the last one ...
+MIN_GAP = 0.9
+# ... nor more than the rate's calls within this many seconds.
+WINDOW_SECONDS = 1.005
+
+
+class Ceiling:
+    """A configured rate that a 429 cuts in half and that grows back slowly."""
+
+    def __init__(self, per_second: float) -> None:
+        """A ceiling of ``per_second`` calls per second, not cut."""
+        self.configured = per_second
+        self._share = 1.0
+        self._cut_at = -math.inf
+        self._quiet_until = -math.inf
+
+    def rate(self, now: float) -> float:
+        """The calls per second allowed at ``now``."""
+        share = min(1.0, self._share + (now - self._cut_at) * RECOVERY_SHARE_PER_SECOND)
+        return self.configured * share
+
+    def spacing(self, now: float) -> float:
+        """The seconds between two calls at ``now``."""
+        return 1.0 / self.rate(now)
+
+    def cut(self, now: float, seconds: float) -> bool:
+        """Halve the rate after a 429 that asked for ``seconds``; False if already cut for it.
+
+        The other sends that were under way when the limit was hit come back with 429s too; they
+        belong to the same excess and must not halve the rate again.
+        """
+        if now < self._quiet_until:
+            return False
+        self._share = max(MIN_SHARE, self.rate(now) / self.configured / 2)
+        self._cut_at = now
+        self._quiet_until = now + max(seconds, 1.0)
+        return True
+
+
+class LocalPacer:
+    """This process's pacing of one ceiling: when the next slot is due."""
+
+    def __init__(self, ceiling: Ceiling) -> None:
+        """A pacer with its first slot free at once."""
+        self.ceiling = ceiling
+        self._due = 0.0
+        self._next = 0.0
+        # When the last slots were given, enough of them to check any second against the rate.
+        self._given: deque[float] = deque(maxlen=int(ceiling.configured) + 1)
+
+    async def reserve(self) -> float:
+        """The monotonic time of the next slot (now if it is overdue: idle time is not saved up)."""
+        self._due = max(self._next, time.monotonic())
+        return self._due
+
+    def given(self, now: float) -> None:
+        """A slot was handed out at ``now``: the next is due one spacing after this one was due."""
+        spacing = self.ceiling.spacing(now)
+        self._given.append(now)
+        calls = max(1, int(self.ceiling.rate(now)))
+        # The slot ``calls`` back must be a second (and a little, for the waiters' own
+        # wake-ups) behind the next one.
+        window = self._given[-calls] + WINDOW_SECONDS if len(self._given) >= calls else 0.0
+        self._next = max(self._due + spacing, now + MIN_GAP * spacing, window)
+
+
+class PacedGate:
+    """Hands out paced slots to the lanes it serves, the most urgent lane first."""
+
+    def __init__(
+        self,
+        lanes: Iterable[OutboxLane],
+        reserve: Callable[[], Awaitable[float]],
+        given: Callable[[float], None],
+    ) -> None:
+        """A gate for ``lanes``; ``reserve`` gives the time of the next slot, ``given`` hears of each."""
+        self._queues: dict[OutboxLane, deque[asyncio.Future[None]]] = {
+            lane: deque() for lane in sorted(lanes)
+        }
+        self._reserve = reserve
+        self._given = given
+        self.paused_until = 0.0
+        self._pump: asyncio.Task[None] | None = None
+
+    def waiting(self, lane: OutboxLane | None = None) -> int:
+        """How many sends wait for a slot (in ``lane``, or in all lanes)."""
+        queues = [self._queues[lane]] if lane is not None else list(self._queues.values())
+        return sum(1 for queue in queues for future in queue if not future.done())
+
+    def pause(self, until: float) -> None:
+        """Give no slot before the monotonic time ``until``."""
+        self.paused_until = max(self.paused_until, until)
+
+    async def close(self) -> None:
+        """Stop handing out slots (the process stops sending; its waiters are cancelled)."""
+        if self._pump is not None and not self._pump.done():
+            self._pump.cancel()
+            await asyncio.wait([self._pump], timeout=0.5)
+
+    async def take(self, lane: OutboxLane) -> None:
+        """Wait for a slot behind every earlier waiter of ``lane`` and of more urgent lanes."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        queue = self._queues[lane]
+        queue.append(future)
+        if self._pump is None or self._pump.done():
+            self._pump = asyncio.create_task(self._hand_out(), name="send-gate")
+        try:
+            await future
+        except asyncio.CancelledError:
+            # A slot handed over just as its waiter was cancelled is lost: one gap, no burst.
+            if future in queue:
+                queue.remove(future)
+            raise
+
+    def _head(self) -> deque[asyncio.Future[None]] | None:
+        """The queue whose first waiter gets the next slot, None when nobody waits."""
+        for queue in self._queues.values():
+            while queue and queue[0].done():
+                queue.popleft()  # cancelled while waiting
+            if queue:
+                return queue
+        return None
+
+    async def _hand_out(self) -> None:
+        """Give slots one at a time while anybody waits, then end (the next waiter restarts it)."""
+        while self._head() is not None:
+            try:
+                slot = await self._reserve()
+                while True:
+                    # A 429 while this slot is awaited moves it on.
+                    wait = max(slot, self.paused_until) - time.monotonic()
+                    if wait <= 0:
+                        break
+                    await asyncio.sleep(wait)
+            except Exception:
+                # Never leave the waiters hanging: pace by the sleep below and try again.
+                log.exception("pacing a send failed")
+                await asyncio.sleep(0.1)
+                continue
+            queue = self._head()
+            if queue is None:
+                return  # the waiter left meanwhile; its slot stays unused
+            now = time.monotonic()
+            queue.popleft().set_result(None)
+            self._given(now)
