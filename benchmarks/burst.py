@@ -1,95 +1,60 @@
-"""Burst benchmark: many chats write at once; how fast does the real bot process answer?
+"""Scenario 3, burst: many chats ask at the same instant; how long until every one is answered?
 
-Runs the emulator in this process and ``python -m bot run`` as a child against it, sends
-``--chats`` × ``--per-chat`` commands at once, and prints throughput and reply latencies.
-Replies are bound by Telegram's send limit (about 30/s overall, 1/s per chat), so the handling
-rate is measured separately from the inbox.
-
-    .venv/bin/python benchmarks/burst.py --chats 100 --per-chat 3 --delay 0.05
+300 new people each send one line (commands and questions, in turn) at once over a 50 ms round
+trip, to the real bot and then to the stock PTB bot. Target: all answered within 3 s.
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import statistics
-import sys
-import tempfile
+import math
 import time
-from pathlib import Path
+from typing import Any
 
-from sqlalchemy import func, select
+from benchmarks.common import Options, Report, fresh_database, percentile, secs
+from benchmarks.people import DIALOGUE, add_people
+from benchmarks.runs import Run, real_bot, stock_bot, warm_up
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bot.db import Database
-from models import InboxUpdate
-from tests.bot_process import running_bot, sandbox
-
-COMMANDS = ["/start", "/hilfe", "/datenschutz", "/sprache"]
+TARGET_SECONDS = 3.0
+TIMEOUT = 300.0
 
 
-async def _handled(db: Database) -> int:
-    async with db.transaction() as session:
-        query = select(func.count()).select_from(InboxUpdate).where(InboxUpdate.status == "done")
-        return int(await session.scalar(query) or 0)
-
-
-async def main() -> None:
-    """Run one burst and print its figures."""
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--chats", type=int, default=100)
-    parser.add_argument("--per-chat", type=int, default=3)
-    parser.add_argument("--delay", type=float, default=0.05, help="simulated Bot API round trip (s)")
-    parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
-    args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="miglobe-bench-"))
-    url = args.database_url or f"sqlite+aiosqlite:///{folder / 'bench.db'}"
-    total = args.chats * args.per_chat
-    async with sandbox() as server:
-        emulator = server.emulator
-        users = [emulator.add_user(f"U{n}", "de").id for n in range(args.chats)]
-        emulator.set_delay(args.delay)
-        async with running_bot(server, url, folder / "bot.log"):
-            await emulator.wait_for_call("setMyCommands", lambda c: True, timeout=30)
-            db = Database(url)
-            sent_at: dict[tuple[int, int], float] = {}
-            started = time.monotonic()
-            for round_ in range(args.per_chat):
-                for user in users:
-                    emulator.send_text(user, COMMANDS[round_ % len(COMMANDS)])
-                    sent_at[(user, round_)] = time.monotonic()
-            while await _handled(db) < total:  # noqa: ASYNC110 - polls another process's work
-                await asyncio.sleep(0.05)
-            handled = time.monotonic() - started
-            await emulator.wait_for(
-                lambda: all(
-                    sum(1 for m in emulator.messages_in(u) if m.from_bot) >= args.per_chat for u in users
-                ),
-                timeout=600,
+async def burst(run: Run, chats: int, rtt: float) -> tuple[float, float, int]:
+    """``chats`` people ask at once; returns the time until all were answered, the median
+    latency and how many got no answer within the timeout."""
+    run.emulator.set_delay(rtt)
+    people = add_people(run.emulator, chats, "B")
+    started = time.monotonic()
+    for n, chat in enumerate(people):
+        run.emulator.send_text(chat, DIALOGUE[n % len(DIALOGUE)])
+    deadline = started + TIMEOUT
+    for chat in people:
+        try:
+            await run.watcher.wait(
+                chat, lambda c=chat: run.watcher.sends(c), max(0.0, deadline - time.monotonic()), "a reply"
             )
-            replied = time.monotonic() - started
-            await db.dispose()
-    arrival = {
-        (int(c.params["chat_id"]), c.result["message_id"]): c.time
-        for c in emulator.calls_to("sendMessage")
-        if c.error is None and isinstance(c.result, dict)
-    }
-    latencies = sorted(
-        arrival[(user, message.message_id)] - sent_at[(user, round_)]
-        for user in users
-        for round_, message in enumerate(
-            [m for m in emulator.messages_in(user) if m.from_bot][: args.per_chat]
-        )
+        except TimeoutError:
+            break
+    arrivals = [run.watcher.sends(chat)[0].time - started for chat in people if run.watcher.sends(chat)]
+    missing = chats - len(arrivals)
+    return (max(arrivals) if arrivals and not missing else math.inf), percentile(arrivals, 0.5), missing
+
+
+async def run(options: Options, report: Report) -> None:
+    """Measure the burst on both bots and add the row."""
+    chats = options.size(300, 100)
+    answers: dict[str, dict[str, Any]]
+    async with fresh_database(options, "burst") as url, real_bot(options, "burst", url) as bot:
+        answers = await warm_up(bot, DIALOGUE)
+        real, real_median, real_missing = await burst(bot, chats, options.rtt)
+    async with stock_bot(options, "burst-stock", answers) as bot:
+        await warm_up(bot, DIALOGUE)
+        stock, stock_median, stock_missing = await burst(bot, chats, options.rtt)
+    unanswered = f", {real_missing} unanswered" if real_missing else ""
+    report.add(
+        f"3 burst: {chats} chats at once, {options.rtt * 1000:.0f} ms round trip",
+        f"all answered after {secs(real)} (median {secs(real_median)}{unanswered})",
+        f"stock PTB: {secs(stock)} (median {secs(stock_median)})"
+        + (f", {stock_missing} unanswered" if stock_missing else ""),
+        f"all answered <= {TARGET_SECONDS:.0f} s",
+        real <= TARGET_SECONDS,
     )
-    p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))]  # noqa: E731
-    print(f"updates: {total} from {args.chats} chats, Bot API round trip {args.delay * 1000:.0f} ms")
-    print(f"handled (inbox done): {handled:.2f} s = {total / handled:.0f} updates/s")
-    print(f"all replies delivered: {replied:.2f} s = {total / replied:.1f} messages/s (limit ~25/s)")
-    print(f"reply latency: median {statistics.median(latencies):.2f} s, p99 {p(0.99):.2f} s")
-
-
-if __name__ == "__main__":
-    asyncio.run(main())

@@ -32,10 +32,10 @@ HELD_OUT = Path(__file__).parent / "data" / "knowledge_heldout.tsv"
 # higher: 98 % precision and 92 % of in-scope questions answered right (now most of the rest are
 # offered as "did you mean", with the right entry among the buttons).
 MIN_PRECISION = 0.98  # of confident answers (reached: 98.6 %)
-MIN_IN_SCOPE_RIGHT = 0.84  # reached: 84.3 %
+MIN_IN_SCOPE_RIGHT = 0.86  # reached: 86.4 %
 MIN_IN_SCOPE_OFFERED = 0.92  # answered right, or the right entry among the "did you mean" buttons
 MIN_NEAR_MISS_SAFE = 0.96  # answered right, clarified or declined (reached: 97.8 %)
-MIN_OFF_TOPIC_DECLINED = 0.97  # reached: 98 %
+MIN_OFF_TOPIC_DECLINED = 0.97  # reached: 100 %
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +98,7 @@ def test_the_held_out_set_keeps_its_figures(kb: KnowledgeBase, capsys: pytest.Ca
     with capsys.disabled():
         print("\n  held-out set:\n" + "\n".join(f"  {line}" for line in report.lines()))
     assert report.precision() >= 0.98
-    assert report.share("in", "right") >= 0.85
+    assert report.share("in", "right") >= 0.88  # reached: 90.0 %
     assert 1 - report.share("near", "wrong") >= 0.97
     assert report.share("off", "decline") >= 0.95
 
@@ -159,6 +159,10 @@ def test_an_answer_needs_a_sure_classifier_and_words_that_agree() -> None:
     assert decide((_match(0, 0.6, 0.8, uncovered=9.7, **unknown_word),)) is clarify
     assert decide((_match(0, 0.8, 0.3, unknown=True, outside=0.6),)) is decline
     assert decide((_match(0, 0.8, 0.3, outside=0.6),)) is decline
+    # Words and classifier agree, but the classifier sees the question about as much outside the
+    # entries as inside this one (a detail no answer gives): offered, not answered.
+    assert decide((_match(0, 0.84, 0.47, outside=0.07),)) is answer
+    assert decide((_match(0, 0.84, 0.47, outside=0.34),)) is clarify
     assert decide((_match(0, 0.2, 0.6),)) is decline
     assert decide(()) is decline
 

@@ -44,6 +44,10 @@ PROBABILITY_BARE_WORD = 0.75
 # A question the classifier places outside the entries more likely than not is declined, not
 # offered as "did you mean" ("Wie schreibt man eine gute Sitzungsvorlage?").
 OUTSIDE_DECLINE = 0.5
+# An answer needs the classifier to see the question clearly inside: its probability of "outside"
+# below this share of the answer's own ("Wie viele Berater sind gerade frei?" asks a detail no
+# entry gives, though its words are the advisors entry's).
+OUTSIDE_SHARE_MAX = 0.7
 # Entries scoring less than this are not even offered as "closest entries".
 SUGGESTION_FLOOR = 0.15
 # A best entry scoring at least this (but not sure enough to answer) is offered as "Did you mean …?".
@@ -82,6 +86,8 @@ def decide(matches: tuple[Match, ...], threshold: float = CONFIDENCE_THRESHOLD) 
     top = matches[0]
     if top.outside >= OUTSIDE_DECLINE:
         return Outcome.DECLINE
+    if top.outside >= OUTSIDE_SHARE_MAX * top.probability:
+        return _clarify_or_decline(top, matches)
     runner_up = matches[1].probability if len(matches) > 1 else 0.0
     sure = top.probability >= PROBABILITY_MIN and top.probability - runner_up >= PROBABILITY_LEAD
     very_sure = top.probability >= PROBABILITY_SURE
@@ -107,6 +113,11 @@ def decide(matches: tuple[Match, ...], threshold: float = CONFIDENCE_THRESHOLD) 
         and named
     ):
         return Outcome.ANSWER
+    return _clarify_or_decline(top, matches)
+
+
+def _clarify_or_decline(top: Match, matches: tuple[Match, ...]) -> Outcome:
+    """Not sure enough to answer: offer the closest entries if they fit well enough, else decline."""
     best_words = max(m.score for m in matches)
     if top.unknown:
         # Something no entry names, yet the rest points clearly to one entry: offer it to choose.
