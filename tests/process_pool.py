@@ -118,9 +118,11 @@ class ProcessPool:
         self.processes[index] = self._process(index)
         await self.processes[index].start()
 
-    async def chaos(self, rng: random.Random, until: asyncio.Event, pause: tuple[float, float]) -> None:
-        """Kill and restart processes at random moments until ``until`` is set."""
-        while not until.is_set():
+    async def chaos(
+        self, rng: random.Random, until: asyncio.Event, pause: tuple[float, float], most: int
+    ) -> None:
+        """Kill and restart processes at random moments, at most ``most`` times, until ``until`` is set."""
+        while not until.is_set() and self.kills < most:
             try:
                 await asyncio.wait_for(until.wait(), timeout=rng.uniform(*pause))
             except TimeoutError:

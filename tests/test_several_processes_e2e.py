@@ -26,7 +26,8 @@ from tests.bot_process import sandbox
 from tests.matching_e2e_helpers import prepared, seed_advisor, seed_request, seed_user
 from tests.process_pool import ProcessPool
 
-CHATS, PER_CHAT = 60, 10
+CHATS, PER_CHAT = 200, 10
+KILLS = 5  # SIGKILLs during a run, each at a random moment, the process started again
 COMMANDS = ["/start", "/hilfe", "/datenschutz", "/sprache"]
 REPLY_STARTS = ["Hallo", "So helfen wir Ihnen", "Datenschutz", "In welcher Sprache"]
 SEND_RATE = 8  # the shared budget for offers and reminders, all processes together
@@ -118,7 +119,7 @@ async def test_nothing_lost_doubled_or_out_of_order_across_processes_and_kills(
         )
         await pool.start()
         done = asyncio.Event()
-        chaos = asyncio.create_task(pool.chaos(rng, done, (2.0, 5.0)))
+        chaos = asyncio.create_task(pool.chaos(rng, done, (3.0, 7.0), KILLS))
         try:
             for round_ in range(PER_CHAT):
                 for chat in chatters:
@@ -153,7 +154,7 @@ async def test_nothing_lost_doubled_or_out_of_order_across_processes_and_kills(
     # Every chat's replies in the order of its messages.
     for chat in chatters:
         kinds = [_kind(t) for t in _collapsed(_texts(emulator, chat))]
-        assert kinds == [i % len(COMMANDS) for i in range(PER_CHAT)], (chat, kinds)
+        assert kinds == [i % len(COMMANDS) for i in range(PER_CHAT)], f"chat {chat}: {kinds}"
     # Every due offer and reminder went out, each written once.
     offers = await _scalars(postgres_url, select(func.count()).select_from(Offer))
     assert offers == [REQUESTS]
