@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -34,6 +35,11 @@ PRIVATE_RATE, PRIVATE_BURST = 1.0, 3.0
 GROUP_RATE, GROUP_BURST = 18 / 60, 3.0
 # How often the buckets of quiet chats are dropped (a broadcast touches thousands of chats).
 FORGET_EVERY_SECONDS = 60.0
+# Several processes share the budget: a slot woken up later than this share of a spacing is given
+# up for a new one, and shared slots are spaced as for this much less than the rate, so that
+# slots of different processes, each used a little late, never put more than the rate into a second.
+LATE_SHARE = 0.25
+SHARED_MARGIN = 1 / 3
 
 
 @dataclass
@@ -78,7 +84,10 @@ class SendRateLimiter:
         self._budget_pacer = LocalPacer(self.budget_ceiling)
         self._reply_pacer = LocalPacer(self.reply_ceiling)
         self.overall = PacedGate(
-            (OutboxLane.INTERACTIVE, OutboxLane.BULK), self._reserve_budget, self._budget_pacer.given
+            (OutboxLane.INTERACTIVE, OutboxLane.BULK),
+            self._reserve_budget,
+            self._budget_pacer.given,
+            late_after=lambda now: self._shared_spacing(now) * LATE_SHARE if shared else math.inf,
         )
         self.replies = PacedGate((OutboxLane.REPLY,), self._reply_pacer.reserve, self._reply_pacer.given)
         self._chats: dict[int, _Chat] = {}
@@ -116,10 +125,16 @@ class SendRateLimiter:
             self._ahead = asyncio.get_running_loop().create_task(self._take_shared_slot())
         return slot
 
+    def _shared_spacing(self, now: float) -> float:
+        """The spacing of shared slots: a little wider than the rate's, so that a slot used up to
+        :data:`LATE_SHARE` of a spacing late (and the call's way to Telegram) never puts more
+        calls than the rate into one second."""
+        return 1.0 / max(0.5, self.budget_ceiling.rate(now) - SHARED_MARGIN)
+
     async def _take_shared_slot(self) -> float | None:
         """Reserve one slot of the shared budget; its monotonic time, None if it cannot be asked."""
         assert self._shared is not None
-        wait = await self._shared.reserve(self.budget_ceiling.spacing(time.monotonic()))
+        wait = await self._shared.reserve(self._shared_spacing(time.monotonic()))
         return None if wait is None else time.monotonic() + wait
 
     def _chat(self, chat_id: int) -> _Chat:

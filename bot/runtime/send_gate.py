@@ -104,13 +104,20 @@ class PacedGate:
         lanes: Iterable[OutboxLane],
         reserve: Callable[[], Awaitable[float]],
         given: Callable[[float], None],
+        late_after: Callable[[float], float] | None = None,
     ) -> None:
-        """A gate for ``lanes``; ``reserve`` gives the time of the next slot, ``given`` hears of each."""
-        self._queues: dict[OutboxLane, deque[asyncio.Future[None]]] = {
+        """A gate for ``lanes``; ``reserve`` gives the time of the next slot, ``given`` hears of each.
+
+        With ``late_after``, a slot whose wake-up came later than that many seconds (a busy event
+        loop) is given up and a new one taken: sent late, it would bunch with the slots other
+        processes took after it, and one second could then hold more than the rate.
+        """
+        self._queues: dict[OutboxLane, deque[asyncio.Future[float]]] = {
             lane: deque() for lane in sorted(lanes)
         }
         self._reserve = reserve
         self._given = given
+        self._late_after = late_after
         self.paused_until = 0.0
         self._pump: asyncio.Task[None] | None = None
 
@@ -130,21 +137,34 @@ class PacedGate:
             await asyncio.wait([self._pump], timeout=0.5)
 
     async def take(self, lane: OutboxLane) -> None:
-        """Wait for a slot behind every earlier waiter of ``lane`` and of more urgent lanes."""
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        queue = self._queues[lane]
-        queue.append(future)
-        if self._pump is None or self._pump.done():
-            self._pump = asyncio.create_task(self._hand_out(), name="send-gate")
-        try:
-            await future
-        except asyncio.CancelledError:
-            # A slot handed over just as its waiter was cancelled is lost: one gap, no burst.
-            if future in queue:
-                queue.remove(future)
-            raise
+        """Wait for a slot behind every earlier waiter of ``lane`` and of more urgent lanes.
 
-    def _head(self) -> deque[asyncio.Future[None]] | None:
+        A waiter that resumes later than ``late_after`` after its slot was handed over (a busy
+        event loop) queues again at the head of its lane rather than send out of step.
+        """
+        queue = self._queues[lane]
+        first = True
+        while True:
+            future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+            if first:
+                queue.append(future)
+            else:
+                queue.appendleft(future)
+            first = False
+            if self._pump is None or self._pump.done():
+                self._pump = asyncio.create_task(self._hand_out(), name="send-gate")
+            try:
+                handed = await future
+            except asyncio.CancelledError:
+                # A slot handed over just as its waiter was cancelled is lost: one gap, no burst.
+                if future in queue:
+                    queue.remove(future)
+                raise
+            now = time.monotonic()
+            if self._late_after is None or now - handed <= self._late_after(now):
+                return
+
+    def _head(self) -> deque[asyncio.Future[float]] | None:
         """The queue whose first waiter gets the next slot, None when nobody waits."""
         for queue in self._queues.values():
             while queue and queue[0].done():
@@ -169,9 +189,11 @@ class PacedGate:
                 log.exception("pacing a send failed")
                 await asyncio.sleep(0.1)
                 continue
+            now = time.monotonic()
+            if self._late_after is not None and now - max(slot, self.paused_until) > self._late_after(now):
+                continue
             queue = self._head()
             if queue is None:
                 return  # the waiter left meanwhile; its slot stays unused
-            now = time.monotonic()
-            queue.popleft().set_result(None)
+            queue.popleft().set_result(now)
             self._given(now)
