@@ -23,7 +23,9 @@ from bot.runtime import metrics, outbox
 from bot.runtime.health import Operations, start_health_server
 from bot.runtime.rate_limit import SendRateLimiter
 from bot.runtime.sender import OutboxSender
+from bot.runtime.sweeper import Sweep, run_once
 from bot.runtime.webhook import build_webhook_app
+from models import Broadcast, BroadcastStatus
 from tests.harness import TEST_TOKEN, Harness, TelegramUser, drain_outbox
 
 SECRET_HEADER = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
@@ -184,6 +186,42 @@ async def test_metrics_show_counters_moving_after_an_update_is_handled(
     assert after[("miglobe_outbox_pending", (("lane", "bulk"),))] == 0
     assert ("miglobe_inbox_pending", ()) in after
     assert ("miglobe_sends_total", (("outcome", "429"),)) in after
+
+
+async def test_metrics_show_sweep_lag_and_broadcast_progress(client: TestClient, harness: Harness) -> None:
+    db = harness.runtime.db
+    async with db.transaction() as session:
+        session.add(
+            Broadcast(
+                audience="all",
+                text="News",
+                status=BroadcastStatus.SENDING.value,
+                recipients_total=40,
+                delivered_count=25,
+                blocked_count=2,
+                failed_count=1,
+            )
+        )
+        session.add(
+            Broadcast(audience="all", text="Old", status=BroadcastStatus.DONE.value, recipients_total=9)
+        )
+
+    async def sweep() -> str:
+        return ""
+
+    await run_once(Sweep("metrics-test-sweep", 30.0, sweep), db)
+    first = _samples(await (await client.get("/metrics")).text())
+    assert first[("miglobe_broadcast_recipients", (("state", "total"),))] == 40
+    assert first[("miglobe_broadcast_recipients", (("state", "delivered"),))] == 25
+    assert first[("miglobe_broadcast_recipients", (("state", "blocked"),))] == 2
+    assert first[("miglobe_broadcast_recipients", (("state", "failed"),))] == 1
+    lag = first[("miglobe_sweep_lag_seconds", (("sweep", "metrics-test-sweep"),))]
+    await asyncio.sleep(0.2)
+    later = _samples(await (await client.get("/metrics")).text())
+    assert later[("miglobe_sweep_lag_seconds", (("sweep", "metrics-test-sweep"),))] >= lag + 0.2
+    await run_once(Sweep("metrics-test-sweep", 30.0, sweep), db)
+    again = _samples(await (await client.get("/metrics")).text())
+    assert again[("miglobe_sweep_lag_seconds", (("sweep", "metrics-test-sweep"),))] < 0.2
 
 
 async def test_polling_mode_serves_the_same_routes_on_the_health_port(harness: Harness) -> None:

@@ -38,8 +38,8 @@ FORGET_EVERY_SECONDS = 60.0
 # Several processes share the budget: a slot woken up later than this share of a spacing is given
 # up for a new one, and shared slots are spaced as for this much less than the rate, so that
 # slots of different processes, each used a little late, never put more than the rate into a second.
-LATE_SHARE = 0.25
-SHARED_MARGIN = 1 / 3
+LATE_SHARE = 1.0
+SHARED_MARGIN = 1.0
 
 
 @dataclass
@@ -129,7 +129,8 @@ class SendRateLimiter:
         """The spacing of shared slots: a little wider than the rate's, so that a slot used up to
         :data:`LATE_SHARE` of a spacing late (and the call's way to Telegram) never puts more
         calls than the rate into one second."""
-        return 1.0 / max(0.5, self.budget_ceiling.rate(now) - SHARED_MARGIN)
+        rate = self.budget_ceiling.rate(now)
+        return 1.0 / max(rate / 2, rate - SHARED_MARGIN)
 
     async def _take_shared_slot(self) -> float | None:
         """Reserve one slot of the shared budget; its monotonic time, None if it cannot be asked."""

@@ -144,7 +144,7 @@ class PacedGate:
         """
         queue = self._queues[lane]
         first = True
-        while True:
+        for attempt in range(2):
             future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
             if first:
                 queue.append(future)
@@ -161,7 +161,8 @@ class PacedGate:
                     queue.remove(future)
                 raise
             now = time.monotonic()
-            if self._late_after is None or now - handed <= self._late_after(now):
+            # Only once: under a lasting lag every slot would be late, and sends must go on.
+            if attempt or self._late_after is None or now - handed <= self._late_after(now):
                 return
 
     def _head(self) -> deque[asyncio.Future[float]] | None:

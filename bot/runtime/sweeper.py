@@ -21,6 +21,7 @@ from telegram.ext import CallbackContext, JobQueue
 
 from bot.config import Settings
 from bot.db import Database
+from bot.runtime import metrics
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ async def run_once(sweep: Sweep, db: Database | None) -> tuple[bool, object]:
 
     Without a database, or on SQLite (one process), the sweep simply runs.
     """
+    metrics.mark_sweep_ran(sweep.name)
     if db is None or db.is_sqlite or not sweep.once:
         return True, await sweep.run()
     async with db.engine.connect() as connection, connection.begin():
