@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.services.knowledge_curated_text import TOPIC as CURATED_TOPIC
 from bot.services.knowledge_model import Entry
 
 # The entry's word match (lexical score in [0, 1]) must reach this to be the answer.
@@ -86,7 +87,9 @@ def decide(matches: tuple[Match, ...], threshold: float = CONFIDENCE_THRESHOLD) 
     top = matches[0]
     if top.outside >= OUTSIDE_DECLINE:
         return Outcome.DECLINE
-    if top.outside >= OUTSIDE_SHARE_MAX * top.probability:
+    # Only for the reviewed files' entries: a chat-made entry has few phrasings of its own, so its
+    # probability is low beside "outside" even when the question is exactly one of them.
+    if top.entry.topic != CURATED_TOPIC and top.outside >= OUTSIDE_SHARE_MAX * top.probability:
         return _clarify_or_decline(top, matches)
     runner_up = matches[1].probability if len(matches) > 1 else 0.0
     sure = top.probability >= PROBABILITY_MIN and top.probability - runner_up >= PROBABILITY_LEAD
