@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import CoordinatorAction, InboxStatus, InboxUpdate, OutboxMessage, OutboxStatus
+from models import ChatLease, CoordinatorAction, InboxStatus, InboxUpdate, OutboxMessage, OutboxStatus
 
 # Shorter strings ("Al", "ja") would match unrelated messages.
 MIN_NEEDLE = 3
@@ -88,6 +88,12 @@ async def scrub(
     deleted = await session.execute(
         delete(OutboxMessage)
         .where(OutboxMessage.chat_id == telegram_id)
+        .execution_options(synchronize_session=False)
+    )
+    # The chat's lease (several processes) names the chat too; a new one is taken if they write again.
+    await session.execute(
+        delete(ChatLease)
+        .where(ChatLease.chat_key == telegram_id)
         .execution_options(synchronize_session=False)
     )
     inbox_rows = await session.scalars(
