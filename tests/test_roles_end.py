@@ -46,6 +46,8 @@ async def _menu(h: Harness, person: TelegramUser) -> list[str]:
 @asynccontextmanager
 async def _restarted(old: Harness, coordinator_ids: str) -> AsyncIterator[Harness]:
     """The bot started again on ``old``'s database with other COORDINATOR_IDS."""
+    if old.runtime.shared is not None:
+        await old.runtime.shared.stop()  # a clean stop hands its chats on
     async with bot_harness(old.runtime.settings.database_url, coordinator_ids=coordinator_ids, **CALM) as new:
         new._update_ids, new._message_ids = old._update_ids, old._message_ids
         yield new
