@@ -48,6 +48,10 @@ SHUTDOWN_BUDGET_SECONDS = 8.0
 HANDLE_ATTEMPTS = 4
 
 
+class _LeaseRanOut(Exception):
+    """The chat's lease ran out between admitting the update and handling it (PostgreSQL)."""
+
+
 async def _record_error(update: object, context: BotContext) -> None:
     """Keep a handler's exception on the update's scope, so its transaction is rolled back."""
     if isinstance(update, Update) and context._scope is not None:
@@ -200,13 +204,16 @@ class ProcessRuntime:
             return
         answer: CallbackAnswer | None = None
         attempt = 0
+        retaken = False
         while True:
             attempt += 1
             try:
                 async with self.db.transaction() as session:
                     held = self.shared.holds(item.chat_key) if self.shared else None
                     if not await inbox.claim(session, item.inbox_id, item.update_id, only_if=held):
-                        return
+                        if held is None or retaken:
+                            return  # done already (a repeat, or another process took the chat)
+                        raise _LeaseRanOut
                     identity = identity_of(update)
                     user = None
                     if identity is not None:
@@ -226,6 +233,11 @@ class ProcessRuntime:
                         raise scope.error
                     answer = scope.callback_answer
                 break
+            except _LeaseRanOut:
+                retaken = True
+                if self.shared is not None and await self.shared.retake(item.chat_key):
+                    continue
+                return
             except Exception as exc:
                 if attempt < HANDLE_ATTEMPTS and is_transient(exc):
                     log.warning(

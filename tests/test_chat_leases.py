@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from collections.abc import AsyncIterator, Collection
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from bot.db import Database
 from bot.runtime import chat_leases, inbox
@@ -14,6 +15,7 @@ from bot.runtime.dispatcher import ChatOrderedDispatcher
 from bot.runtime.inbox import InboxItem
 from bot.runtime.shared_inbox import SharedInbox
 from models import ChatLease, InboxStatus, InboxUpdate
+from tests.harness import TelegramUser, bot_harness
 
 
 def _message(update_id: int, chat: int) -> dict[str, object]:
@@ -162,3 +164,21 @@ async def test_updates_left_pending_stay_pending(two_processes: tuple[Database, 
     async with second.transaction() as session:
         statuses = (await session.scalars(select(InboxUpdate.status).order_by(InboxUpdate.update_id))).all()
     assert statuses == [InboxStatus.PENDING.value] * 2
+
+
+async def test_an_update_whose_lease_ran_out_before_handling_is_still_handled(postgres_url: str) -> None:
+    """An idle chat's lease can run out between admitting an update and handling it (leases are
+    renewed only every third of a period): the process takes the chat again and handles it."""
+    person = TelegramUser(700, "Ana", "de")
+    async with bot_harness(postgres_url, chat_lease_seconds=30) as h:
+        await h.text(person, "/start")
+        runtime = h.runtime
+        assert runtime.shared is not None
+        payload = {"update_id": 99, "message": h._message(person, text="/hilfe")}
+        async with runtime.db.transaction() as session:
+            [item] = await runtime.shared.admit(session, await inbox.store(session, [payload]))
+            await session.execute(update(ChatLease).values(expires_at=func.now() - timedelta(seconds=1)))
+        await runtime.handle(item)
+        async with runtime.db.transaction() as session:
+            status = await session.scalar(select(InboxUpdate.status).where(InboxUpdate.id == item.inbox_id))
+        assert status == InboxStatus.DONE.value

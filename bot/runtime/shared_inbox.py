@@ -72,6 +72,16 @@ class SharedInbox:
         """A condition for the statement that marks an update done: this process holds the chat."""
         return chat_leases.held_clause(chat_key, self.owner)
 
+    async def retake(self, chat_key: int) -> bool:
+        """Take the chat again after its lease ran out before its update was handled.
+
+        A lease is renewed only every third of its period, so an idle chat's lease can run out
+        between admitting an update and handling it. Unless another process took the chat
+        meanwhile (then that one handles the update), this process holds it again.
+        """
+        async with self._db.transaction() as session:
+            return chat_key in await chat_leases.take(session, {chat_key}, self.owner, self._seconds)
+
     def wake(self) -> None:
         """Look at the inbox now rather than at the next interval."""
         self._wakeup.set()
