@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 from collections.abc import AsyncIterator, Collection
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, update
