@@ -27,6 +27,7 @@ from bot.runtime import flood, inbox, outbox
 from bot.runtime.dispatcher import ChatOrderedDispatcher
 from bot.runtime.health import Operations
 from bot.runtime.inbox import InboxItem
+from bot.runtime.liveness import Liveness
 from bot.runtime.rate_limit import SendRateLimiter
 from bot.runtime.scope import CallbackAnswer, UpdateScope, register, release
 from bot.runtime.sender import OutboxSender
@@ -86,11 +87,16 @@ class ProcessRuntime:
         self.limiter = SendRateLimiter.for_database(
             self.db, settings.send_rate_per_second, settings.reply_rate_per_second
         )
-        self.sender = OutboxSender(self.db, self.application.bot, self.limiter)
+        # Several processes may share PostgreSQL: each chat is handled by the one holding its lease,
+        # and what an ended process held is freed at once (its name is on its claims and leases).
+        liveness = None if self.db.is_sqlite else Liveness(self.db)
+        owner = liveness.owner if liveness else None
+        self.sender = OutboxSender(self.db, self.application.bot, self.limiter, owner=owner)
         self.dispatcher = ChatOrderedDispatcher(self.handle, settings.max_concurrent_updates)
-        # Several processes may share PostgreSQL: each chat is handled by the one holding its lease.
         self.shared = (
-            None if self.db.is_sqlite else SharedInbox(self.db, settings.chat_lease_seconds, self.dispatcher)
+            None
+            if liveness is None
+            else SharedInbox(self.db, settings.chat_lease_seconds, self.dispatcher, liveness)
         )
         self.flood_guard = flood.FloodGuard(settings.flood_burst, settings.flood_rate_per_second)
 

@@ -87,6 +87,9 @@ class OutboxMessage(Base):
     # Deleted outright once sent instead of kept as metadata (the last message to a person who
     # erased their data: afterwards nothing may point to their chat).
     ephemeral: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The process that claimed the row for sending (PostgreSQL): when that process has ended, the
+    # row is given back at once rather than when its lease runs out (bot.runtime.liveness).
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class ChatLease(Base):

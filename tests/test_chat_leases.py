@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bot.db import Database
-from bot.runtime import chat_leases, inbox
+from bot.runtime import chat_leases, inbox, outbox, outbox_rows
 from bot.runtime.dispatcher import ChatOrderedDispatcher
 from bot.runtime.inbox import InboxItem
 from bot.runtime.shared_inbox import SharedInbox
-from models import ChatLease, InboxStatus, InboxUpdate
+from models import ChatLease, InboxStatus, InboxUpdate, OutboxMessage
 from tests.harness import TelegramUser, bot_harness
 
 
@@ -42,6 +42,16 @@ class _Queue:
         return {i.chat_key for i in self.items}
 
 
+_made: list[SharedInbox] = []
+
+
+def _inbox(db: Database, seconds: float, queue: _Queue) -> SharedInbox:
+    """A process's shared inbox, stopped (its liveness lock given up) when the test ends."""
+    shared = SharedInbox(db, seconds, queue)
+    _made.append(shared)
+    return shared
+
+
 @pytest.fixture
 async def two_processes(postgres_url: str) -> AsyncIterator[tuple[Database, Database]]:
     """Two connections pools to one database, as two processes have."""
@@ -49,6 +59,8 @@ async def two_processes(postgres_url: str) -> AsyncIterator[tuple[Database, Data
     try:
         yield first, second
     finally:
+        while _made:
+            await _made.pop().liveness.release()
         await first.dispose()
         await second.dispose()
 
@@ -65,7 +77,7 @@ async def _store(db: Database, shared: SharedInbox, *payloads: dict[str, object]
 async def test_a_held_chat_is_left_to_its_holder(two_processes: tuple[Database, Database]) -> None:
     first, second = two_processes
     queue_a, queue_b = _Queue(), _Queue()
-    a, b = SharedInbox(first, 30, queue_a), SharedInbox(second, 30, queue_b)
+    a, b = _inbox(first, 30, queue_a), _inbox(second, 30, queue_b)
     assert [i.update_id for i in await _store(first, a, _message(1, 11))] == [1]
     # The second process receives the chat's next update: it stores it and leaves it pending.
     assert await _store(second, b, _message(2, 11), _message(3, 22)) != []
@@ -83,13 +95,13 @@ async def test_a_held_chat_is_left_to_its_holder(two_processes: tuple[Database, 
         assert await inbox.claim(session, queue_a.items[1].inbox_id, 2, only_if=a.holds(11))
 
 
-async def test_a_dead_holders_chats_are_taken_over_after_one_lease(
+async def test_a_hung_holders_chats_are_taken_over_after_one_lease(
     two_processes: tuple[Database, Database],
 ) -> None:
     first, second = two_processes
     queue_b = _Queue()
-    a, b = SharedInbox(first, 1.0, _Queue()), SharedInbox(second, 1.0, queue_b)
-    await _store(first, a, _message(1, 11))  # then the first process dies without handling it
+    a, b = _inbox(first, 1.0, _Queue()), _inbox(second, 1.0, queue_b)
+    await _store(first, a, _message(1, 11))  # then the first process hangs, its connection open
     await b.look()
     assert queue_b.items == []
     await asyncio.sleep(1.2)
@@ -105,18 +117,39 @@ async def test_a_process_that_stops_hands_its_chats_on_at_once(
 ) -> None:
     first, second = two_processes
     queue_b = _Queue()
-    a, b = SharedInbox(first, 30, _Queue()), SharedInbox(second, 30, queue_b)
+    a, b = _inbox(first, 30, _Queue()), _inbox(second, 30, queue_b)
     await _store(first, a, _message(1, 11))
     await a.stop()
     await b.look()
     assert [i.update_id for i in queue_b.items] == [1]
 
 
+async def test_a_killed_processs_chats_and_claimed_sends_are_freed_at_once(
+    two_processes: tuple[Database, Database],
+) -> None:
+    first, second = two_processes
+    queue_b = _Queue()
+    a, b = _inbox(first, 30, _Queue()), _inbox(second, 30, queue_b)
+    await b.liveness.hold()
+    await _store(first, a, _message(1, 11))
+    async with first.transaction() as session:
+        outbox.enqueue_text(session, 11, "Hallo")
+    claimed = await outbox_rows.claim(first, set(), 10, 10, a.owner)
+    assert list(claimed) == [11]
+    assert await outbox_rows.claim(second, set(), 10, 10, b.owner) == {}  # leased for a minute
+    await a.liveness._close()  # killed: its connection ends, its leases and claims stay behind
+    await b.look()
+    assert [i.update_id for i in queue_b.items] == [1]
+    assert list(await outbox_rows.claim(second, set(), 10, 10, b.owner)) == [11]
+    async with second.transaction() as session:
+        assert await session.scalar(select(OutboxMessage.claimed_by)) == b.owner
+
+
 async def test_a_lease_in_use_cannot_change_hands_until_its_update_is_done(
     two_processes: tuple[Database, Database],
 ) -> None:
     first, second = two_processes
-    a, b = SharedInbox(first, 0.5, _Queue()), SharedInbox(second, 30, _Queue())
+    a, b = _inbox(first, 0.5, _Queue()), _inbox(second, 30, _Queue())
     [item] = await _store(first, a, _message(1, 11))
     taken_over: list[set[int]] = []
 
@@ -158,7 +191,7 @@ async def test_the_dispatcher_keeps_telegrams_order_when_two_sources_feed_one_ch
 
 async def test_updates_left_pending_stay_pending(two_processes: tuple[Database, Database]) -> None:
     first, second = two_processes
-    a, b = SharedInbox(first, 30, _Queue()), SharedInbox(second, 30, _Queue())
+    a, b = _inbox(first, 30, _Queue()), _inbox(second, 30, _Queue())
     await _store(first, a, _message(1, 11))
     await _store(second, b, _message(2, 11))
     async with second.transaction() as session:

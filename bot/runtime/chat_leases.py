@@ -3,7 +3,8 @@
 A process takes the lease of a chat before it handles the chat's updates and renews it while it has
 work for the chat; another process that receives an update of a held chat stores it and leaves it
 pending, and the holder picks it up (:mod:`bot.runtime.shared_inbox`). A lease that is not renewed
-runs out, so a dead holder's chats are taken over after one lease period. Leases live on the
+runs out, so a dead holder's chats are taken over after one lease period, or at once when its
+end is seen (:mod:`bot.runtime.liveness`). Leases live on the
 database's clock (``now()``), not the bot's (the sandbox can move that one).
 
 Handling checks the lease in the statement that marks the update done (:func:`held_clause`), and
@@ -13,9 +14,6 @@ wait for that transaction, so two processes never handle one chat's updates at t
 
 from __future__ import annotations
 
-import os
-import socket
-import uuid
 from collections.abc import Collection
 from datetime import timedelta
 
@@ -24,11 +22,6 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import ChatLease
-
-
-def new_owner() -> str:
-    """A name for this process's leases, unique across hosts and restarts (at most 64 characters)."""
-    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
 
 async def acquire(session: AsyncSession, chat_keys: Collection[int], owner: str, seconds: float) -> set[int]:

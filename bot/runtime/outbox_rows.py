@@ -113,10 +113,12 @@ def _batch(rows: list[OutboxMessage]) -> list[Claimed]:
     ]
 
 
-async def claim(db: Database, busy_chats: set[int], room: int, bulk_room: int) -> dict[int, list[Claimed]]:
+async def claim(
+    db: Database, busy_chats: set[int], room: int, bulk_room: int, owner: str | None = None
+) -> dict[int, list[Claimed]]:
     """Lease the due rows of up to ``room`` idle chats, at most ``bulk_room`` of them with only
     bulk work: replies first, then interactive, then bulk, oldest first within a lane; each
-    chat's rows in id order."""
+    chat's rows in id order. ``owner`` names the claiming process (PostgreSQL)."""
     now = utcnow()
     locking = not db.is_sqlite
     async with db.transaction(urgent=True) as session:
@@ -152,6 +154,7 @@ async def claim(db: Database, busy_chats: set[int], room: int, bulk_room: int) -
         for rows in per_chat.values():
             for row in rows:
                 row.next_attempt_at = now + LEASE
+                row.claimed_by = owner
         return {chat_id: _batch(rows) for chat_id, rows in per_chat.items() if rows}
 
 
@@ -226,6 +229,7 @@ async def reschedule(db: Database, row: Claimed, seconds: float, *, count_attemp
             .values(
                 attempts=row.attempts + (1 if count_attempt else 0),
                 next_attempt_at=utcnow() + timedelta(seconds=seconds),
+                claimed_by=None,
                 error=error[:2000],
             )
         )
@@ -239,7 +243,7 @@ async def release(db: Database, rows: list[Claimed]) -> None:
         await session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_([r.id for r in rows]))
-            .values(next_attempt_at=utcnow())
+            .values(next_attempt_at=utcnow(), claimed_by=None)
         )
 
 
@@ -252,7 +256,7 @@ async def migrate(db: Database, row: Claimed, new_chat_id: int) -> None:
                 OutboxMessage.chat_id == row.chat_id,
                 OutboxMessage.status == OutboxStatus.PENDING.value,
             )
-            .values(chat_id=new_chat_id, next_attempt_at=utcnow())
+            .values(chat_id=new_chat_id, next_attempt_at=utcnow(), claimed_by=None)
         )
         message = await session.get(OutboxMessage, row.id)
         if message is not None:

@@ -66,9 +66,12 @@ class OutboxSender:
         limiter: SendRateLimiter,
         max_in_flight: int = 48,
         max_bulk_in_flight: int = 16,
+        owner: str | None = None,
     ) -> None:
-        """Set up the sender; nothing runs until :meth:`start`."""
+        """Set up the sender; nothing runs until :meth:`start`. ``owner`` names this process in its
+        claims (PostgreSQL: :mod:`bot.runtime.liveness` gives a crashed process's claims back)."""
         self._db = db
+        self._owner = owner
         self._bot = bot
         self._limiter = limiter
         self._max_in_flight = max_in_flight
@@ -143,7 +146,7 @@ class OutboxSender:
     async def _claim(self, room: int, bulk_room: int) -> dict[int, list[Claimed]]:
         """Lease due rows of idle chats; a failing database only delays the next round."""
         try:
-            return await outbox_rows.claim(self._db, self._busy_chats, room, bulk_room)
+            return await outbox_rows.claim(self._db, self._busy_chats, room, bulk_room, self._owner)
         except Exception:
             log.exception("claiming outbox rows failed")
             await asyncio.sleep(1)

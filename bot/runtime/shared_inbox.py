@@ -23,6 +23,7 @@ from bot.db import Database
 from bot.logging_setup import describe_error
 from bot.runtime import chat_leases
 from bot.runtime.inbox import InboxItem
+from bot.runtime.liveness import Liveness
 from models import ChatLease, InboxStatus, InboxUpdate
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,9 @@ log = logging.getLogger(__name__)
 LOOK_SECONDS = 0.2
 # At most this many pending updates are taken in one look (the rest comes in the next).
 LOOK_LIMIT = 500
+# How often a look checks that this process's liveness lock is held and frees what ended
+# processes held (their chats and claimed sends).
+LIVENESS_SECONDS = 1.0
 
 
 class Queue(Protocol):
@@ -51,18 +55,24 @@ class Queue(Protocol):
 class SharedInbox:
     """This process's side of the chat leases: admit what it holds, pick up what it may."""
 
-    def __init__(self, db: Database, lease_seconds: float, dispatcher: Queue) -> None:
-        """Leases of ``lease_seconds``, feeding ``dispatcher``."""
+    def __init__(
+        self, db: Database, lease_seconds: float, dispatcher: Queue, liveness: Liveness | None = None
+    ) -> None:
+        """Leases of ``lease_seconds``, feeding ``dispatcher``, in the name of ``liveness``'s owner."""
         self._db = db
-        self.owner = chat_leases.new_owner()
+        self.liveness = liveness or Liveness(db)
+        self.owner = self.liveness.owner
         self._seconds = lease_seconds
         self._dispatcher = dispatcher
         self._task: asyncio.Task[None] | None = None
         self._wakeup = asyncio.Event()
         self._since_renewal = 0.0
+        self._since_liveness = float("-inf")
 
     async def admit(self, session: AsyncSession, items: list[InboxItem]) -> list[InboxItem]:
         """In the transaction that stored ``items``: the ones whose chat this process now holds."""
+        if not self.liveness.holding:
+            await self.liveness.hold()  # before any lease: without it the others see us as gone
         held = await chat_leases.take(session, {item.chat_key for item in items}, self.owner, self._seconds)
         if len(held) < len({item.chat_key for item in items}):
             self.wake()  # held elsewhere: the holder picks them up; a look here notices a dead one
@@ -100,6 +110,7 @@ class SharedInbox:
                 await chat_leases.release_all(session, self.owner)
         except Exception as exc:
             log.warning("could not release the chat leases (%s); they run out", describe_error(exc))
+        await self.liveness.release()
 
     async def _run(self) -> None:
         """Look, queue and renew until cancelled; a failing database only delays the next look."""
@@ -119,10 +130,17 @@ class SharedInbox:
 
         Returns how many updates were queued.
         """
+        loop_time = asyncio.get_running_loop().time()
+        if loop_time - self._since_liveness >= LIVENESS_SECONDS:
+            self._since_liveness = loop_time
+            await self.liveness.hold()
+            async with self._db.transaction() as session:
+                gone = await self.liveness.take_over_from_the_gone(session)
+            if gone:
+                log.info("freed the chats and sends of %d ended bot process(es)", len(gone))
         async with self._db.transaction() as session:
             items = await self._claimable(session)
             held = await chat_leases.take(session, {i.chat_key for i in items}, self.owner, self._seconds)
-            loop_time = asyncio.get_running_loop().time()
             if loop_time - self._since_renewal >= self._seconds / 3:
                 self._since_renewal = loop_time
                 busy = set(self._dispatcher.chats) - held
