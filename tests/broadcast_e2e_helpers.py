@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 
 from bot.db import Database
 from bot.runtime.sender import OutboxSender
@@ -30,8 +30,6 @@ from models import (
     BroadcastAudience,
     BroadcastRecipient,
     NewsConsent,
-    OutboxMessage,
-    OutboxStatus,
     Role,
     User,
     UserRole,
@@ -131,21 +129,6 @@ async def seed_audience(db: Database, emulator: Emulator, contacts: int, advisor
 async def bot_up(emulator: Emulator, timeout: float = 30.0) -> None:
     """Wait until the bot process has started (it publishes its command menus first)."""
     await emulator.wait_for_call("setMyCommands", lambda c: True, timeout=timeout)
-
-
-async def expire_leases(db: Database) -> int:
-    """Let a killed process's leases run out (as a minute passing would): on PostgreSQL the next
-    process takes them over only then, since other workers may still be sending them."""
-    async with db.transaction() as session:
-        result = await session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.status == OutboxStatus.PENDING.value,
-                OutboxMessage.next_attempt_at > utcnow(),
-            )
-            .values(next_attempt_at=utcnow())
-        )
-        return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def release(db: Database, audience: Audience, text: str, send_at: datetime | None = None) -> int:

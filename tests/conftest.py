@@ -24,17 +24,21 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"databases: SQLite only - set {POSTGRES_ENV} to run the suite on PostgreSQL too"
 
 
-# Tests that run the real bot process, a browser, or measure pacing share one xdist worker, one after
-# another, so that two bot processes never compete for the machine; the rest spread over the others.
-_SERIAL_MODULES = {"test_sandbox_command", "test_sandbox_page", "test_dispatcher_and_limits"}
+# The tests that run real bot processes, a browser or several processes take tens of seconds each
+# and mostly wait (on sends paced to a rate, on a process starting). They go first, so that the
+# short tests fill the workers around them instead of one long test finishing last.
+_LONG_MODULES = ("test_sandbox_journey", "test_sandbox_command", "test_sandbox_page", "test_polling_standby")
+
+
+def _is_long(item: pytest.Item) -> bool:
+    """Whether ``item`` belongs to the long tests (every ``*_e2e`` module and a few more)."""
+    module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+    return module.endswith("_e2e") or module in _LONG_MODULES
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Put every end-to-end test into one xdist group (see ``--dist loadgroup`` in pyproject.toml)."""
-    for item in items:
-        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
-        if module.endswith("_e2e") or module in _SERIAL_MODULES:
-            item.add_marker(pytest.mark.xdist_group("end-to-end"))
+    """Run the long tests first (a stable sort keeps every other order as collected)."""
+    items.sort(key=lambda item: not _is_long(item))
 
 
 def _database_params() -> list[str]:

@@ -144,7 +144,6 @@ async def _count(db: Database, model: type, *where: object) -> int:
         return int(await session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
 
 
-@pytest.mark.xdist_group("end-to-end")
 async def test_bot_processes_wait_as_standby_and_take_over(database_url: str, tmp_path: Path) -> None:
     db = Database(database_url)
     async with sandbox() as server, AsyncExitStack() as processes:
