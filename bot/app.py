@@ -21,9 +21,8 @@ from bot import commands, migrate
 from bot.config import Settings
 from bot.context import BotContext
 from bot.db import Database, is_transient
-from bot.i18n import N_, normalize_locale, translate
 from bot.logging_setup import describe_error, safe_traceback, stored_error
-from bot.runtime import flood, inbox, outbox
+from bot.runtime import failures, flood, inbox
 from bot.runtime.dispatcher import ChatOrderedDispatcher
 from bot.runtime.health import Operations
 from bot.runtime.inbox import InboxItem
@@ -39,7 +38,6 @@ from bot.services.draft_sweep import sweep_drafts
 from bot.services.knowledge import knowledge_base
 from bot.services.retention import sweep_retention
 from bot.services.users import TelegramIdentity
-from models import OutboxLane
 
 log = logging.getLogger(__name__)
 
@@ -265,26 +263,9 @@ class ProcessRuntime:
             await self._answer_callback(answer or CallbackAnswer(update.callback_query.id))
 
     async def _record_failure(self, item: InboxItem, update: Update | None, error: str) -> None:
-        """Mark the update failed and apologise in the user's language (nothing half-done stays).
-
-        The raw update stays in the inbox row for diagnosis; ``update`` is None when it could
-        not be parsed (then nobody is answered: we cannot tell whom).
-        """
+        """Mark the update failed, apologise (:mod:`bot.runtime.failures`) and stop the spinner."""
         async with self.db.transaction() as session:
-            await inbox.mark_failed(session, item.inbox_id, error)
-            user = update.effective_user if update else None
-            chat = update.effective_chat if update else None
-            if user is not None and chat is not None:
-                stored = await users.get_by_telegram_id(session, user.id)
-                locale = (
-                    stored.locale
-                    if stored
-                    else normalize_locale(user.language_code, self.settings.default_locale)
-                )
-                text = translate(
-                    locale, N_("Sorry, something went wrong on our side. Please try again in a moment.")
-                )
-                outbox.enqueue_text(session, chat.id, text, inbox_id=item.inbox_id, lane=OutboxLane.REPLY)
+            await failures.record(session, item, update, error, self.settings.default_locale)
         self.sender.wake()
         if update is not None and update.callback_query is not None:
             await self._answer_callback(CallbackAnswer(update.callback_query.id))
