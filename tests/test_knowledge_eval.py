@@ -11,8 +11,12 @@ someone who saw neither that set nor the entries' phrasings, and measured once, 
 95.7 %, in-scope right 80 %, near-miss safe 95.6 %, off-topic declined 92 %. Since the classifier
 also learns what lies outside the entries (``lexicon/outside.yaml``) and every entry has more
 phrasings, written without seeing either set: precision 98.6 %, in-scope right 86 %, near-miss
-safe 97.8 %, off-topic declined 96 %. Its floors below guard against getting worse; tune to
-neither set's single questions, only to what they show.
+safe 97.8 %, off-topic declined 96 %. After a round of vocabulary (registered associations and
+migrant self-organisations, forms, BW regions, events, everyday words made weak): precision 100 %,
+in-scope right 92.5 %, near-miss safe 100 %, off-topic declined 96 % (the first set: precision
+98.7 %, in-scope right 95.7 %, near-miss safe 97.8 %, off-topic declined 100 %).
+Its floors below guard against getting worse; tune to neither set's single questions, only to what
+they show.
 """
 
 from __future__ import annotations
@@ -28,11 +32,11 @@ from bot.services.knowledge_eval import NONE, Labelled, Report, Verdict, evaluat
 
 LABELLED = Path(__file__).parent / "data" / "knowledge_eval.tsv"
 HELD_OUT = Path(__file__).parent / "data" / "knowledge_heldout.tsv"
-# What the shipped content and retrieval reach on this set, kept from getting worse. The goal is
-# higher: 98 % precision and 92 % of in-scope questions answered right (now most of the rest are
-# offered as "did you mean", with the right entry among the buttons).
-MIN_PRECISION = 0.98  # of confident answers (reached: 98.6 %)
-MIN_IN_SCOPE_RIGHT = 0.86  # reached: 86.4 %
+# What the shipped content and retrieval reach on this set, kept from getting worse. The goal:
+# 98 % precision and 92 % of in-scope questions answered right, reached on this set and the
+# held-out one (most of the rest are offered as "did you mean", with the right entry among the buttons).
+MIN_PRECISION = 0.98  # of confident answers (reached: 98.7 %)
+MIN_IN_SCOPE_RIGHT = 0.95  # reached: 95.7 %
 MIN_IN_SCOPE_OFFERED = 0.92  # answered right, or the right entry among the "did you mean" buttons
 MIN_NEAR_MISS_SAFE = 0.96  # answered right, clarified or declined (reached: 97.8 %)
 MIN_OFF_TOPIC_DECLINED = 0.97  # reached: 100 %
@@ -98,7 +102,7 @@ def test_the_held_out_set_keeps_its_figures(kb: KnowledgeBase, capsys: pytest.Ca
     with capsys.disabled():
         print("\n  held-out set:\n" + "\n".join(f"  {line}" for line in report.lines()))
     assert report.precision() >= 0.98
-    assert report.share("in", "right") >= 0.88  # reached: 90.0 %
+    assert report.share("in", "right") >= 0.92  # reached: 92.5 %
     assert 1 - report.share("near", "wrong") >= 0.97
     assert report.share("off", "decline") >= 0.95
 
