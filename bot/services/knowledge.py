@@ -24,6 +24,7 @@ from functools import cache
 from pathlib import Path
 
 from bot.services.intent import Intent, IntentDetector
+from bot.services.knowledge_cache import saved_or_built
 from bot.services.knowledge_checks import PLACEHOLDERS
 from bot.services.knowledge_classifier import OUTSIDE, EntryClassifier
 from bot.services.knowledge_decision import (
@@ -206,8 +207,9 @@ def load_knowledge(entries_dir: Path | None = None, lexicon_dir: Path | None = N
 
 @cache
 def knowledge_base() -> KnowledgeBase:
-    """The shipped knowledge base, loaded once per process (call it at start-up to fail early)."""
-    return load_knowledge()
+    """The shipped knowledge base, loaded once per process (call it at start-up to fail early);
+    a copy saved by an earlier start with the same files is used when there is one."""
+    return saved_or_built(load_knowledge, KnowledgeBase)
 
 
 def answer(question: str, locale: str) -> AnswerResult:

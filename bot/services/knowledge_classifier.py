@@ -117,7 +117,7 @@ def _cached_or_trained(texts: list[str], labels: list[str]) -> tuple[FeatureUnio
     digest = hashlib.sha256(
         repr((sklearn.__version__, ALPHA, PASSES, CHARACTER_NGRAMS, texts, labels)).encode()
     ).hexdigest()[:32]
-    path = _cache_folder() / f"entry-classifier-{digest}.pickle"
+    path = cache_folder() / f"entry-classifier-{digest}.pickle"
     try:
         with path.open("rb") as handle:
             # Only files this program wrote, named by the hash of what they were trained on.
@@ -138,7 +138,7 @@ def _cached_or_trained(texts: list[str], labels: list[str]) -> tuple[FeatureUnio
     return trained
 
 
-def _cache_folder() -> Path:
+def cache_folder() -> Path:
     """Where trained models are kept (``MIGLOBE_CACHE_DIR``, else ``~/.cache/miglobe-bot``)."""
     configured = os.environ.get("MIGLOBE_CACHE_DIR")
     if configured:

@@ -1,0 +1,84 @@
+"""The built knowledge base is saved between starts and built afresh whenever a file changes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.services import knowledge_cache
+from bot.services.knowledge import KnowledgeBase, load_knowledge
+
+
+@dataclass
+class Built:
+    """A stand-in for the knowledge base: what was built, and how often."""
+
+    value: str
+
+
+@pytest.fixture
+def package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cache folder of its own and a small package folder whose files name the copy."""
+    monkeypatch.setenv("MIGLOBE_CACHE_DIR", str(tmp_path / "cache"))
+    folder = tmp_path / "bot"
+    (folder / "knowledge").mkdir(parents=True)
+    (folder / "knowledge" / "entry.yaml").write_text("- id: costs\n")
+    monkeypatch.setattr(knowledge_cache, "PACKAGE_DIR", folder)
+    return folder
+
+
+def _builder(calls: list[str], value: str = "first") -> Callable[[], Built]:
+    """A build that records each call."""
+
+    def build() -> Built:
+        calls.append(value)
+        return Built(value)
+
+    return build
+
+
+def test_a_second_start_loads_the_saved_copy(package: Path) -> None:
+    calls: list[str] = []
+    assert knowledge_cache.saved_or_built(_builder(calls), Built) == Built("first")
+    assert knowledge_cache.saved_or_built(_builder(calls, "second"), Built) == Built("first")
+    assert calls == ["first"]
+
+
+def test_a_changed_file_builds_it_again(package: Path) -> None:
+    calls: list[str] = []
+    knowledge_cache.saved_or_built(_builder(calls), Built)
+    (package / "knowledge" / "entry.yaml").write_text("- id: costs-changed\n")
+    assert knowledge_cache.saved_or_built(_builder(calls, "second"), Built) == Built("second")
+    assert calls == ["first", "second"]
+
+
+def test_a_broken_copy_is_built_again_and_replaced(package: Path, tmp_path: Path) -> None:
+    calls: list[str] = []
+    knowledge_cache.saved_or_built(_builder(calls), Built)
+    [saved] = (tmp_path / "cache").glob("knowledge-base-*.pickle")
+    saved.write_bytes(b"not a pickle")
+    assert knowledge_cache.saved_or_built(_builder(calls, "second"), Built) == Built("second")
+    assert knowledge_cache.saved_or_built(_builder(calls, "third"), Built) == Built("second")
+    assert calls == ["first", "second"]
+
+
+def test_the_saved_knowledge_base_answers_as_the_built_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MIGLOBE_CACHE_DIR", str(tmp_path))
+    built = knowledge_cache.saved_or_built(load_knowledge, KnowledgeBase)
+    saved = knowledge_cache.saved_or_built(lambda: pytest.fail("built twice"), KnowledgeBase)
+    assert saved is not built
+    for question, locale in [
+        ("Was kostet die Beratung?", "de"),
+        ("Who can apply?", "en"),
+        ("Wie wird das Wetter?", "de"),
+    ]:
+        first, second = built.answer(question, locale), saved.answer(question, locale)
+        assert (first.outcome, [m.entry.id for m in first.matches]) == (
+            second.outcome,
+            [m.entry.id for m in second.matches],
+        )
