@@ -25,9 +25,13 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 # The tests that run real bot processes, a browser or several processes take tens of seconds each
-# and mostly wait (on sends paced to a rate, on a process starting). They go first, so that the
-# short tests fill the workers around them instead of one long test finishing last.
+# and mostly wait (on sends paced to a rate, on a process starting). They go first, in two xdist
+# groups (``--dist loadgroup`` in pyproject.toml): two workers run them one after another, the
+# other workers run the short tests meanwhile, at a lower CPU priority, so that the long tests'
+# bot processes answer in time on a machine with two cores.
 _LONG_MODULES = ("test_sandbox_journey", "test_sandbox_command", "test_sandbox_page", "test_polling_standby")
+_LONG_GROUPS = ("long-a", "long-b")
+_SHORT_TEST_NICENESS = 10
 
 
 def _is_long(item: pytest.Item) -> bool:
@@ -36,9 +40,20 @@ def _is_long(item: pytest.Item) -> bool:
     return module.endswith("_e2e") or module in _LONG_MODULES
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Run the long tests first (a stable sort keeps every other order as collected)."""
+    """Long tests first, dealt to the two groups in turn (a test's SQLite and PostgreSQL runs sit
+    next to each other, so each group gets one of them)."""
     items.sort(key=lambda item: not _is_long(item))
+    for index, item in enumerate(item for item in items if _is_long(item)):
+        item.add_marker(pytest.mark.xdist_group(_LONG_GROUPS[index % len(_LONG_GROUPS)]))
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Run short tests at a lower CPU priority than the long tests' bot processes."""
+    if not _is_long(item) and os.getpriority(os.PRIO_PROCESS, 0) < _SHORT_TEST_NICENESS:
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, 0, _SHORT_TEST_NICENESS)
 
 
 def _database_params() -> list[str]:
