@@ -30,23 +30,37 @@ def pytest_report_header(config: pytest.Config) -> str:
 # other workers run the short tests meanwhile, at a lower CPU priority, so that the long tests'
 # bot processes answer in time on a machine with two cores.
 _LONG_MODULES = ("test_sandbox_journey", "test_sandbox_command", "test_sandbox_page", "test_polling_standby")
-_LONG_GROUPS = ("long-a", "long-b")
+# Seconds a long test of a module takes (measured roughly), to give both groups as much to do.
+# The tests that run many bot processes at once share a group, so they never meet.
+_SECONDS = {"test_broadcast_e2e": 40, "test_intake_e2e": 25, "test_coordinator_requests_e2e": 28}
+_HEAVY = ("test_chaos_e2e", "test_several_processes_e2e")
+_HEAVY_SECONDS, _OTHER_SECONDS = 75, 12
 _SHORT_TEST_NICENESS = 10
+
+
+def _module(item: pytest.Item) -> str:
+    """The test module's own name."""
+    return item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
 
 
 def _is_long(item: pytest.Item) -> bool:
     """Whether ``item`` belongs to the long tests (every ``*_e2e`` module and a few more)."""
-    module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
-    return module.endswith("_e2e") or module in _LONG_MODULES
+    return _module(item).endswith("_e2e") or _module(item) in _LONG_MODULES
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Long tests first, dealt to the two groups in turn (a test's SQLite and PostgreSQL runs sit
-    next to each other, so each group gets one of them)."""
+    """Long tests first, in two groups of about equal length (the heavy ones together)."""
     items.sort(key=lambda item: not _is_long(item))
-    for index, item in enumerate(item for item in items if _is_long(item)):
-        item.add_marker(pytest.mark.xdist_group(_LONG_GROUPS[index % len(_LONG_GROUPS)]))
+    load = {"long-a": 0, "long-b": 0}
+    long_items = [item for item in items if _is_long(item)]
+    for item in sorted(long_items, key=lambda item: _module(item) not in _HEAVY):
+        if _module(item) in _HEAVY:
+            group, seconds = "long-a", _HEAVY_SECONDS
+        else:
+            group, seconds = min(load, key=load.__getitem__), _SECONDS.get(_module(item), _OTHER_SECONDS)
+        load[group] += seconds
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

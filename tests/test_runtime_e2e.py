@@ -252,7 +252,7 @@ async def test_send_rate_stays_within_the_limit_and_replies_overtake_bulk(
 ) -> None:
     async with sandbox() as server:
         emulator = server.emulator
-        recipients = [emulator.add_user(f"R{n}", "de").id for n in range(120)]
+        recipients = [emulator.add_user(f"R{n}", "de").id for n in range(160)]
         asker = emulator.add_user("Asker", "de").id
         await migrate.upgrade(database_url)
         await _enqueue(database_url, [(chat, f"Rundbrief an {chat}", OutboxLane.BULK) for chat in recipients])
