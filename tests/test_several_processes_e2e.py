@@ -92,7 +92,7 @@ async def _scalars(database_url: str, statement: object) -> list[object]:
         await db.dispose()
 
 
-@pytest.mark.parametrize(("mode", "size"), [("webhook", 3)], ids=["webhook-x3"])
+@pytest.mark.parametrize(("mode", "size"), [("webhook", 3), ("run", 2)], ids=["webhook-x3", "polling-x2"])
 async def test_nothing_lost_doubled_or_out_of_order_across_processes_and_kills(
     postgres_url: str, tmp_path: Path, mode: str, size: int
 ) -> None:
