@@ -33,6 +33,8 @@ SENDS = Counter("miglobe_sends", "Bot API calls of the outbox, by outcome", ["ou
 INBOX_DEPTH = Gauge("miglobe_inbox_pending", "Updates received but not yet handled")
 OUTBOX_DEPTH = Gauge("miglobe_outbox_pending", "Outbox rows waiting to be sent, by lane", ["lane"])
 SEND_OUTCOMES = ("sent", "429", "403", "error")
+for _outcome in SEND_OUTCOMES:
+    SENDS.labels(_outcome)  # every outcome is shown from the start, at 0
 SWEEP_LAG = Gauge(
     "miglobe_sweep_lag_seconds",
     "Seconds since each deadline sweep last ran (here, or in the process holding its lock)",
@@ -113,6 +115,4 @@ async def refresh_depths(db: Database) -> None:
 
 def exposition() -> tuple[bytes, str]:
     """The metrics in Prometheus' text format and its content type."""
-    for outcome in SEND_OUTCOMES:
-        SENDS.labels(outcome)  # every outcome is shown from the start, at 0
     return generate_latest(), CONTENT_TYPE_LATEST
