@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -127,13 +128,19 @@ def _is_transient_one(error: BaseException) -> bool:
     return isinstance(error, InterfaceError) and "connection" in message
 
 
+# How much earlier than its arrival an urgent waiter counts: it goes ahead of ordinary waiters
+# that came less than this before it, not of older ones, so a steady stream of urgent writes (a
+# broadcast's delivery records) cannot hold an ordinary one (an incoming update) for long.
+URGENT_HEAD_START_SECONDS = 0.2
+
+
 class WriterQueue:
-    """A lock handed out in arrival order, urgent waiters first."""
+    """A lock handed out in arrival order, urgent waiters a little ahead of their turn."""
 
     def __init__(self) -> None:
         """An idle queue with nobody waiting."""
         self._held = False
-        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._waiters: list[tuple[float, int, asyncio.Future[None]]] = []
         self._arrivals = itertools.count()
 
     async def acquire(self, urgent: bool = False) -> None:
@@ -142,7 +149,8 @@ class WriterQueue:
             self._held = True
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._waiters, (0 if urgent else 1, next(self._arrivals), future))
+        turn = time.monotonic() - (URGENT_HEAD_START_SECONDS if urgent else 0.0)
+        heapq.heappush(self._waiters, (turn, next(self._arrivals), future))
         try:
             await future
         except asyncio.CancelledError:
@@ -153,7 +161,7 @@ class WriterQueue:
     def release(self) -> None:
         """Hand the lock to the next waiter that still wants it."""
         while self._waiters:
-            _priority, _order, future = heapq.heappop(self._waiters)
+            _turn, _order, future = heapq.heappop(self._waiters)
             if not future.done():
                 future.set_result(None)
                 return
@@ -181,9 +189,10 @@ class Database:
     async def transaction(self, *, urgent: bool = False) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction: committed on success, rolled back on error.
 
-        ``urgent`` transactions (the sender recording what it delivered) go ahead of queued
-        ones on SQLite, so a burst of updates does not delay that record, which is what keeps
-        a crash from sending a message twice. Never nest these: on SQLite the inner one would
+        ``urgent`` transactions (the sender recording what it delivered) go ahead of ordinary
+        ones queued shortly before them on SQLite, so a burst of updates does not delay that
+        record, which is what keeps a crash from sending a message twice; an ordinary one that
+        has waited a while is not overtaken any more. Never nest these: on SQLite the inner one would
         wait for the outer forever.
         """
         if self._sqlite_writer is None:
