@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,6 +13,7 @@ from typing import Any
 
 from bot.sandbox.models import ChatMessage
 from bot.sandbox.server import SandboxServer
+from tests.fork_server import ForkedProcess, fork_server
 
 ROOT = Path(__file__).resolve().parent.parent
 FAKE_TOKEN = "7000000001:SANDBOX_fake_token_for_tests_only_000"
@@ -26,15 +26,12 @@ class BotProcess:
         self.command = command
         self.env = env
         self.log_path = log_path
-        self.process: asyncio.subprocess.Process | None = None
+        self.process: ForkedProcess | None = None
 
     async def start(self) -> None:
-        """Start the process (it migrates, publishes menus and starts polling)."""
-        log = self.log_path.open("ab")
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", self.command, cwd=ROOT, env=self.env, stdout=log, stderr=log
-        )
-        log.close()
+        """Start the process (it migrates, publishes menus and starts polling), forked from a
+        parent that has imported the bot already (:mod:`tests.fork_server`)."""
+        self.process = await fork_server().spawn([self.command], self.env, self.log_path)
 
     async def terminate(self, timeout: float = 15.0) -> tuple[int, float]:
         """SIGTERM; returns the exit code and how long the process took to exit."""

@@ -33,7 +33,7 @@ from models import (
 )
 from tests.bot_process import sandbox
 from tests.chaos_helpers import AdvisorDriver, Contact, bot_messages, entry
-from tests.chaos_process import Chaos, ForkServer
+from tests.chaos_process import Chaos, OneBotAtATime
 from tests.matching_e2e_helpers import prepared, seed_advisor, seed_user
 
 CONTACTS, KILLS, CAPACITY = 16, 20, 4
@@ -143,7 +143,7 @@ async def test_intakes_and_offers_survive_twenty_kill_9(database_url: str, tmp_p
         stop = asyncio.Event()
         advisor_tasks = [asyncio.create_task(a.run(stop)) for a in advisors]
         contact_tasks = [asyncio.create_task(contact_run(c, rng.uniform(0, 3))) for c in contacts]
-        bots = ForkServer(server, database_url, tmp_path)
+        bots = OneBotAtATime(server, database_url, tmp_path)
         chaos = Chaos(
             bots, random.Random(rng.random()), KILLS, after_kill=lambda born: _leased_chats(db, born)
         )
