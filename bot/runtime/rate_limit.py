@@ -35,10 +35,12 @@ PRIVATE_RATE, PRIVATE_BURST = 1.0, 3.0
 GROUP_RATE, GROUP_BURST = 18 / 60, 3.0
 # How often the buckets of quiet chats are dropped (a broadcast touches thousands of chats).
 FORGET_EVERY_SECONDS = 60.0
-# Several processes share the budget: a slot woken up later than this share of a spacing is given
-# up for a new one, and shared slots are spaced as for this much less than the rate, so that
-# slots of different processes, each used a little late, never put more than the rate into a second.
-LATE_SHARE = 1.0
+# Several processes share the budget: a slot used later than this share of a spacing after it was
+# due is given up for a new one, and shared slots are spaced as for this many calls less than the
+# rate, so that slots of different processes, each used a little late (and each call a little
+# longer on its way), never put more than the rate into a second: k + 1 calls in one second need
+# k spacings of 1 / (rate - margin) to shrink below a second, more than the lateness allowed.
+LATE_SHARE = 0.5
 SHARED_MARGIN = 1.0
 
 

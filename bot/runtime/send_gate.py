@@ -139,8 +139,8 @@ class PacedGate:
     async def take(self, lane: OutboxLane) -> None:
         """Wait for a slot behind every earlier waiter of ``lane`` and of more urgent lanes.
 
-        A waiter that resumes later than ``late_after`` after its slot was handed over (a busy
-        event loop) queues again at the head of its lane rather than send out of step.
+        A waiter that resumes later than ``late_after`` after its slot was due (a busy event loop)
+        queues again at the head of its lane rather than send out of step.
         """
         queue = self._queues[lane]
         first = True
@@ -154,7 +154,7 @@ class PacedGate:
             if self._pump is None or self._pump.done():
                 self._pump = asyncio.create_task(self._hand_out(), name="send-gate")
             try:
-                handed = await future
+                due = await future
             except asyncio.CancelledError:
                 # A slot handed over just as its waiter was cancelled is lost: one gap, no burst.
                 if future in queue:
@@ -162,7 +162,9 @@ class PacedGate:
                 raise
             now = time.monotonic()
             # Only once: under a lasting lag every slot would be late, and sends must go on.
-            if attempt or self._late_after is None or now - handed <= self._late_after(now):
+            # Lateness counts from when the slot was due, however it came about (the hand-out's
+            # wake-up or this waiter's), so it is bounded once, not once per step.
+            if attempt or self._late_after is None or now - due <= self._late_after(now):
                 return
 
     def _head(self) -> deque[asyncio.Future[float]] | None:
@@ -191,10 +193,11 @@ class PacedGate:
                 await asyncio.sleep(0.1)
                 continue
             now = time.monotonic()
-            if self._late_after is not None and now - max(slot, self.paused_until) > self._late_after(now):
+            due = max(slot, self.paused_until)
+            if self._late_after is not None and now - due > self._late_after(now):
                 continue
             queue = self._head()
             if queue is None:
                 return  # the waiter left meanwhile; its slot stays unused
-            queue.popleft().set_result(now)
+            queue.popleft().set_result(due)
             self._given(now)

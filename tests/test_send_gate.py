@@ -1,0 +1,38 @@
+"""The paced gate's lateness check counts from when a slot was due, not from when it was handed on."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.runtime import send_gate
+from bot.runtime.send_gate import PacedGate
+from models import OutboxLane
+
+
+class SteppingClock:
+    """A monotonic clock that moves on by ``step`` each time it is read (a busy event loop)."""
+
+    def __init__(self, step: float) -> None:
+        self.now, self.step = 100.0, step
+
+    def monotonic(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+async def test_a_slot_used_too_long_after_it_was_due_is_taken_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Handed on a little late and then picked up a little late: together too late, so the waiter
+    takes a new slot rather than send out of step with the other processes."""
+    clock = SteppingClock(0.03)
+    monkeypatch.setattr(send_gate, "time", clock)
+    reserved: list[float] = []
+
+    async def reserve() -> float:
+        reserved.append(clock.now)
+        return clock.now  # due at once
+
+    gate = PacedGate((OutboxLane.INTERACTIVE,), reserve, lambda _now: None, late_after=lambda _now: 0.07)
+    # Read by the hand-out at due + 0.03 and + 0.06 (within 0.07), then by the waiter at + 0.09.
+    await gate.take(OutboxLane.INTERACTIVE)
+    await gate.close()
+    assert len(reserved) == 2
