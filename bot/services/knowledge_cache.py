@@ -10,18 +10,13 @@ It lives in the same cache folder as the trained classifiers (``MIGLOBE_CACHE_DI
 from __future__ import annotations
 
 import hashlib
-import logging
-import os
-import pickle
 import sys
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import TypeVar
 
-from bot.services.knowledge_classifier import cache_folder
-
-log = logging.getLogger(__name__)
+from bot.services.saved_copies import kept
 
 T = TypeVar("T")
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -44,27 +39,5 @@ def _digest() -> str:
 
 
 def saved_or_built(build: Callable[[], T], kind: type[T]) -> T:
-    """The saved copy for the current files, else ``build()`` (saved for the next start).
-
-    A copy that cannot be read or is not a ``kind`` is built again and replaced; a cache folder
-    that cannot be written only costs the next start its second.
-    """
-    path = cache_folder() / f"knowledge-base-{_digest()}.pickle"
-    try:
-        with path.open("rb") as handle:
-            # Only files this program wrote, named by the hash of what they were built from.
-            saved = pickle.load(handle)
-        if isinstance(saved, kind):
-            return saved
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-        pass
-    built = build()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.part")
-        with partial.open("wb") as handle:
-            pickle.dump(built, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        partial.replace(path)  # atomic: another process never reads half a file
-    except OSError as exc:
-        log.info("could not save the knowledge base for the next start: %s", exc)
-    return built
+    """The saved copy for the current files, else ``build()`` (saved for the next start)."""
+    return kept(f"knowledge-base-{_digest()}.pickle", build, lambda saved: isinstance(saved, kind))

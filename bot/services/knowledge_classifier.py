@@ -17,10 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import pickle
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import sklearn
@@ -29,6 +26,7 @@ from sklearn.linear_model import SGDClassifier
 from sklearn.pipeline import FeatureUnion
 
 from bot.services.knowledge_model import Entry
+from bot.services.saved_copies import kept
 from bot.services.text_analysis import Analyzer, fold
 
 log = logging.getLogger(__name__)
@@ -117,30 +115,8 @@ def _cached_or_trained(texts: list[str], labels: list[str]) -> tuple[FeatureUnio
     digest = hashlib.sha256(
         repr((sklearn.__version__, ALPHA, PASSES, CHARACTER_NGRAMS, texts, labels)).encode()
     ).hexdigest()[:32]
-    path = cache_folder() / f"entry-classifier-{digest}.pickle"
-    try:
-        with path.open("rb") as handle:
-            # Only files this program wrote, named by the hash of what they were trained on.
-            cached = pickle.load(handle)
-        if isinstance(cached, tuple) and len(cached) == 2:
-            return cached
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-        pass
-    trained = _train(texts, labels)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.part")
-        with partial.open("wb") as handle:
-            pickle.dump(trained, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        partial.replace(path)  # atomic: another process never reads half a file
-    except OSError as exc:
-        log.info("could not cache the entry classifier: %s", exc)
-    return trained
-
-
-def cache_folder() -> Path:
-    """Where trained models are kept (``MIGLOBE_CACHE_DIR``, else ``~/.cache/miglobe-bot``)."""
-    configured = os.environ.get("MIGLOBE_CACHE_DIR")
-    if configured:
-        return Path(configured)
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "miglobe-bot"
+    return kept(
+        f"entry-classifier-{digest}.pickle",
+        lambda: _train(texts, labels),
+        lambda saved: isinstance(saved, tuple) and len(saved) == 2,
+    )
