@@ -22,7 +22,7 @@ def _classifier() -> EntryClassifier:
     return EntryClassifier(base._indexes["de"].analyzer, base.entries)
 
 
-def test_it_tells_neighbouring_entries_apart(cache: Path) -> None:
+def test_it_tells_neighbouring_entries_apart() -> None:
     probabilities = _classifier().probabilities("Können wir den Termin auf nächste Woche verlegen?")
     assert max(probabilities, key=probabilities.__getitem__) == "reschedule"
     probabilities = _classifier().probabilities("Wir wollen die Anfrage wieder zurücknehmen")
@@ -50,7 +50,7 @@ def test_a_broken_cache_file_is_replaced(cache: Path) -> None:
     assert cached.read_bytes() != b"not a model"
 
 
-def test_questions_outside_the_entries_draw_the_outside_class(cache: Path) -> None:
+def test_questions_outside_the_entries_draw_the_outside_class() -> None:
     base = knowledge_base()
     analyzer = base._indexes["de"].analyzer
     outside = base._lexicon.outside["de"]
