@@ -13,7 +13,7 @@ Per chat: a token bucket; private chats about 1/s with a burst of 3, groups 18/m
 A 429 pauses what it was about for as long as Telegram says: on a reply, that chat (a reply's
 429 is almost always its chat's limit; holding every other person's answer for it would punish
 them), on the other lanes the overall budget of every process. The ceiling that produced it is
-halved and grows back slowly (:class:`bot.runtime.send_gate.Ceiling`).
+cut to three quarters and grows back within seconds (:class:`bot.runtime.send_gate.Ceiling`).
 """
 
 from __future__ import annotations
