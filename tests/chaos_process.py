@@ -13,20 +13,18 @@ from pathlib import Path
 
 from bot.sandbox.server import SandboxServer
 from models import utcnow
-from tests.bot_process import bot_env
-from tests.fork_server import ForkedProcess, fork_server
+from tests.bot_process import BotProcess, bot_env
 
 
 class OneBotAtATime:
-    """One bot process at a time, forked from the worker's parent that imported the bot once
-    (:mod:`tests.fork_server`), so twenty starts cost seconds, not minutes."""
+    """One bot process at a time (each a :class:`BotProcess`, forked from the worker's parent that
+    imported the bot once), so twenty starts cost seconds, not minutes."""
 
     def __init__(self, server: SandboxServer, database_url: str, logs: Path) -> None:
         """Bot processes for ``server`` and ``database_url``, logging into ``logs``."""
         self.env = bot_env(server, database_url, LOG_LEVEL="INFO")
         self.logs = logs
-        self.process: ForkedProcess | None = None
-        self.log_path: Path | None = None
+        self.bot: BotProcess | None = None
         self.started = 0
 
     async def __aenter__(self) -> OneBotAtATime:
@@ -41,29 +39,29 @@ class OneBotAtATime:
     @property
     def alive(self) -> bool:
         """Whether the current bot process still runs."""
-        return self.process is not None and self.process.returncode is None
+        return self.bot is not None and self.bot.running
 
     async def start(self) -> None:
-        """Fork a new bot process; it migrates, replays, sends and polls as after a real start."""
+        """Start a new bot process; it migrates, replays, sends and polls as after a real start."""
         self.started += 1
-        self.log_path = self.logs / f"bot-{self.started:02d}.log"
-        self.process = await fork_server().spawn(["run"], self.env, self.log_path)
+        self.bot = BotProcess("run", self.env, self.logs / f"bot-{self.started:02d}.log")
+        await self.bot.start()
 
     async def kill(self) -> None:
         """SIGKILL: the process gets no chance to finish anything."""
-        assert self.process is not None
-        self.process.kill()
-        assert await self.process.wait() == -signal.SIGKILL
+        assert self.bot is not None and self.bot.process is not None
+        await self.bot.kill()
+        assert self.bot.process.returncode == -signal.SIGKILL
 
     async def terminate(self) -> int:
         """SIGTERM; the exit code."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGTERM)
-        return await asyncio.wait_for(self.process.wait(), 30)
+        assert self.bot is not None
+        code, _seconds = await self.bot.terminate(timeout=30)
+        return code
 
     def log(self) -> str:
         """What the current bot process logged."""
-        return self.log_path.read_text(errors="replace") if self.log_path and self.log_path.exists() else ""
+        return self.bot.log() if self.bot is not None else ""
 
     async def ready(self, timeout: float = 60.0) -> None:
         """Wait until the process polls (``runtime.start`` is done: replay and sender are running)."""

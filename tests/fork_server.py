@@ -16,6 +16,7 @@ import asyncio
 import atexit
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -107,7 +108,7 @@ class ForkedProcess:
 
     def kill(self) -> None:
         """SIGKILL."""
-        self.send_signal(9)
+        self.send_signal(signal.SIGKILL)
 
     async def wait(self) -> int:
         """Wait until the child has exited; its exit code (negative: the signal that ended it)."""

@@ -16,7 +16,6 @@ trained on: a restarted process, or a second one, loads it instead of training a
 from __future__ import annotations
 
 import hashlib
-import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,8 +27,6 @@ from sklearn.pipeline import FeatureUnion
 from bot.services.knowledge_model import Entry
 from bot.services.saved_copies import kept
 from bot.services.text_analysis import Analyzer, fold
-
-log = logging.getLogger(__name__)
 
 # Regularisation and passes of the linear model (log loss, so its outputs are probabilities).
 ALPHA = 1e-4
