@@ -9,11 +9,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from telegram.error import RetryAfter
 
 from bot.db import Database
 from bot.runtime import outbox, outbox_rows
+from bot.runtime import sender as sender_module
 from bot.runtime.rate_limit import SendRateLimiter
 from bot.runtime.scope import UpdateScope, register, release
 from bot.runtime.sender import OutboxSender
@@ -164,3 +166,46 @@ async def test_the_sender_pauses_what_a_429_was_about(database_url: str) -> None
             row = rows[row_id]
             assert row.status == "pending" and row.attempts == 0
             assert (row.next_attempt_at - utcnow()).total_seconds() > seconds - 0.5
+
+
+class _Budget:
+    """A shared budget that hands out every slot at once and counts them."""
+
+    def __init__(self) -> None:
+        self.reserved = 0
+
+    async def reserve(self, spacing: float) -> float:
+        """A slot due now."""
+        self.reserved += 1
+        return time.monotonic()
+
+    async def pause(self, seconds: float) -> None:
+        """Nothing to hold."""
+
+    async def close(self) -> None:
+        """Nothing to close."""
+
+
+async def test_a_slot_outlasted_by_a_slow_check_is_taken_again(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A broadcast copy that waited long asks whether it is still wanted; when a busy database
+    makes that answer slow, its slot of the shared budget is past, and it takes a fresh one."""
+    monkeypatch.setattr(sender_module, "LONG_WAIT_SECONDS", 0.0)
+    checked = outbox_rows.still_pending
+
+    async def slow(db: Database, row: outbox_rows.Claimed) -> bool:
+        """The real check, answered 0.3 s late."""
+        await asyncio.sleep(0.3)
+        return await checked(db, row)
+
+    monkeypatch.setattr(outbox_rows, "still_pending", slow)
+    budget = _Budget()
+    bot = _Telegram()
+    limiter = SendRateLimiter(per_second=20, reply_per_second=300, shared=budget)  # type: ignore[arg-type]
+    async with _sending(database_url, bot, limiter) as sender:
+        await _rows(sender._db, (1000, BULK), (1001, BULK))
+        sender.wake()
+        await bot.wait_for(1000)
+        await bot.wait_for(1001)
+    assert len(bot.calls) == 2 and budget.reserved >= 4

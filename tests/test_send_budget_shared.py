@@ -8,9 +8,11 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.db import Database
 from bot.runtime.rate_limit import SendRateLimiter
+from bot.runtime.send_budget import ClockOffset, SharedBudget
 from models import OutboxLane
 
 RATE = 10
@@ -101,3 +103,46 @@ async def test_sqlite_paces_in_the_process(tmp_path: Path) -> None:
         assert SendRateLimiter.for_database(db, RATE, 300)._shared is None
     finally:
         await db.dispose()
+
+
+def test_the_offset_kept_is_the_most_certain_reading() -> None:
+    clock = ClockOffset()
+    clock.sample(sent=10.000, received=10.002, remote=1_000.001)  # a quick answer
+    assert clock.local(1_000.5) == pytest.approx(10.5)
+    # An answer that reached a busy process 0.3 s late says little and changes nothing ...
+    clock.sample(sent=11.000, received=11.300, remote=1_001.001)
+    assert clock.local(1_000.5) == pytest.approx(10.5)
+    # ... unless the kept reading has aged past it (the clocks may drift apart).
+    clock.sample(sent=400.000, received=400.300, remote=1_390.101)
+    assert clock.local(1_390.101) == pytest.approx(400.15)
+
+
+async def test_a_slot_answered_late_keeps_its_time_on_the_database_clock(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = Database(postgres_url)
+    budget = SharedBudget(db, name="late-answer")
+    delay = 0.0
+    execute = AsyncConnection.execute
+
+    async def late(self: AsyncConnection, *args: object, **kwargs: object) -> object:
+        """The statement ran at once; its answer reaches this process ``delay`` later."""
+        result = await execute(self, *args, **kwargs)  # type: ignore[arg-type]
+        await asyncio.sleep(delay)
+        return result
+
+    monkeypatch.setattr(AsyncConnection, "execute", late)
+    try:
+        assert await budget.reserve(0.01) is not None  # connected; a quick reading of the clock
+        await asyncio.sleep(0.5)  # the budget is idle again: the next slot is "now"
+        delay = 0.3
+        asked = time.monotonic()
+        slot = await budget.reserve(0.01)
+        answered = time.monotonic()
+    finally:
+        await budget.close()
+        await db.dispose()
+    # The slot is when the database handed it out, not when its answer arrived: a send waiting
+    # for it sees that it is 0.3 s late rather than going out beside later slots.
+    assert slot is not None and answered - asked >= 0.3
+    assert slot - asked < 0.15

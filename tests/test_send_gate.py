@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import pytest
 
 from bot.runtime import send_gate
@@ -36,3 +39,19 @@ async def test_a_slot_used_too_long_after_it_was_due_is_taken_again(monkeypatch:
     await gate.take(OutboxLane.INTERACTIVE)
     await gate.close()
     assert len(reserved) == 2
+
+
+async def test_sends_go_on_when_every_slot_arrives_late() -> None:
+    """A lasting lag (each slot known only well after it was due) costs one slot per send, never
+    the send: the slot after a given-up one is used however late."""
+    reserved: list[float] = []
+
+    async def reserve() -> float:
+        reserved.append(time.monotonic())
+        return time.monotonic() - 1.0  # due a second ago when its answer arrives
+
+    gate = PacedGate((OutboxLane.BULK,), reserve, lambda _now: None, late_after=lambda _now: 0.05)
+    for _ in range(3):
+        await asyncio.wait_for(gate.take(OutboxLane.BULK), timeout=2.0)
+    await gate.close()
+    assert len(reserved) == 3 * 2

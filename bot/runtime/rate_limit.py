@@ -137,8 +137,14 @@ class SendRateLimiter:
     async def _take_shared_slot(self) -> float | None:
         """Reserve one slot of the shared budget; its monotonic time, None if it cannot be asked."""
         assert self._shared is not None
-        wait = await self._shared.reserve(self._shared_spacing(time.monotonic()))
-        return None if wait is None else time.monotonic() + wait
+        return await self._shared.reserve(self._shared_spacing(time.monotonic()))
+
+    def slot_went_stale(self, since: float) -> bool:
+        """Whether an overall slot held since ``since`` (while something else was awaited) is too old
+        to use: the other processes' later slots have gone on, and a call sent now would bunch with
+        them. One process alone paces its own calls in order and never needs a new one."""
+        now = time.monotonic()
+        return self._shared is not None and now - since > self._shared_spacing(now) * LATE_SHARE
 
     def _chat(self, chat_id: int) -> _Chat:
         """The bucket of ``chat_id`` (groups are slower than private chats)."""

@@ -5,6 +5,11 @@ slot plus one spacing, or now if the budget has been idle, read on the database'
 processes with different clocks agree. It then sleeps until its slot. The slots of all processes
 together are therefore at least one spacing apart, however many processes send.
 
+The slot comes back on the database's clock and is turned into this process's clock with an
+estimate of the offset between the two (:class:`ClockOffset`), never as "now plus the wait": an
+answer that reached a busy process late would otherwise make its slot that much later unnoticed,
+next to another process's slot that was on time.
+
 A database that cannot be asked must not stop sending: the budget then answers None, the limiter
 paces this process alone at the configured rate, and the database is asked again a little later.
 The outage is logged once, its end once.
@@ -26,25 +31,63 @@ log = logging.getLogger(__name__)
 
 # The row every process paces the interactive and bulk lanes by.
 BUDGET_NAME = "overall"
-# A reservation slower than this counts as failed (the send goes on local pacing).
-RESERVE_TIMEOUT_SECONDS = 2.0
+# A reservation slower than this counts as failed (the send goes on local pacing). Generous: a
+# slow answer is still the right answer, and local pacing beside processes that still reach the
+# database can put more than the rate into a second.
+RESERVE_TIMEOUT_SECONDS = 10.0
 # After a failure, pace locally this long before asking the database again.
-RETRY_SECONDS = 30.0
+RETRY_SECONDS = 5.0
+# How fast the two clocks may drift apart (NTP slews a clock by at most 500 ppm): an old offset
+# sample grows this much less certain per second.
+DRIFT_PER_SECOND = 0.0005
 
 _NOW = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS DOUBLE PRECISION)"
-# ``next_slot`` holds the last slot taken. The wait is read after the row is locked and changed,
-# so a statement that queued behind another process's does not count its queueing twice.
+# ``next_slot`` holds the last slot taken; it comes back with the database's clock, read after the
+# row is locked and changed (a moment between sending the statement and reading its answer).
 _RESERVE = text(
     f"INSERT INTO send_budget (name, next_slot) VALUES (:name, {_NOW}) "
     "ON CONFLICT (name) DO UPDATE SET next_slot = "
     f"GREATEST(send_budget.next_slot + :spacing, {_NOW}) "
-    f"RETURNING next_slot - {_NOW}"
+    f"RETURNING next_slot, {_NOW}"
 )
 # A 429 pushes the next slot of every process past Telegram's ``retry_after``.
 _PAUSE = text(
     f"INSERT INTO send_budget (name, next_slot) VALUES (:name, {_NOW} + :seconds) "
     "ON CONFLICT (name) DO UPDATE SET next_slot = GREATEST(send_budget.next_slot, EXCLUDED.next_slot)"
 )
+
+
+class ClockOffset:
+    """This process's best estimate of the database's clock minus its own monotonic clock.
+
+    A statement that read the database's clock at ``remote`` ran between ``sent`` and
+    ``received`` here, so the offset is ``remote - (sent + received) / 2`` within half the round
+    trip. The estimate kept is the one with the smallest uncertainty: half its round trip plus
+    the drift since it was taken. A reading delayed by a busy process has a long round trip and
+    does not displace a good one.
+    """
+
+    def __init__(self) -> None:
+        """No estimate yet."""
+        self._offset = 0.0
+        self._error = float("inf")
+        self._taken_at = 0.0
+
+    def _uncertainty(self, now: float) -> float:
+        """How far the kept estimate may be off at ``now``."""
+        return self._error + (now - self._taken_at) * DRIFT_PER_SECOND
+
+    def sample(self, sent: float, received: float, remote: float) -> None:
+        """Learn from one reading of the database's clock taken between ``sent`` and ``received``."""
+        error = (received - sent) / 2
+        if error <= self._uncertainty(received):
+            self._offset = remote - (sent + received) / 2
+            self._error = error
+            self._taken_at = received
+
+    def local(self, remote: float) -> float:
+        """The monotonic time here of the database's time ``remote``."""
+        return remote - self._offset
 
 
 class SharedBudget:
@@ -57,6 +100,7 @@ class SharedBudget:
         self._engine: AsyncEngine | None = None
         self._failing = False
         self._retry_at = 0.0
+        self._clock = ClockOffset()
 
     def _connection_pool(self) -> AsyncEngine:
         """A small pool of its own, so a busy main pool never delays a send's slot.
@@ -80,24 +124,28 @@ class SharedBudget:
         return self._engine
 
     async def reserve(self, spacing: float) -> float | None:
-        """Take the next slot; the seconds to wait for it, or None while the database fails."""
+        """Take the next slot; its monotonic time here, or None while the database fails."""
         if time.monotonic() < self._retry_at:
             return None
         try:
-            wait = await asyncio.wait_for(self._execute_reserve(spacing), RESERVE_TIMEOUT_SECONDS)
+            slot = await asyncio.wait_for(self._execute_reserve(spacing), RESERVE_TIMEOUT_SECONDS)
         except Exception as exc:
             self._failed(exc)
             return None
         if self._failing:
             self._failing = False
             log.info("the shared send budget answers again; pacing with the other processes")
-        return max(0.0, float(wait))
+        return slot
 
     async def _execute_reserve(self, spacing: float) -> float:
-        """Run the reserving statement once."""
+        """Run the reserving statement once; the slot on this process's clock."""
         async with self._connection_pool().connect() as connection:
-            wait = await connection.scalar(_RESERVE, {"name": self._name, "spacing": spacing})
-        return float(wait or 0.0)
+            sent = time.monotonic()
+            row = (await connection.execute(_RESERVE, {"name": self._name, "spacing": spacing})).one()
+            received = time.monotonic()
+        slot, remote_now = float(row[0]), float(row[1])
+        self._clock.sample(sent, received, remote_now)
+        return self._clock.local(slot)
 
     async def pause(self, seconds: float) -> None:
         """Hold every process's next slot for ``seconds`` (Telegram's ``retry_after``)."""

@@ -182,7 +182,12 @@ class PacedGate:
         return None
 
     async def _hand_out(self) -> None:
-        """Give slots one at a time while anybody waits, then end (the next waiter restarts it)."""
+        """Give slots one at a time while anybody waits, then end (the next waiter restarts it).
+
+        A slot found late is given up once; the one after it is used however late, because under a
+        lasting lag (a slow database far away) every slot arrives late and sends must go on.
+        """
+        gave_up = False
         while self._head() is not None:
             try:
                 slot = await self._reserve()
@@ -199,8 +204,13 @@ class PacedGate:
                 continue
             now = time.monotonic()
             due = max(slot, self.paused_until)
-            if self._late_after is not None and now - due > self._late_after(now):
+            late = self._late_after is not None and now - due > self._late_after(now)
+            if late and not gave_up:
+                gave_up = True
                 continue
+            if late:
+                due = now  # its lateness is accepted here; the waiter judges only its own delay
+            gave_up = False
             queue = self._head()
             if queue is None:
                 return  # the waiter left meanwhile; its slot stays unused

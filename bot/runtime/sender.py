@@ -172,12 +172,13 @@ class OutboxSender:
         """Make one call and record its outcome; True if the chat may go on."""
         waiting_since = time.monotonic()
         await self._limiter.acquire(row.chat_id, row.lane)
-        if (
-            row.lane == OutboxLane.BULK
-            and time.monotonic() - waiting_since > LONG_WAIT_SECONDS
-            and not await outbox_rows.still_pending(self._db, row)
-        ):
-            return True  # taken back (its broadcast was cancelled) while it waited
+        if row.lane == OutboxLane.BULK and time.monotonic() - waiting_since > LONG_WAIT_SECONDS:
+            checked_from = time.monotonic()
+            if not await outbox_rows.still_pending(self._db, row):
+                return True  # taken back (its broadcast was cancelled) while it waited
+            if self._limiter.slot_went_stale(checked_from):
+                # A busy database made the check slow: the slot is past, take a fresh one.
+                await self._limiter.acquire(row.chat_id, row.lane)
         try:
             result = await self._bot.do_api_request(row.method, api_kwargs=_api_kwargs(row.payload))
         except RetryAfter as exc:
