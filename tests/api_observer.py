@@ -34,12 +34,12 @@ CALL_TIMEOUT_SECONDS = 120
 PRIORITY = -10
 
 
-def _chat_id(body: bytes, content_type: str) -> str:
-    """The ``chat_id`` parameter of a call, form-encoded or JSON ("" when absent)."""
+def _parameter(body: bytes, content_type: str, name: str) -> str:
+    """One parameter of a call, form-encoded or JSON ("" when absent)."""
     try:
         if content_type.startswith("application/json"):
-            return str(json.loads(body or b"{}").get("chat_id", ""))
-        return parse_qs(body.decode()).get("chat_id", [""])[0]
+            return str(json.loads(body or b"{}").get(name, ""))
+        return parse_qs(body.decode()).get(name, [""])[0]
     except (ValueError, AttributeError):
         return ""
 
@@ -66,8 +66,10 @@ class Observer:
             payload = await answer.read()
             status, kind = answer.status, answer.headers.get("Content-Type", "application/json")
         if tail.endswith("/sendMessage"):
-            chat = _chat_id(body, request.content_type)
-            self.stamps.write(f"{arrived:.6f} {chat} {status}\n")
+            chat = _parameter(body, request.content_type, "chat_id")
+            # The text's start, for a failing test to show what reached the emulator when.
+            start = "_".join(_parameter(body, request.content_type, "text").split()[:3]) or "-"
+            self.stamps.write(f"{arrived:.6f} {chat} {status} {time.monotonic():.6f} {start}\n")
         return web.Response(body=payload, status=status, headers={"Content-Type": kind})
 
     async def run(self) -> None:
@@ -92,10 +94,16 @@ def arrivals(stamps: Path) -> list[tuple[float, int, int]]:
     """The noted sends: (arrival time, chat, HTTP status), in the order they arrived."""
     rows = []
     for line in stamps.read_text().splitlines():
-        arrived, chat, status = line.split()
+        arrived, chat, status = line.split()[:3]
         if chat.lstrip("-").isdigit():
             rows.append((float(arrived), int(chat), int(status)))
     return sorted(rows)
+
+
+def timeline(stamps: Path, chat: int) -> str:
+    """The sends to ``chat`` as noted (arrival, status, answered, the text's start), for a failing
+    assertion's message."""
+    return "\n".join(line for line in stamps.read_text().splitlines() if line.split()[1:2] == [str(chat)])
 
 
 @contextlib.asynccontextmanager

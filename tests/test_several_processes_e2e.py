@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from bot.db import Database
 from bot.sandbox.emulator import Emulator
 from models import InboxStatus, InboxUpdate, IntakeDraft, Offer, OutboxMessage, utcnow
-from tests.api_observer import arrivals, observing
+from tests.api_observer import arrivals, observing, timeline
 from tests.bot_process import sandbox
 from tests.matching_e2e_helpers import prepared, seed_advisor, seed_request, seed_user
 from tests.process_pool import ProcessPool
@@ -161,7 +161,9 @@ async def test_nothing_lost_doubled_or_out_of_order_across_processes_and_kills(
     # Every chat's replies in the order of its messages.
     for chat in chatters:
         kinds = [_kind(t) for t in _collapsed(_texts(emulator, chat))]
-        assert kinds == [i % len(COMMANDS) for i in range(PER_CHAT)], f"chat {chat}: {kinds}"
+        assert kinds == [i % len(COMMANDS) for i in range(PER_CHAT)], f"chat {chat}: {kinds}\n" + timeline(
+            stamps, chat
+        )
     # Every due offer and reminder went out, each written once.
     offers = await _scalars(postgres_url, select(func.count()).select_from(Offer))
     assert offers == [REQUESTS]
