@@ -215,3 +215,21 @@ async def test_an_update_whose_lease_ran_out_before_handling_is_still_handled(po
         async with runtime.db.transaction() as session:
             status = await session.scalar(select(InboxUpdate.status).where(InboxUpdate.id == item.inbox_id))
         assert status == InboxStatus.DONE.value
+
+
+async def test_a_chat_taken_over_answers_its_waiting_updates_before_a_new_one(
+    two_processes: tuple[Database, Database],
+) -> None:
+    first, second = two_processes
+    queue_b = _Queue()
+    a, b = _inbox(first, 30, _Queue()), _inbox(second, 30, queue_b)
+    await _store(first, a, _message(1, 11), _message(2, 11))  # stored and admitted, then it dies
+    await a.liveness.release()
+    async with second.transaction() as session:
+        await b.liveness.take_over_from_the_gone(session)
+    # The chat's next update reaches the second process before its next look at the inbox: the
+    # updates the first one left come first, in Telegram's order.
+    admitted = await _store(second, b, _message(3, 11))
+    assert [i.update_id for i in admitted] == [1, 2, 3]
+    await b.look()
+    assert [i.update_id for i in queue_b.items] == [1, 2, 3]

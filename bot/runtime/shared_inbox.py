@@ -70,13 +70,38 @@ class SharedInbox:
         self._since_liveness = float("-inf")
 
     async def admit(self, session: AsyncSession, items: list[InboxItem]) -> list[InboxItem]:
-        """In the transaction that stored ``items``: the ones whose chat this process now holds."""
+        """In the transaction that stored ``items``: what to queue, in update order, for the chats
+        this process now holds; their earlier updates still pending in the inbox come first."""
         if not self.liveness.holding:
             await self.liveness.hold()  # before any lease: without it the others see us as gone
         held = await chat_leases.take(session, {item.chat_key for item in items}, self.owner, self._seconds)
         if len(held) < len({item.chat_key for item in items}):
             self.wake()  # held elsewhere: the holder picks them up; a look here notices a dead one
-        return [item for item in items if item.chat_key in held]
+        admitted = [item for item in items if item.chat_key in held]
+        earlier = await self._waiting_before(session, admitted)
+        return sorted(earlier + admitted, key=lambda item: item.update_id) if earlier else admitted
+
+    async def _waiting_before(self, session: AsyncSession, admitted: list[InboxItem]) -> list[InboxItem]:
+        """Pending updates of the admitted items' chats that are not queued here yet.
+
+        A chat just taken may have updates another process stored and left pending (it did not
+        hold the chat, or it died before handling them): queued after the new arrival, they would
+        be answered out of order.
+        """
+        if not admitted:
+            return []
+        new = {item.inbox_id for item in admitted}
+        rows = await session.execute(
+            select(InboxUpdate.id, InboxUpdate.update_id, InboxUpdate.chat_key, InboxUpdate.payload).where(
+                InboxUpdate.status == InboxStatus.PENDING.value,
+                InboxUpdate.chat_key.in_(sorted({item.chat_key for item in admitted})),
+            )
+        )
+        return [
+            InboxItem(r.id, r.update_id, r.chat_key, r.payload)
+            for r in rows
+            if r.id not in new and not self._dispatcher.has(r.id)
+        ]
 
     def holds(self, chat_key: int) -> ColumnElement[bool]:
         """A condition for the statement that marks an update done: this process holds the chat."""
