@@ -161,10 +161,12 @@ class KnowledgeBase:
             # words with the question; the lexical checks then decide whether the first is sure.
             probabilities = self._classifiers[ranked[0].language].probabilities(question)
             outside = probabilities.get(OUTSIDE, 0.0)
+            ranked.sort(key=lambda m: (-probabilities.get(m.entry.id, 0.0), -m.score))
+            # Only the matches kept get their probabilities: copying every one took a tenth of the time.
             ranked = [
-                replace(m, probability=probabilities.get(m.entry.id, 0.0), outside=outside) for m in ranked
+                replace(m, probability=probabilities.get(m.entry.id, 0.0), outside=outside)
+                for m in ranked[:limit]
             ]
-            ranked.sort(key=lambda m: (-m.probability, -m.score))
         matches = tuple(ranked[:limit])
         return AnswerResult(question, primary, matches, decide(matches, threshold), intent, threshold)
 

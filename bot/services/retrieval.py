@@ -144,6 +144,11 @@ class LanguageIndex:
             [_Phrasing(q, terms, sum(self._idf[t] for t in terms)) for q, terms in phrasings if terms]
             for phrasings in term_sets
         ]
+        # Per entry, which of its phrasings hold each term: a question shares words with only a few
+        # of an entry's many phrasings, and the others can never be its best fit.
+        self._phrasings_with: list[dict[str, tuple[int, ...]]] = [
+            _positions_by_term(entry_phrasings) for entry_phrasings in self._phrasings
+        ]
         self._postings: dict[str, list[int]] = {}
         for position, bag in enumerate(bags):
             for term in bag | answer_bags[position]:
@@ -227,10 +232,11 @@ class LanguageIndex:
             in_answer = sum(w * q * ANSWER_QUALITY for t, (w, q) in terms.items() if t in answer_bag)
             bag_recall = (sum(matched.values()) + in_answer) / total
             best_f, best_text = 0.0, None
-            for phrasing in self._phrasings[position]:
+            phrasings, holding = self._phrasings[position], self._phrasings_with[position]
+            # In the phrasings' own order, so that of equally good ones the first stays the best.
+            for i in sorted({i for t in matched for i in holding.get(t, ())}):
+                phrasing = phrasings[i]
                 overlap = phrasing.terms.intersection(matched)
-                if not overlap:
-                    continue
                 recall = sum(matched[t] for t in overlap) / total
                 precision = sum(self._idf[t] for t in overlap) / phrasing.weight
                 f_beta = (1 + BETA**2) * recall * precision / (BETA**2 * precision + recall)
@@ -257,3 +263,12 @@ class LanguageIndex:
                 )
             )
         return results
+
+
+def _positions_by_term(phrasings: Sequence[_Phrasing]) -> dict[str, tuple[int, ...]]:
+    """Each term of the phrasings with the positions of the phrasings that contain it."""
+    positions: dict[str, list[int]] = {}
+    for i, phrasing in enumerate(phrasings):
+        for term in phrasing.terms:
+            positions.setdefault(term, []).append(i)
+    return {term: tuple(found) for term, found in positions.items()}

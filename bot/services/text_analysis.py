@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import snowballstemmer
 from rapidfuzz import process
@@ -33,6 +33,9 @@ FUZZY_CUTOFF = 0.8 - 1e-9  # one edit in a five-letter word is exactly 0.8
 FUZZY_SUBSTITUTION_LENGTH = 7
 # Per-word caches grow with every new word people type; start afresh past this size.
 CACHE_LIMIT = 50_000
+# One answer analyses the question several times (ranking, unknown words, classifier); the
+# analyses of the last few texts are kept so it happens once.
+TEXT_CACHE_LIMIT = 256
 
 
 def fold(text: str) -> str:
@@ -107,6 +110,7 @@ class Analyzer:
         self._known.update(stem for key in self._phrases for stem in key)
         self._sorted_surfaces: list[str] = []
         self._resolved: dict[tuple[str, bool], tuple[Term, ...]] = {}
+        self._analysed: dict[tuple[str, bool], tuple[Term, ...]] = {}
 
     def stem(self, word: str) -> str:
         """The Snowball stem of a lower-case word, folded ("gespräche" → "gesprach")."""
@@ -142,6 +146,7 @@ class Analyzer:
                     self._known.add(self.stem(word))
         self._sorted_surfaces = sorted(self._surfaces)
         self._resolved.clear()
+        self._analysed.clear()
 
     def terms(self, text: str, content: bool = False) -> list[Term]:
         """The search terms of ``text`` in order (duplicates possible).
@@ -149,6 +154,16 @@ class Analyzer:
         ``content`` marks knowledge-base text: its compounds also yield their known parts, so that
         "Beratungskosten" in an entry meets "Kosten der Beratung" in a question.
         """
+        cached = self._analysed.get((text, content))
+        if cached is None:
+            cached = self._terms_new(text, content)
+            if len(self._analysed) >= TEXT_CACHE_LIMIT:
+                self._analysed.clear()
+            self._analysed[(text, content)] = cached
+        return list(cached)  # a copy: the caller may change its list
+
+    def _terms_new(self, text: str, content: bool) -> tuple[Term, ...]:
+        """The search terms of a text not analysed lately (see :meth:`terms`)."""
         tokens = self._words(text, content)
         stems = [self.stem(token) for token in tokens]
         lower = _lower_case_words(text) if self._german and not content else frozenset()
@@ -162,14 +177,12 @@ class Analyzer:
                 i += length
                 continue
             terms = self._resolve(tokens[i], stems[i], content)
-            if tokens[i] in lower:
-                terms = tuple(replace(term, minor=True) for term in terms)
             if terms:
-                common = self.zipf(tokens[i])
-                terms = tuple(replace(term, zipf=common) for term in terms)
-            found.extend(terms)
+                # Built directly: dataclasses.replace takes longer than the rest of this loop.
+                minor, common = tokens[i] in lower, self.zipf(tokens[i])
+                found.extend(Term(t.stem, t.quality, t.known, t.minor or minor, common) for t in terms)
             i += 1
-        return found
+        return tuple(found)
 
     def _words(self, text: str, content: bool) -> list[str]:
         """The words of ``text``, with German separable verbs joined."""
@@ -270,13 +283,7 @@ class Analyzer:
 
 def _spellings(word: str, german: bool) -> set[str]:
     """The folded word, and in German also its spelling without umlauts ("für" → fur, fuer)."""
-    forms = {fold(word)}
-    if german:
-        typed = word.casefold()
-        for umlaut, spelled in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
-            typed = typed.replace(umlaut, spelled)
-        forms.add(typed)
-    return forms
+    return {fold(word), text_german.without_umlauts(word.casefold())} if german else {fold(word)}
 
 
 def _lower_case_words(text: str) -> frozenset[str]:

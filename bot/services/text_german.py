@@ -1,7 +1,8 @@
 """German word building the Snowball stemmer leaves alone: compounds, participles, separable verbs.
 
-All functions work on folded words (lower case, no umlauts, see text_analysis.fold) and only
-propose candidates; the analyzer keeps a candidate when the knowledge base knows it.
+All functions but :func:`without_umlauts` work on folded words (lower case, no umlauts, see
+text_analysis.fold) and only propose candidates; the analyzer keeps a candidate when the knowledge
+base knows it.
 """
 
 from __future__ import annotations
@@ -93,3 +94,10 @@ def separable_verb(words: list[str]) -> tuple[int, list[str]] | None:
     if position >= len(words) - 1:
         return None
     return position, verb_forms(words[-1] + words[position])
+
+
+def without_umlauts(word: str) -> str:
+    """A lower-case word as typed on a keyboard without umlauts ("für" → "fuer", "groß" → "gross")."""
+    for umlaut, spelled in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
+        word = word.replace(umlaut, spelled)
+    return word

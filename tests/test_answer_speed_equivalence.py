@@ -1,0 +1,72 @@
+"""The shortcuts that make an answer fast give exactly what the slower, plain way gives.
+
+The classifier computes its features and probabilities without scikit-learn's per-call checks, the
+analyzer keeps the terms of the last texts, and the ranking visits only the phrasings that share a
+word with the question. Each must leave every number as it was, to the last bit.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.services import knowledge
+from bot.services.knowledge import KnowledgeBase
+from bot.services.knowledge_classifier import _predicted
+from bot.services.knowledge_eval import read_labelled
+
+DATA = Path(__file__).parent / "data"
+
+
+def _questions() -> list[str]:
+    """Every labelled question, plus a few odd ones (empty, only digits, very long)."""
+    labelled = [
+        item.question
+        for name in ("knowledge_eval.tsv", "knowledge_heldout.tsv")
+        for item in read_labelled(DATA / name)
+    ]
+    return [*labelled, "", "1234", "Wie " * 200 + "Beratung?", "xyzzy qwerty"]
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    """The shipped knowledge base."""
+    return knowledge.knowledge_base()
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_the_classifier_gives_scikit_learns_probabilities_bit_for_bit(
+    kb: KnowledgeBase, language: str
+) -> None:
+    """The hand-made features and products equal FeatureUnion.transform and predict_proba exactly."""
+    classifier = kb._classifiers[language]
+    features, model = classifier._model
+    for question in _questions():
+        document = classifier._document(question)
+        expected = model.predict_proba(features.transform([document]))[0]
+        found = _predicted(features, model, document)
+        assert np.array_equal(found, expected), question
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_kept_terms_equal_fresh_ones_and_cannot_be_spoilt(kb: KnowledgeBase, language: str) -> None:
+    """A text's kept terms are those analysed afresh, and changing a returned list changes nothing."""
+    analyzer = kb._indexes[language].analyzer
+    for question in _questions()[:60]:
+        first = analyzer.terms(question)
+        fresh = list(analyzer._terms_new(question, False))
+        assert first == fresh
+        first.clear()
+        assert analyzer.terms(question) == fresh
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_every_phrasing_is_found_by_each_of_its_terms(kb: KnowledgeBase, language: str) -> None:
+    """The per-entry map from a term to its phrasings misses none (else a best fit could be skipped)."""
+    index = kb._indexes[language]
+    for phrasings, holding in zip(index._phrasings, index._phrasings_with, strict=True):
+        for i, phrasing in enumerate(phrasings):
+            assert all(i in holding[term] for term in phrasing.terms)
+        assert all(list(found) == sorted(found) for found in holding.values())
