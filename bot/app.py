@@ -48,7 +48,7 @@ HANDLE_ATTEMPTS = 4
 
 
 class _LeaseRanOut(Exception):
-    """The chat's lease ran out between admitting the update and handling it (PostgreSQL)."""
+    """The chat's lease ran out before the update was handled, or an earlier one of it waits."""
 
 
 async def _record_error(update: object, context: BotContext) -> None:
@@ -207,13 +207,12 @@ class ProcessRuntime:
                 await inbox.claim(session, item.inbox_id, item.update_id, note="ignored: no user or chat")
             return
         answer: CallbackAnswer | None = None
-        attempt = 0
-        retaken = False
+        attempt, retaken = 0, False
         while True:
             attempt += 1
             try:
                 async with self.db.transaction() as session:
-                    held = self.shared.holds(item.chat_key) if self.shared else None
+                    held = self.shared.holds(item.chat_key, item.update_id) if self.shared else None
                     if not await inbox.claim(session, item.inbox_id, item.update_id, only_if=held):
                         if held is None or retaken:
                             return  # done already (a repeat, or another process took the chat)
@@ -239,9 +238,11 @@ class ProcessRuntime:
                 break
             except _LeaseRanOut:
                 retaken = True
-                if self.shared is not None and await self.shared.retake(item.chat_key):
-                    continue
-                return
+                if self.shared is None or not await self.shared.retake(item.chat_key):
+                    return  # another process holds the chat and answers this update
+                for earlier in await self.shared.waiting_before(item):  # they go first
+                    await self.handle(earlier)
+                continue
             except Exception as exc:
                 if attempt < HANDLE_ATTEMPTS and is_transient(exc):
                     log.warning(

@@ -233,3 +233,21 @@ async def test_a_chat_taken_over_answers_its_waiting_updates_before_a_new_one(
     assert [i.update_id for i in admitted] == [1, 2, 3]
     await b.look()
     assert [i.update_id for i in queue_b.items] == [1, 2, 3]
+
+
+async def test_an_update_is_not_handled_while_an_earlier_one_of_its_chat_waits(
+    two_processes: tuple[Database, Database],
+) -> None:
+    """A process whose lease ran out left update 1 pending; the chat came back to it with update 2
+    queued: 2 cannot be marked done before 1, and 1 is found to go first."""
+    first, _second = two_processes
+    a = _inbox(first, 30, _Queue())
+    one, two = await _store(first, a, _message(1, 11), _message(2, 11))
+    async with first.transaction() as session:
+        assert not await inbox.claim(session, two.inbox_id, 2, only_if=a.holds(11, 2))
+    assert [i.update_id for i in await a.waiting_before(two)] == [1]
+    async with first.transaction() as session:
+        assert await inbox.claim(session, one.inbox_id, 1, only_if=a.holds(11, 1))
+    async with first.transaction() as session:
+        assert await inbox.claim(session, two.inbox_id, 2, only_if=a.holds(11, 2))
+    assert await a.waiting_before(two) == []

@@ -16,8 +16,9 @@ import logging
 from collections.abc import Collection
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.db import Database
 from bot.logging_setup import describe_error
@@ -103,9 +104,41 @@ class SharedInbox:
             if r.id not in new and not self._dispatcher.has(r.id)
         ]
 
-    def holds(self, chat_key: int) -> ColumnElement[bool]:
-        """A condition for the statement that marks an update done: this process holds the chat."""
-        return chat_leases.held_clause(chat_key, self.owner)
+    def holds(self, chat_key: int, update_id: int | None = None) -> ColumnElement[bool]:
+        """A condition for the statement that marks an update done: this process holds the chat,
+        and (with ``update_id``) none of the chat's earlier updates still waits to be handled."""
+        held = chat_leases.held_clause(chat_key, self.owner)
+        if update_id is None:
+            return held
+        earlier = aliased(InboxUpdate)
+        waiting = (
+            select(earlier.id)
+            .where(
+                earlier.status == InboxStatus.PENDING.value,
+                earlier.chat_key == chat_key,
+                earlier.update_id < update_id,
+            )
+            .exists()
+        )
+        return and_(held, ~waiting)
+
+    async def waiting_before(self, item: InboxItem) -> list[InboxItem]:
+        """The updates of ``item``'s chat still pending before it, in update order.
+
+        A process whose lease ran out may have left one while another took the chat and gave it
+        back: whoever holds the chat answers them first.
+        """
+        async with self._db.transaction() as session:
+            rows = await session.execute(
+                select(InboxUpdate.id, InboxUpdate.update_id, InboxUpdate.chat_key, InboxUpdate.payload)
+                .where(
+                    InboxUpdate.status == InboxStatus.PENDING.value,
+                    InboxUpdate.chat_key == item.chat_key,
+                    InboxUpdate.update_id < item.update_id,
+                )
+                .order_by(InboxUpdate.update_id)
+            )
+            return [InboxItem(r.id, r.update_id, r.chat_key, r.payload) for r in rows]
 
     async def retake(self, chat_key: int) -> bool:
         """Take the chat again after its lease ran out before its update was handled.
