@@ -19,10 +19,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from bot.regions import distance_km
 from bot.services.geography import Location, locate
+from bot.services.matching_region import placement
 
 LANGUAGE_WEIGHT = 1000.0
 REGION_TIERS: dict[str, float] = {
@@ -42,6 +43,7 @@ FAIRNESS_HORIZON = timedelta(days=90)
 ASSUMED_LANGUAGES = frozenset({"de"})
 # "Not sure yet" is no topic an advisor can cover.
 NEUTRAL_TOPICS = frozenset({"open"})
+_NO_TIME, _DAY = timedelta(0), timedelta(days=1)
 
 Reason = dict[str, Any]
 
@@ -148,95 +150,121 @@ def exclusions(advisor: AdvisorFacts, now: datetime) -> tuple[Reason, ...]:
     return tuple(found)
 
 
-def _languages(needs: RequestNeeds, advisor: AdvisorFacts) -> tuple[float, Reason | None]:
-    """The language part of the score, and the reason shown for it."""
-    asked = list(dict.fromkeys(needs.languages))
-    if not asked:
-        return 0.0, None
-    spoken = set(advisor.languages) | ASSUMED_LANGUAGES
-    covered = [code for code in asked if code in spoken]
-    missing = [code for code in asked if code not in spoken]
-    reason = {"code": "languages", "covered": covered, "missing": missing}
-    return LANGUAGE_WEIGHT * len(covered) / len(asked), reason
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """The request's side of every comparison, worked out once per ranking instead of per advisor.
+
+    ``language_scores[n]`` is the (rounded) language part when ``n`` asked languages are covered,
+    ``topic_scores[n]`` the topic part when ``n`` asked topics are matched.
+    """
+
+    languages: tuple[str, ...]  # as asked, each once
+    topics: tuple[str, ...]  # as asked, each once, without "not sure yet"
+    place: Location | None
+    language_scores: tuple[float, ...]
+    topic_scores: tuple[float, ...]
 
 
-def _region_tier(place: Location | None, home: Location | None, advisor: AdvisorFacts) -> str:
-    """How close the advisor is to the request's place (same Kreis, served, neighbour, ...)."""
-    if place is not None and home is not None:
-        if home.kreis_ags == place.kreis_ags:
-            return "same_kreis"
-        if home.region_key and home.region_key == place.region_key:
-            return "same_region"
-        if home.regierungsbezirk_key == place.regierungsbezirk_key:
-            return "same_regierungsbezirk"
-    if place is not None and _serves(advisor, place):
-        return "served_area"
-    return "outside_area"
+def _asked(needs: RequestNeeds) -> _Asked:
+    """What each advisor is compared against for ``needs``."""
+    languages = tuple(dict.fromkeys(needs.languages))
+    topics = tuple(t for t in dict.fromkeys(needs.topics) if t not in NEUTRAL_TOPICS)
+    return _Asked(
+        languages=languages,
+        topics=topics,
+        place=locate(needs.place_ags) or locate(needs.kreis_ags),
+        language_scores=_part_scores(LANGUAGE_WEIGHT, len(languages)),
+        topic_scores=_part_scores(TOPIC_WEIGHT, len(topics)),
+    )
 
 
-def _region(needs: RequestNeeds, advisor: AdvisorFacts) -> tuple[float, float, list[Reason]]:
-    """The region part of the score, its distance part and the reasons."""
-    place = locate(needs.place_ags) or locate(needs.kreis_ags)
-    home = locate(advisor.home_ags)
-    tier = _region_tier(place, home, advisor)
-    reasons: list[Reason] = [{"code": tier}]
-    if tier != "served_area" and place is not None and _serves(advisor, place):
+def _part_scores(weight: float, asked: int) -> tuple[float, ...]:
+    """A part's rounded score for 0 … ``asked`` of ``asked`` items found (worked out once per ranking:
+    round() is among the costliest steps per advisor)."""
+    return tuple(round(weight * found / asked, 3) for found in range(asked + 1)) if asked else (0.0,)
+
+
+def _languages(asked: _Asked, advisor: AdvisorFacts, reasons: list[Reason]) -> float:
+    """The language part of the score (rounded); adds its reason to ``reasons``."""
+    if not asked.languages:
+        return 0.0
+    spoken = advisor.languages
+    covered = [code for code in asked.languages if code in spoken or code in ASSUMED_LANGUAGES]
+    missing = [code for code in asked.languages if code not in covered]
+    reasons.append({"code": "languages", "covered": covered, "missing": missing})
+    return asked.language_scores[len(covered)]
+
+
+def _topics(asked: _Asked, advisor: AdvisorFacts, reasons: list[Reason]) -> float:
+    """The topic part of the score (rounded); adds its reason to ``reasons``."""
+    if not asked.topics:
+        return 0.0
+    matched = [t for t in asked.topics if t in advisor.topics]
+    reasons.append(
+        {"code": "topics", "matched": matched, "missing": [t for t in asked.topics if t not in matched]}
+    )
+    return asked.topic_scores[len(matched)]
+
+
+# A pure function of two small numbers that advisors share: cached to spare round() per advisor.
+@lru_cache(maxsize=1024)
+def _load_part(open_load: int, capacity: int) -> float:
+    """The load part of the score (rounded): advisors with free capacity come first."""
+    free = 1.0 - open_load / capacity if capacity > 0 else 0.0
+    return round(LOAD_WEIGHT * max(0.0, free), 3)
+
+
+def _region(place: Location | None, advisor: AdvisorFacts, reasons: list[Reason]) -> tuple[str, float]:
+    """The region tier and the distance part of the score (rounded); adds their reasons to ``reasons``."""
+    tier, serves, km = placement(place, advisor.home_ags, advisor.kreise, advisor.regierungsbezirke)
+    reasons.append({"code": tier})
+    if serves and tier != "served_area":
         reasons.append({"code": "served_area"})
-    distance_score = 0.0
-    if place is not None and home is not None:
-        km = distance_km(home.point, place.point)
-        reasons.append({"code": "distance_km", "value": round(km, 1)})
-        distance_score = DISTANCE_WEIGHT * max(0.0, 1.0 - km / DISTANCE_HORIZON_KM)
-    return REGION_TIERS[tier], distance_score, reasons
+    if km is None:
+        return tier, 0.0
+    reasons.append({"code": "distance_km", "value": round(km, 1)})
+    return tier, round(DISTANCE_WEIGHT * max(0.0, 1.0 - km / DISTANCE_HORIZON_KM), 3)
 
 
-def _serves(advisor: AdvisorFacts, place: Location) -> bool:
-    """Whether the advisor's area covers the place."""
-    return place.kreis_ags in advisor.kreise or place.regierungsbezirk_key in advisor.regierungsbezirke
-
-
-def _topics(needs: RequestNeeds, advisor: AdvisorFacts) -> tuple[float, Reason | None]:
-    """The topic part of the score, and the reason shown for it."""
-    asked = [t for t in dict.fromkeys(needs.topics) if t not in NEUTRAL_TOPICS]
-    if not asked:
-        return 0.0, None
-    matched = [t for t in asked if t in advisor.topics]
-    reason = {"code": "topics", "matched": matched, "missing": [t for t in asked if t not in matched]}
-    return TOPIC_WEIGHT * len(matched) / len(asked), reason
-
-
-def _load(advisor: AdvisorFacts) -> tuple[float, Reason]:
-    """The load part of the score: advisors with free capacity come first."""
-    free = 1.0 - advisor.open_load / advisor.capacity if advisor.capacity > 0 else 0.0
-    reason = {"code": "load", "open": advisor.open_load, "capacity": advisor.capacity}
-    return LOAD_WEIGHT * max(0.0, free), reason
-
-
-def _fairness(advisor: AdvisorFacts, now: datetime) -> tuple[float, Reason]:
-    """The fairness part of the score: who waited longer for a request comes first."""
+def _fairness(advisor: AdvisorFacts, now: datetime, reasons: list[Reason]) -> float:
+    """The fairness part of the score (rounded): who waited longer for a request comes first."""
     if advisor.last_assigned_at is None:
-        return FAIRNESS_WEIGHT, {"code": "never_assigned"}
-    waited = max(timedelta(0), now - advisor.last_assigned_at)
-    days = waited / timedelta(days=1)
-    return FAIRNESS_WEIGHT * min(1.0, waited / FAIRNESS_HORIZON), {"code": "last_assigned", "days": int(days)}
+        reasons.append({"code": "never_assigned"})
+        return round(FAIRNESS_WEIGHT, 3)
+    waited = max(_NO_TIME, now - advisor.last_assigned_at)
+    reasons.append({"code": "last_assigned", "days": int(waited / _DAY)})
+    if waited >= FAIRNESS_HORIZON:  # the full part, as min() below gives, without dividing and rounding
+        return round(FAIRNESS_WEIGHT, 3)
+    return round(FAIRNESS_WEIGHT * min(1.0, waited / FAIRNESS_HORIZON), 3)
 
 
 def score(needs: RequestNeeds, advisor: AdvisorFacts, now: datetime) -> Candidate:
     """Score one advisor for one request, with the breakdown and reasons (filters not applied)."""
-    language_score, language_reason = _languages(needs, advisor)
-    region_score, distance_score, region_reasons = _region(needs, advisor)
-    topic_score, topic_reason = _topics(needs, advisor)
-    load_score, load_reason = _load(advisor)
-    fairness_score, fairness_reason = _fairness(advisor, now)
+    return _score(_asked(needs), advisor, now)
+
+
+def _score(asked: _Asked, advisor: AdvisorFacts, now: datetime) -> Candidate:
+    """:func:`score` with the request's side already worked out (``rank`` does that once)."""
+    reasons: list[Reason] = []
+    language_score = _languages(asked, advisor, reasons)
+    tier, distance_score = _region(asked.place, advisor, reasons)
+    topic_score = _topics(asked, advisor, reasons)
+    reasons.append({"code": "load", "open": advisor.open_load, "capacity": advisor.capacity})
+    load_score = _load_part(advisor.open_load, advisor.capacity)
+    fairness_score = _fairness(advisor, now, reasons)
     breakdown = {
-        "languages": round(language_score, 3),
-        "region": region_score,
-        "distance": round(distance_score, 3),
-        "topics": round(topic_score, 3),
-        "load": round(load_score, 3),
-        "fairness": round(fairness_score, 3),
+        "languages": language_score,
+        "region": REGION_TIERS[tier],
+        "distance": distance_score,
+        "topics": topic_score,
+        "load": load_score,
+        "fairness": fairness_score,
     }
-    reasons = [r for r in (language_reason, *region_reasons, topic_reason, load_reason, fairness_reason) if r]
+    excluded = exclusions(advisor, now)
+    # Someone who named the area they serve is not offered requests beyond it and beyond their
+    # home's Regierungsbezirk (a coordinator may still assign them by hand).
+    if tier == "outside_area" and (advisor.kreise or advisor.regierungsbezirke):
+        excluded += ({"code": "outside_area"},)
     return Candidate(
         advisor_id=advisor.advisor_id,
         name=advisor.name,
@@ -244,15 +272,8 @@ def score(needs: RequestNeeds, advisor: AdvisorFacts, now: datetime) -> Candidat
         score=round(sum(breakdown.values()), 3),
         breakdown=breakdown,
         reasons=tuple(reasons),
-        excluded=exclusions(advisor, now) + _outside_declared_area(advisor, region_reasons[0]["code"]),
+        excluded=excluded,
     )
-
-
-def _outside_declared_area(advisor: AdvisorFacts, tier: str) -> tuple[Reason, ...]:
-    """An advisor who named the area they serve is not offered requests beyond it and beyond their
-    home's Regierungsbezirk (a coordinator may still assign them by hand)."""
-    declared = bool(advisor.kreise or advisor.regierungsbezirke)
-    return ({"code": "outside_area"},) if declared and tier == "outside_area" else ()
 
 
 def rank(needs: RequestNeeds, advisors: Iterable[AdvisorFacts], now: datetime) -> Ranking:
@@ -261,5 +282,6 @@ def rank(needs: RequestNeeds, advisors: Iterable[AdvisorFacts], now: datetime) -
     Excluded advisors stay in the list (after their filters are noted) so that a coordinator
     assigning by hand sees them too; an offer only ever goes to ``Ranking.eligible``.
     """
-    scored: Sequence[Candidate] = [score(needs, advisor, now) for advisor in advisors]
+    asked = _asked(needs)
+    scored: Sequence[Candidate] = [_score(asked, advisor, now) for advisor in advisors]
     return Ranking(tuple(sorted(scored, key=lambda c: (-c.score, c.advisor_id))))

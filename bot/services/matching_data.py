@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.advisors import profile_gaps
@@ -32,19 +35,23 @@ def needs_of(request: KickoffRequest) -> RequestNeeds:
 
 async def open_loads(session: AsyncSession) -> dict[int, int]:
     """Advisor id → requests they hold that are not closed, plus offers awaiting their answer."""
-    held = await session.execute(
+    # The occupying requests as a subquery rather than a join: SQLite then checks each holding
+    # offer against a small list instead of fetching its request row (about half the time).
+    occupying = select(KickoffRequest.id).where(KickoffRequest.status.in_(OCCUPYING_STATUSES))
+    held = (
         select(Offer.advisor_id, func.count())
-        .join(KickoffRequest, KickoffRequest.id == Offer.request_id)
-        .where(Offer.status.in_(HOLDING_STATUSES), KickoffRequest.status.in_(OCCUPYING_STATUSES))
+        .where(Offer.status.in_(HOLDING_STATUSES), Offer.request_id.in_(occupying))
         .group_by(Offer.advisor_id)
     )
-    pending = await session.execute(
+    pending = (
         select(Offer.advisor_id, func.count())
         .where(Offer.status == OfferStatus.PENDING)
         .group_by(Offer.advisor_id)
     )
+    # One round trip for both counts.
+    rows = await session.execute(union_all(held, pending))
     loads: dict[int, int] = {}
-    for advisor_id, count in [*held.all(), *pending.all()]:
+    for advisor_id, count in rows.tuples().all():
         loads[advisor_id] = loads.get(advisor_id, 0) + int(count)
     return loads
 
@@ -81,17 +88,64 @@ def facts_of(
     )
 
 
+# Plain columns instead of whole entities: building 1,000 Advisor and User objects (and the
+# users' roles, loaded eagerly) per match cost far more than the ranking. The JSON lists come as
+# their text, decoded only when a row is new to the cache below.
+_FACT_COLUMNS = (
+    Advisor.id,
+    Advisor.display_name,
+    cast(Advisor.languages, Text),
+    cast(Advisor.kreise, Text),
+    cast(Advisor.regierungsbezirke, Text),
+    Advisor.home_ags,
+    cast(Advisor.topics, Text),
+    Advisor.capacity,
+    Advisor.active,
+    Advisor.paused_until,
+    Advisor.last_assigned_at,
+    User.id,
+    User.unreachable_since,
+)
+
+
+def _decoded(text: str | None) -> list[str] | None:
+    """A JSON list column's value from its stored text (None for SQL NULL)."""
+    return None if text is None else json.loads(text)
+
+
+# A pure function of the row's values, the load and the earlier offer, so a cached answer can never
+# be stale: a changed advisor is a new key. Between two matches most advisors are unchanged.
+@lru_cache(maxsize=8192)
+def _row_facts(row: tuple[Any, ...], load: int, offered_before: str | None) -> AdvisorFacts:
+    """Matching's view of one advisor row of ``_FACT_COLUMNS``."""
+    advisor_id, name, languages, kreise, districts, home_ags, topics = row[:7]
+    capacity, active, paused_until, last_assigned_at, user_id, unreachable_since = row[7:]
+    # Unsaved objects carrying the row, so that facts_of (and profile_gaps) stay the one definition.
+    advisor = Advisor(
+        id=advisor_id,
+        display_name=name,
+        languages=_decoded(languages),
+        kreise=_decoded(kreise),
+        regierungsbezirke=_decoded(districts),
+        home_ags=home_ags,
+        topics=_decoded(topics),
+        capacity=capacity,
+        active=active,
+        paused_until=paused_until,
+        last_assigned_at=last_assigned_at,
+    )
+    user = None if user_id is None else User(id=user_id, unreachable_since=unreachable_since)
+    return facts_of(advisor, user, load, offered_before)
+
+
 async def advisor_facts(session: AsyncSession, request_id: int | None = None) -> list[AdvisorFacts]:
     """Every advisor's facts; with ``request_id``, earlier offers of that request are noted."""
     rows = await session.execute(
-        select(Advisor, User).outerjoin(User, User.id == Advisor.user_id).order_by(Advisor.id)
+        select(*_FACT_COLUMNS).outerjoin(User, User.id == Advisor.user_id).order_by(Advisor.id)
     )
     loads = await open_loads(session)
     offered = await earlier_offers(session, request_id) if request_id is not None else {}
-    return [
-        facts_of(advisor, user, loads.get(advisor.id, 0), offered.get(advisor.id))
-        for advisor, user in rows.tuples().all()
-    ]
+    return [_row_facts(tuple(row), loads.get(row[0], 0), offered.get(row[0])) for row in rows.all()]
 
 
 async def rank_request(session: AsyncSession, request_id: int, now: datetime) -> Ranking | None:
