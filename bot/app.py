@@ -24,11 +24,12 @@ from bot.db import Database, is_transient
 from bot.logging_setup import describe_error, safe_traceback, stored_error
 from bot.runtime import failures, flood, inbox
 from bot.runtime.dispatcher import ChatOrderedDispatcher
+from bot.runtime.handoff import HandOff, lease_fresh
 from bot.runtime.health import Operations
 from bot.runtime.inbox import InboxItem
 from bot.runtime.liveness import Liveness
 from bot.runtime.rate_limit import SendRateLimiter
-from bot.runtime.scope import CallbackAnswer, UpdateScope, register, release
+from bot.runtime.scope import CallbackAnswer, UpdateScope, identity_of, register, release
 from bot.runtime.sender import OutboxSender
 from bot.runtime.sender import prune as prune_outbox
 from bot.runtime.shared_inbox import SharedInbox
@@ -37,7 +38,6 @@ from bot.services import users
 from bot.services.draft_sweep import sweep_drafts
 from bot.services.knowledge import knowledge_base
 from bot.services.retention import sweep_retention
-from bot.services.users import TelegramIdentity
 
 log = logging.getLogger(__name__)
 
@@ -57,14 +57,6 @@ async def _record_error(update: object, context: BotContext) -> None:
         context._scope.error = context.error
     else:
         log.error("error outside an update", exc_info=context.error)
-
-
-def identity_of(update: Update) -> TelegramIdentity | None:
-    """The sender of ``update`` as the services see it."""
-    user = update.effective_user
-    if user is None or user.is_bot:
-        return None
-    return TelegramIdentity(user.id, user.first_name, user.username, user.language_code)
 
 
 class ProcessRuntime:
@@ -88,8 +80,8 @@ class ProcessRuntime:
         # Several processes may share PostgreSQL: each chat is handled by the one holding its lease,
         # and what an ended process held is freed at once (its name is on its claims and leases).
         liveness = None if self.db.is_sqlite else Liveness(self.db)
-        owner = liveness.owner if liveness else None
-        self.sender = OutboxSender(self.db, self.application.bot, self.limiter, owner=owner)
+        self.owner = liveness.owner if liveness else None
+        self.sender = OutboxSender(self.db, self.application.bot, self.limiter, owner=self.owner)
         self.dispatcher = ChatOrderedDispatcher(self.handle, settings.max_concurrent_updates)
         self.shared = (
             None
@@ -235,6 +227,9 @@ class ProcessRuntime:
                     if scope.error is not None:
                         raise scope.error
                     answer = scope.callback_answer
+                    handoff = HandOff(others_waiting=True)  # for the sender's claim to find
+                    if self.sender.running:
+                        handoff = await lease_fresh(session, item.chat_key, self.owner)
                 break
             except _LeaseRanOut:
                 retaken = True
@@ -259,7 +254,7 @@ class ProcessRuntime:
                 )
                 await self._record_failure(item, update, stored_error(exc))
                 return
-        self.sender.wake()
+        self.sender.hand_off(handoff)
         if update.callback_query is not None:
             await self._answer_callback(answer or CallbackAnswer(update.callback_query.id))
 

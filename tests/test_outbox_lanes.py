@@ -30,6 +30,7 @@ class _Session:
 
     def __init__(self) -> None:
         self.rows: list[OutboxMessage] = []
+        self.info: dict[str, object] = {}
 
     def add(self, row: OutboxMessage) -> None:
         """Keep ``row`` as a session would before flushing it."""

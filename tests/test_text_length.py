@@ -56,6 +56,7 @@ class _Session:
 
     def __init__(self) -> None:
         self.rows: list[Any] = []
+        self.info: dict[str, Any] = {}
 
     def add(self, row: Any) -> None:
         self.rows.append(row)

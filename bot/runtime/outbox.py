@@ -25,6 +25,9 @@ TELEGRAM_TEXT_LIMIT = TEXT_LIMIT
 # The methods whose "text" is a message text; every "caption" is a caption.
 TEXT_METHODS = frozenset({"sendMessage", "editMessageText"})
 logger = logging.getLogger(__name__)
+# Where a transaction's session lists the rows it enqueued (``session.info``): the runtime hands
+# the rows for the chat it answers straight to the sender after the commit.
+FRESH_ROWS = "outbox_rows_enqueued"
 # The chat of the update being handled (set by :mod:`bot.runtime.scope` around each update): an
 # interactive call to it answers a person's own update and goes in the reply lane.
 replying_to_chat: ContextVar[int | None] = ContextVar("replying_to_chat", default=None)
@@ -121,6 +124,7 @@ def enqueue(
         next_attempt_at=utcnow(),
     )
     session.add(row)
+    session.info.setdefault(FRESH_ROWS, []).append(row)
     return row
 
 

@@ -96,7 +96,7 @@ def _pick_chats(candidates: Sequence[Row[tuple[int, int]]], room: int, bulk_room
     return list(chats)
 
 
-def _batch(rows: list[OutboxMessage]) -> list[Claimed]:
+def as_claimed(rows: list[OutboxMessage]) -> list[Claimed]:
     """One chat's rows as claimed, in id order, each in the most urgent lane of itself and the
     rows after it: a reply behind a broadcast message in its chat takes that message along
     instead of waiting with it for the bulk budget (one extra message, to a person who is
@@ -155,7 +155,7 @@ async def claim(
             for row in rows:
                 row.next_attempt_at = now + LEASE
                 row.claimed_by = owner
-        return {chat_id: _batch(rows) for chat_id, rows in per_chat.items() if rows}
+        return {chat_id: as_claimed(rows) for chat_id, rows in per_chat.items() if rows}
 
 
 async def _keep_chats_from_their_first_row(

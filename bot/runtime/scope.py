@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
 
 from bot.config import Settings
 from bot.runtime.outbox import replying_to_chat
+from bot.services.users import TelegramIdentity
 from models import User
 
 
@@ -73,3 +75,11 @@ def release(update_id: int) -> None:
 def lookup(update_id: int) -> UpdateScope | None:
     """The scope of ``update_id``, if it is being handled."""
     return _SCOPES.get(update_id)
+
+
+def identity_of(update: Update) -> TelegramIdentity | None:
+    """The sender of ``update`` as the services see it."""
+    user = update.effective_user
+    if user is None or user.is_bot:
+        return None
+    return TelegramIdentity(user.id, user.first_name, user.username, user.language_code)

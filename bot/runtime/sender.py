@@ -15,6 +15,7 @@ import base64
 import logging
 import time
 import warnings
+from collections import deque
 from typing import Any
 
 from sqlalchemy import update
@@ -24,6 +25,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.db import Database
 from bot.runtime import metrics, outbox_rows
+from bot.runtime.handoff import HandOff
 from bot.runtime.outbox_rows import Claimed
 from bot.runtime.outbox_rows import prune as prune  # the retention sweep imports it from here
 from bot.runtime.rate_limit import SendRateLimiter
@@ -81,6 +83,9 @@ class OutboxSender:
         # wait in the limiter, their leases running.
         self._max_bulk_in_flight = max_bulk_in_flight
         self._busy_chats: set[int] = set()
+        # The leased rows each busy chat's task still has to send, in order.
+        self._queues: dict[int, deque[Claimed]] = {}
+        self._claim_passed_over = False
         self._bulk_chats: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._wakeup = asyncio.Event()
@@ -122,26 +127,50 @@ class OutboxSender:
                 await asyncio.wait(pending, timeout=0.5)
         await self._limiter.close()
 
+    @property
+    def running(self) -> bool:
+        """Whether the sender is started and not stopping (only then may a handler lease rows for it)."""
+        return self._loop_task is not None and not self._stopping
+
+    def hand_off(self, handoff: HandOff) -> None:
+        """Send the rows a handler's commit leased for its chat now (see :mod:`bot.runtime.handoff`),
+        after what the chat's sending task still holds; look for other rows only if some wait."""
+        if handoff.chat_id is not None and handoff.rows and not self._stopping:
+            queue = self._queues.get(handoff.chat_id)
+            if queue is not None:  # the chat's task is finishing its rows: these follow them
+                queue.extend(handoff.rows)
+            else:
+                self._start_chat(handoff.chat_id, handoff.rows)
+        if handoff.others_waiting:
+            self.wake()
+
     async def _run(self) -> None:
         """Claim rows for idle chats and start one sending task per chat, until stopped."""
         while not self._stopping:
             self._wakeup.clear()
             room = self._max_in_flight - len(self._busy_chats)
             bulk_room = min(room, self._max_bulk_in_flight - len(self._bulk_chats))
+            # A claim passes over busy chats: when one of them is done, look again for what it missed.
+            self._claim_passed_over = bool(self._busy_chats)
             batches = await self._claim(room, bulk_room) if room > 0 else {}
             for chat_id, rows in batches.items():
-                self._busy_chats.add(chat_id)
-                if rows[0].lane == OutboxLane.BULK:
-                    self._bulk_chats.add(chat_id)
-                task = asyncio.create_task(self._send_chat(chat_id, rows), name=f"send:{chat_id}")
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                self._start_chat(chat_id, rows)
             if batches and room > 0:
                 continue
             try:
                 await asyncio.wait_for(self._wakeup.wait(), timeout=1.0)
             except TimeoutError:
                 pass
+
+    def _start_chat(self, chat_id: int, rows: list[Claimed]) -> None:
+        """Start the task that sends ``chat_id``'s leased rows in order."""
+        self._busy_chats.add(chat_id)
+        if rows[0].lane == OutboxLane.BULK:
+            self._bulk_chats.add(chat_id)
+        self._queues[chat_id] = deque(rows)
+        task = asyncio.create_task(self._send_chat(chat_id), name=f"send:{chat_id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _claim(self, room: int, bulk_room: int) -> dict[int, list[Claimed]]:
         """Lease due rows of idle chats; a failing database only delays the next round."""
@@ -152,20 +181,25 @@ class OutboxSender:
             await asyncio.sleep(1)
             return {}
 
-    async def _send_chat(self, chat_id: int, rows: list[Claimed]) -> None:
-        """Send one chat's rows in order; after a failure the rest waits for the next round."""
+    async def _send_chat(self, chat_id: int) -> None:
+        """Send one chat's rows in order (more may be added meanwhile); after a failure the rest
+        waits for the next round."""
+        queue = self._queues[chat_id]
+        left: list[Claimed] = []
         try:
-            for index, row in enumerate(rows):
-                if self._stopping:
-                    await outbox_rows.release(self._db, rows[index:])
-                    return
-                delivered = await self._send_one(row)
-                if not delivered:
-                    await outbox_rows.release(self._db, rows[index + 1 :])
-                    return
+            while queue and not self._stopping:
+                if not await self._send_one(queue.popleft()):
+                    break
         finally:
+            # No await from the queue's last look to here: a hand-off finds the chat either
+            # still in ``_queues`` (and its rows are sent above) or idle.
+            left = list(queue)
+            self._queues.pop(chat_id, None)
             self._busy_chats.discard(chat_id)
             self._bulk_chats.discard(chat_id)
+        if left:
+            await outbox_rows.release(self._db, left)
+        if left or self._claim_passed_over:
             self.wake()
 
     async def _send_one(self, row: Claimed) -> bool:
