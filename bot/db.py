@@ -6,6 +6,7 @@ import asyncio
 import heapq
 import itertools
 import time
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,6 +22,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import ConnectionPoolEntry
+
+from bot import sqlite_inline
 
 
 def _sqlite_file(url: str) -> Path | None:
@@ -47,7 +50,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         for pragma in (
             "PRAGMA journal_mode=WAL",
             "PRAGMA synchronous=FULL",
-            "PRAGMA busy_timeout=30000",
+            "PRAGMA busy_timeout=10000",
             "PRAGMA foreign_keys=ON",
         ):
             cursor.execute(pragma)
@@ -55,17 +58,31 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        """Take SQLite's write lock when the transaction begins, not at its first write."""
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        """Take SQLite's write lock when the transaction begins, not at its first write; a reader
+        (:attr:`Database.reads`) begins deferred and never waits for the writer."""
+        deferred = connection.get_execution_options().get(DEFERRED_OPTION, False)
+        connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+
+
+# The execution option that makes an SQLite transaction begin deferred (a reader).
+DEFERRED_OPTION = "sqlite_deferred"
 
 
 def create_engine(url: str) -> AsyncEngine:
-    """Create the async engine for ``url``, creating the SQLite file's folder if needed."""
+    """Create the async engine for ``url``, creating the SQLite file's folder if needed.
+
+    An SQLite file is opened in place (:mod:`bot.sqlite_inline`): its statements run on the event
+    loop's thread instead of hopping to aiosqlite's worker thread and back.
+    """
     if url.startswith("sqlite"):
         path = _sqlite_file(url)
+        extra: dict[str, Any] = {}
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, pool_size=8, max_overflow=0, pool_timeout=60, hide_parameters=True)
+            extra["async_creator"] = sqlite_inline.connector(str(path))
+        engine = create_async_engine(
+            url, pool_size=8, max_overflow=0, pool_timeout=60, hide_parameters=True, **extra
+        )
         _configure_sqlite(engine)
         return engine
     # hide_parameters: an error's message and the logs name the statement, never the names,
@@ -168,6 +185,19 @@ class WriterQueue:
         self._held = False
 
 
+# Every Database on one SQLite file in one event loop queues in one line (a test or a command may
+# open a second one beside the bot's): none of them may take the lock while another holds it.
+_WRITER_QUEUES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, WriterQueue]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _writer_queue(url: str) -> WriterQueue:
+    """The writer queue of ``url``'s SQLite file in the running event loop."""
+    queues = _WRITER_QUEUES.setdefault(asyncio.get_running_loop(), {})
+    return queues.setdefault(str(_sqlite_file(url) or url), WriterQueue())
+
+
 class Database:
     """The engine plus a session factory; one instance per process."""
 
@@ -176,9 +206,8 @@ class Database:
         self.url = url
         self.engine = create_engine(url)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        # SQLite has one writer: queue for it here, in order, instead of in SQLite's busy
-        # handler, which sleeps in growing steps and lets a burst starve a short transaction.
-        self._sqlite_writer = WriterQueue() if self.is_sqlite else None
+        # Reads that need no lock (health checks, metrics): on SQLite they begin deferred.
+        self.reads = self.engine.execution_options(**{DEFERRED_OPTION: True})
 
     @property
     def is_sqlite(self) -> bool:
@@ -195,16 +224,20 @@ class Database:
         has waited a while is not overtaken any more. Never nest these: on SQLite the inner one would
         wait for the outer forever.
         """
-        if self._sqlite_writer is None:
+        if not self.is_sqlite:
             async with self.sessions() as session, session.begin():
                 yield session
             return
-        await self._sqlite_writer.acquire(urgent)
+        # SQLite has one writer: queue for it here, in order, instead of in SQLite's busy
+        # handler, which sleeps in growing steps and lets a burst starve a short transaction
+        # (and, with statements run in place, would stop the event loop while it waits).
+        writer = _writer_queue(self.url)
+        await writer.acquire(urgent)
         try:
             async with self.sessions() as session, session.begin():
                 yield session
         finally:
-            self._sqlite_writer.release()
+            writer.release()
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

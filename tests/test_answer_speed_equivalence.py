@@ -7,6 +7,8 @@ word with the question. Each must leave every number as it was, to the last bit.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,8 +16,9 @@ import pytest
 
 from bot.services import knowledge
 from bot.services.knowledge import KnowledgeBase
-from bot.services.knowledge_classifier import _predicted
+from bot.services.knowledge_classifier import _train
 from bot.services.knowledge_eval import read_labelled
+from bot.services.knowledge_linear import compact
 
 DATA = Path(__file__).parent / "data"
 
@@ -40,14 +43,28 @@ def kb() -> KnowledgeBase:
 def test_the_classifier_gives_scikit_learns_probabilities_bit_for_bit(
     kb: KnowledgeBase, language: str
 ) -> None:
-    """The hand-made features and products equal FeatureUnion.transform and predict_proba exactly."""
+    """The model kept as numbers gives what FeatureUnion.transform and predict_proba give, exactly."""
     classifier = kb._classifiers[language]
-    features, model = classifier._model
+    texts, labels = classifier.training_documents(kb.entries, kb._lexicon.outside.get(language, ()))
+    features, model = _train(texts, labels)
+    numbers = compact(features, model)
+    assert numbers.classes == classifier._model.classes  # the bot's own model was trained alike
     for question in _questions():
         document = classifier._document(question)
         expected = model.predict_proba(features.transform([document]))[0]
-        found = _predicted(features, model, document)
-        assert np.array_equal(found, expected), question
+        assert np.array_equal(numbers.probabilities(document), expected), question
+
+
+def test_answering_never_imports_scikit_learn() -> None:
+    """A bot that finds its model in the cache answers without scikit-learn or SciPy in memory."""
+    knowledge.knowledge_base()  # the cache is filled
+    code = (
+        "import sys; from bot.services.knowledge import knowledge_base; "
+        "knowledge_base().answer('Was kostet die Beratung?', 'de'); "
+        "print(sorted(m for m in ('sklearn', 'scipy') if m in sys.modules))"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "[]"
 
 
 @pytest.mark.parametrize("language", ["de", "en"])

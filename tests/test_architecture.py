@@ -47,6 +47,7 @@ ROOMS: list[tuple[str, tuple[str, ...]]] = [
             "models",
             "bot.config",
             "bot.db",
+            "bot.sqlite_inline",
             "bot.i18n",
             "bot.logging_setup",
             "bot.migrate",

@@ -303,16 +303,16 @@ async def test_two_first_contacts_at_once_create_one_user(
 
     monkeypatch.setattr(users, "get_by_telegram_id", counted)
     try:
-        async with first.sessions() as one, one.begin():
+        async with first.transaction() as one:
             await users.touch(one, IDENTITY, "de")
 
             async def other() -> int:
-                async with second.sessions() as two, two.begin():
+                async with second.transaction() as two:
                     return (await users.touch(two, IDENTITY, "de")).id
 
             racing = asyncio.create_task(other())
             if first.is_sqlite:
-                await asyncio.sleep(0.2)  # SQLite: the other waits at BEGIN IMMEDIATE, then reads the row
+                await asyncio.sleep(0.2)  # SQLite: the other waits for the writer's lock, then reads the row
             else:
                 await _wait_for_a_blocked_insert(observer)
         other_id = await racing

@@ -47,7 +47,7 @@ class Operations:
         if not self._heads:
             self._heads = migration_heads(self.db.url)
         try:
-            async with asyncio.timeout(CHECK_TIMEOUT_SECONDS), self.db.engine.connect() as connection:
+            async with asyncio.timeout(CHECK_TIMEOUT_SECONDS), self.db.reads.connect() as connection:
                 rows = await connection.execute(text("SELECT version_num FROM alembic_version"))
                 current = {str(row[0]) for row in rows}
         except Exception as exc:

@@ -10,6 +10,7 @@ import time
 
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import Database
 from models import (
@@ -81,7 +82,7 @@ def seconds_since_telegram_ok() -> float | None:
 async def refresh_depths(db: Database) -> None:
     """Read the pending inbox and outbox counts (per lane) and the running broadcasts' progress from
     the database into the gauges, and work out each sweep's lag."""
-    async with db.sessions() as session:
+    async with AsyncSession(db.reads) as session:
         inbox = await session.scalar(
             select(func.count())
             .select_from(InboxUpdate)

@@ -36,6 +36,8 @@ replying_to_chat: ContextVar[int | None] = ContextVar("replying_to_chat", defaul
 def fitted(value: str, limit: int, parse_mode: str | None) -> str:
     """``value`` within ``limit`` as Telegram counts it (HTML on its visible text), shortened with "…"
     when longer: a long text must never make the action that sends it fail."""
+    if utf16_length(value) <= limit:
+        return value  # what Telegram counts (tags gone, entities one each) is never longer
     html_mode = (parse_mode or "").upper() == "HTML"
     length = visible_length(value) if html_mode else utf16_length(value)
     if length <= limit:

@@ -10,23 +10,19 @@ Whether an entry is sure enough to be the answer stays with :mod:`bot.services.k
 
 Training takes about a second per language, so a trained model is kept in a cache folder
 (``MIGLOBE_CACHE_DIR``, default ``~/.cache/miglobe-bot``) under a hash of everything it was
-trained on: a restarted process, or a second one, loads it instead of training again.
+trained on: a restarted process, or a second one, loads it instead of training again. What is
+kept, and what answers, is the model as plain numbers (:mod:`bot.services.knowledge_linear`):
+scikit-learn is imported only to train.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from importlib import metadata
 from typing import Any
 
-import numpy as np
-import sklearn
-from scipy import sparse, special
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import SGDClassifier
-from sklearn.pipeline import FeatureUnion
-from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
-
+from bot.services.knowledge_linear import LinearModel, compact
 from bot.services.knowledge_model import Entry
 from bot.services.saved_copies import kept
 from bot.services.text_analysis import Analyzer, fold
@@ -47,22 +43,26 @@ class EntryClassifier:
     def __init__(self, analyzer: Analyzer, entries: Sequence[Entry], outside: Sequence[str] = ()) -> None:
         """Train the classifier on every phrasing of the entries (and texts outside them)."""
         self._analyzer = analyzer
+        texts, labels = self.training_documents(entries, outside)
+        self._model: LinearModel | None = None
+        if len(set(labels)) >= 2:
+            self._model = _cached_or_trained(texts, labels)
+
+    def training_documents(
+        self, entries: Sequence[Entry], outside: Sequence[str] = ()
+    ) -> tuple[list[str], list[str]]:
+        """The documents the model learns from, and each one's entry id (or :data:`OUTSIDE`)."""
         texts: list[str] = []
         labels: list[str] = []
         for entry in entries:
-            text = entry.text(analyzer.language)
+            text = entry.text(self._analyzer.language)
             for phrasing in dict.fromkeys((text.title, *text.questions, *text.keywords)):
                 texts.append(self._document(phrasing))
                 labels.append(entry.id)
         for question in dict.fromkeys(outside):
             texts.append(self._document(question))
             labels.append(OUTSIDE)
-        self._model: Any = None
-        if len(set(labels)) >= 2:
-            self._model = _cached_or_trained(texts, labels)
-            # The model multiplies by coef_.T, which scipy copies (megabytes) at every question unless
-            # it is row-major: the same numbers kept column-major once give the same products.
-            self._model[1].coef_ = np.asfortranarray(self._model[1].coef_)
+        return texts, labels
 
     def _document(self, text: str) -> str:
         """What the model reads of ``text``: its search terms and its folded characters."""
@@ -77,72 +77,8 @@ class EntryClassifier:
         """
         if self._model is None:
             return {}
-        features, model = self._model
-        row = _predicted(features, model, self._document(question))
-        return {str(entry_id): float(p) for entry_id, p in zip(model.classes_, row, strict=True)}
-
-
-def _predicted(features: FeatureUnion, model: SGDClassifier, document: str) -> np.ndarray:
-    """The model's probabilities for one document, as ``features`` and ``predict_proba`` give them.
-
-    The same arithmetic in the same order, so the same numbers, but without scikit-learn's
-    per-call input checks, which took most of an answer's time.
-    """
-    vectorizers = [vectorizer for _, vectorizer in features.transformer_list]
-    # Two classes use another formula (only tiny test knowledge bases have them); and only the
-    # tf-idf settings :func:`_train` uses are computed here.
-    if model.coef_.shape[0] == 1 or not all(map(_as_trained, vectorizers)):
-        return model.predict_proba(features.transform([document]))[0]
-    values: list[np.ndarray] = []
-    columns: list[np.ndarray] = []
-    offset = 0
-    for vectorizer in vectorizers:
-        # As FeatureUnion joins them: each vectorizer's columns after the previous one's.
-        row = _tfidf(vectorizer, document)
-        values.append(row.data)
-        columns.append(row.indices + offset)
-        offset += len(vectorizer.vocabulary_)
-    data, indices = np.concatenate(values), np.concatenate(columns)
-    joined = sparse.csr_array(
-        (data, indices, np.array([0, len(data)], dtype=indices.dtype)), shape=(1, offset)
-    )
-    scores = joined @ model.coef_.T + model.intercept_
-    probabilities = special.expit(scores, out=scores)
-    total = probabilities.sum(axis=1)
-    if total[0] == 0:
-        # What scikit-learn does when every class is impossible: all equally likely.
-        return np.full(probabilities.shape[1], 1.0 / probabilities.shape[1])
-    probabilities /= total.reshape((probabilities.shape[0], -1))
-    return probabilities[0]
-
-
-def _as_trained(vectorizer: TfidfVectorizer) -> bool:
-    """Whether the vectorizer has the settings :func:`_tfidf` follows (those :func:`_train` sets)."""
-    return bool(
-        vectorizer.sublinear_tf and vectorizer.use_idf and vectorizer.norm == "l2" and not vectorizer.binary
-    )
-
-
-def _tfidf(vectorizer: TfidfVectorizer, document: str) -> sparse.csr_array:
-    """The document's row as ``vectorizer.transform`` computes it: n-gram counts in column order,
-    log-scaled, times each column's idf, scaled to length one."""
-    vocabulary = vectorizer.vocabulary_
-    counts: dict[int, int] = {}
-    for feature in vectorizer.build_analyzer()(document):
-        column = vocabulary.get(feature)
-        if column is not None:
-            counts[column] = counts.get(column, 0) + 1
-    order = sorted(counts)
-    data = np.array([counts[column] for column in order], dtype=np.float64)
-    indices = np.array(order, dtype=np.int32)
-    row = sparse.csr_array(
-        (data, indices, np.array([0, len(order)], dtype=np.int32)), shape=(1, len(vocabulary))
-    )
-    np.log(row.data, out=row.data)
-    row.data += 1.0
-    row.data *= vectorizer.idf_[row.indices]
-    inplace_csr_row_normalize_l2(row)
-    return row
+        row = self._model.probabilities(self._document(question))
+        return {entry_id: float(p) for entry_id, p in zip(self._model.classes, row, strict=True)}
 
 
 def _terms_part(document: str) -> str:
@@ -155,8 +91,12 @@ def _characters_part(document: str) -> str:
     return document.split(_SPLIT, 1)[1]
 
 
-def _train(texts: list[str], labels: list[str]) -> tuple[FeatureUnion, SGDClassifier]:
-    """Fit the features and the model on the documents."""
+def _train(texts: list[str], labels: list[str]) -> tuple[Any, Any]:
+    """Fit the features and the model on the documents (the only use of scikit-learn)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import SGDClassifier
+    from sklearn.pipeline import FeatureUnion
+
     features = FeatureUnion(
         [
             ("terms", TfidfVectorizer(preprocessor=_terms_part, token_pattern=r"\S+", sublinear_tf=True)),
@@ -176,13 +116,13 @@ def _train(texts: list[str], labels: list[str]) -> tuple[FeatureUnion, SGDClassi
     return features, model
 
 
-def _cached_or_trained(texts: list[str], labels: list[str]) -> tuple[FeatureUnion, SGDClassifier]:
-    """The model for these documents from the cache folder, else trained (and cached)."""
-    digest = hashlib.sha256(
-        repr((sklearn.__version__, ALPHA, PASSES, CHARACTER_NGRAMS, texts, labels)).encode()
-    ).hexdigest()[:32]
+def _cached_or_trained(texts: list[str], labels: list[str]) -> LinearModel:
+    """The model for these documents from the cache folder, else trained (and cached), as numbers."""
+    version = metadata.version("scikit-learn")
+    trained_on = ("numbers", version, ALPHA, PASSES, CHARACTER_NGRAMS, texts, labels)
+    digest = hashlib.sha256(repr(trained_on).encode())
     return kept(
-        f"entry-classifier-{digest}.pickle",
-        lambda: _train(texts, labels),
-        lambda saved: isinstance(saved, tuple) and len(saved) == 2,
+        f"entry-classifier-{digest.hexdigest()[:32]}.pickle",
+        lambda: compact(*_train(texts, labels)),
+        lambda saved: isinstance(saved, LinearModel),
     )
