@@ -16,9 +16,8 @@ from dataclasses import dataclass
 import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
-from wordfreq import zipf_frequency
 
-from bot.services import text_german
+from bot.services import text_german, word_frequencies
 
 _STEMMERS = {"de": "german", "en": "english"}
 # Gender forms (Berater*innen, Berater:innen, Berater_innen) become one word, like "Beraterinnen".
@@ -130,7 +129,7 @@ class Analyzer:
         """How common ``word`` is in everyday German or English (wordfreq's Zipf scale, 0 if unseen)."""
         cached = self._zipf_cache.get(word)
         if cached is None:
-            cached = zipf_frequency(word, self.language)
+            cached = word_frequencies.zipf(word, self.language)
             if len(self._zipf_cache) >= CACHE_LIMIT:
                 self._zipf_cache.clear()
             self._zipf_cache[word] = cached
