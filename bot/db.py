@@ -208,6 +208,8 @@ class Database:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # Reads that need no lock (health checks, metrics): on SQLite they begin deferred.
         self.reads = self.engine.execution_options(**{DEFERRED_OPTION: True})
+        path = _sqlite_file(url) if self.is_sqlite else None
+        self._checkpointer = sqlite_inline.Checkpointer(str(path)) if path is not None else None
 
     @property
     def is_sqlite(self) -> bool:
@@ -238,7 +240,11 @@ class Database:
                 yield session
         finally:
             writer.release()
+        if self._checkpointer is not None:
+            self._checkpointer.after_write()
 
     async def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection (and the checkpointer's)."""
+        if self._checkpointer is not None:
+            await self._checkpointer.close()
         await self.engine.dispose()

@@ -9,7 +9,9 @@ This is safe because nothing in the process waits for SQLite's lock while runnin
 every write transaction of the process queues for the lock first (``bot.db``'s writer queue,
 shared by every engine on the same file) and readers begin deferred, which WAL never blocks. A
 wait for another *process* (a command-line tool writing at the same moment) blocks the loop for
-that moment, up to the busy timeout.
+that moment, up to the busy timeout. Nor does the loop copy the write-ahead log into the
+database file (a checkpoint, with its fsync, can take tens of milliseconds): the connections
+opened here never checkpoint on their own, and :class:`Checkpointer` does it on a worker thread.
 
 The objects below offer the part of aiosqlite's interface that the dialect calls; each
 coroutine finishes without suspending.
@@ -17,9 +19,16 @@ coroutine finishes without suspending.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import sqlite3
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
+
+log = logging.getLogger(__name__)
+# How often the write-ahead log is copied into the database file while writes go on.
+CHECKPOINT_EVERY_SECONDS = 1.0
 
 
 class InlineCursor:
@@ -132,6 +141,46 @@ def connector(path: str) -> Callable[[], Any]:
     async def connect() -> InlineConnection:
         """Open the file; SQLAlchemy's own connect hooks set the pragmas."""
         # check_same_thread=False: the pool may close a connection from its finaliser's thread.
-        return InlineConnection(sqlite3.connect(path, isolation_level=None, check_same_thread=False))
+        connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        connection.execute("PRAGMA wal_autocheckpoint=0")  # the Checkpointer's job, off the loop
+        return InlineConnection(connection)
 
     return connect
+
+
+class Checkpointer:
+    """Copies the write-ahead log into the database file on a worker thread, at most once a second
+    while writes go on (a passive checkpoint: it never waits for, nor holds up, a reader or writer)."""
+
+    def __init__(self, path: str) -> None:
+        """A checkpointer for the SQLite file at ``path``; nothing runs until a write commits."""
+        self._path = path
+        self._connection: sqlite3.Connection | None = None
+        self._running: asyncio.Future[None] | None = None
+        self._last = 0.0
+
+    def after_write(self) -> None:
+        """Note a committed write; start a checkpoint if none ran lately."""
+        now = time.monotonic()
+        busy = self._running is not None and not self._running.done()
+        if busy or now - self._last < CHECKPOINT_EVERY_SECONDS:
+            return
+        self._last = now
+        self._running = asyncio.get_running_loop().run_in_executor(None, self._checkpoint)
+
+    def _checkpoint(self) -> None:
+        """Run one passive checkpoint (on the worker thread) on a connection of its own."""
+        try:
+            if self._connection is None:
+                self._connection = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+            self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except sqlite3.Error as exc:  # the next write tries again
+            log.warning("checkpoint of the SQLite log failed: %s", exc)
+
+    async def close(self) -> None:
+        """Wait for a checkpoint under way, then close its connection."""
+        if self._running is not None:
+            await asyncio.wait([self._running])
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None

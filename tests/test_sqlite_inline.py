@@ -64,3 +64,28 @@ async def test_two_databases_on_one_file_take_turns(tmp_path: Path) -> None:
     finally:
         await first.dispose()
         await second.dispose()
+
+
+async def test_the_log_is_copied_into_the_file_off_the_event_loop(tmp_path: Path) -> None:
+    db = await _database(tmp_path)
+    log_file = tmp_path / "inline.db-wal"
+    try:
+        async with db.transaction() as session:
+            assert await session.scalar(text("PRAGMA wal_autocheckpoint")) == 0  # never on the loop
+        payload = "x" * 4000
+        for round_ in range(60):  # about 2,400 pages in all, 40 a transaction, over 3 s
+            async with db.transaction() as session:
+                for index in range(40):
+                    await session.execute(
+                        text(
+                            "INSERT INTO inbox (update_id, chat_key, payload, status, received_at)"
+                            " VALUES (:id, 1, :payload, 'done', '2026-01-01')"
+                        ),
+                        {"id": round_ * 100 + index, "payload": f'"{payload}"'},
+                    )
+            await asyncio.sleep(0.05)
+        # Without checkpoints the log would hold every page written (over 9 MB); copied into the
+        # file every second, its pages are reused.
+        assert log_file.stat().st_size < 6_000_000
+    finally:
+        await db.dispose()
