@@ -7,8 +7,6 @@ word with the question. Each must leave every number as it was, to the last bit.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +17,7 @@ from bot.services.knowledge import KnowledgeBase
 from bot.services.knowledge_classifier import _train
 from bot.services.knowledge_eval import read_labelled
 from bot.services.knowledge_linear import compact
+from tests.fresh_process import after_an_answer
 
 DATA = Path(__file__).parent / "data"
 
@@ -58,13 +57,8 @@ def test_the_classifier_gives_scikit_learns_probabilities_bit_for_bit(
 def test_answering_never_imports_scikit_learn() -> None:
     """A bot that finds its model in the cache answers without scikit-learn or SciPy in memory."""
     knowledge.knowledge_base()  # the cache is filled
-    code = (
-        "import sys; from bot.services.knowledge import knowledge_base; "
-        "knowledge_base().answer('Was kostet die Beratung?', 'de'); "
-        "print(sorted(m for m in ('sklearn', 'scipy') if m in sys.modules))"
-    )
-    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert found.stdout.strip() == "[]"
+    loaded = "sorted(m for m in ('sklearn', 'scipy') if m in sys.modules)"
+    assert after_an_answer("Was kostet die Beratung?", "de", loaded) == "[]"
 
 
 @pytest.mark.parametrize("language", ["de", "en"])

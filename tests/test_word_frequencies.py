@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ from wordfreq import available_languages, read_cBpack, zipf_frequency
 from bot.services import word_frequencies
 from bot.services.knowledge_eval import read_labelled
 from bot.services.text_analysis import words
+from tests.fresh_process import after_an_answer
 
 DATA = Path(__file__).parent / "data"
 ODD = ["", "!!!", "2026", "1.800", "abc123", "E-Mail", "Baden-Württemberg", "ÄÖÜß", "don't", "x" * 80]
@@ -35,13 +35,7 @@ def test_the_compact_lists_give_wordfreqs_values(language: str) -> None:
 
 
 def test_the_bot_answers_without_wordfreqs_full_dictionary() -> None:
-    """Answering looks words up in the compact lists, never in wordfreq's dictionary."""
-    import subprocess
-
-    code = (
-        "import wordfreq; from bot.services.knowledge import knowledge_base; "
-        "knowledge_base().answer('Wie lange dauert das Gespräch mit der Beraterin?', 'de'); "
-        "print(wordfreq.get_frequency_dict.cache_info().currsize)"
-    )
-    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert found.stdout.strip() == "0"
+    """Answering looks words up in the compact lists, never in wordfreq's dictionary (words no
+    cache has seen: a Xylophon course and a bicycle tube)."""
+    question = "Zahlt ihr einen Xylophonkurs oder einen Fahrradschlauch?"
+    assert after_an_answer(question, "de", "wordfreq.get_frequency_dict.cache_info().currsize") == "0"
