@@ -15,8 +15,6 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -226,6 +224,10 @@ def sheet_title(name: str) -> str:
 
 def to_xlsx(tables: Sequence[Table]) -> bytes:
     """The tables as one workbook, a sheet each, with typed cells and German date formats."""
+    # Imported at the first export: 8 MB a bot holds for good once it has loaded them.
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook()
     workbook.remove(workbook.active)  # type: ignore[arg-type]
     for table in tables:
