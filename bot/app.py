@@ -170,6 +170,8 @@ class ProcessRuntime:
         The flood guard looks at each new update in the same transaction: a flooding person's
         update is stored (so a repeat is recognised) but marked done and never queued.
         """
+        if self.shared is not None:
+            await self.shared.ready()
         async with self.db.transaction() as session:
             items = await inbox.store(session, payloads)
             queued = await flood.screen(session, self.flood_guard, items, self.settings.default_locale)

@@ -7,12 +7,13 @@ from collections.abc import AsyncIterator, Collection
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from bot.db import Database
 from bot.runtime import chat_leases, inbox, outbox, outbox_rows
 from bot.runtime.dispatcher import ChatOrderedDispatcher
 from bot.runtime.inbox import InboxItem
+from bot.runtime.liveness import Liveness
 from bot.runtime.shared_inbox import SharedInbox
 from models import ChatLease, InboxStatus, InboxUpdate, OutboxMessage
 from tests.harness import TelegramUser, bot_harness
@@ -67,6 +68,7 @@ async def two_processes(postgres_url: str) -> AsyncIterator[tuple[Database, Data
 
 async def _store(db: Database, shared: SharedInbox, *payloads: dict[str, object]) -> list[InboxItem]:
     """What a process does with arriving updates: store them and admit those of chats it holds."""
+    await shared.ready()
     async with db.transaction() as session:
         admitted = await shared.admit(session, await inbox.store(session, list(payloads)))
     for item in admitted:
@@ -251,3 +253,23 @@ async def test_an_update_is_not_handled_while_an_earlier_one_of_its_chat_waits(
     async with first.transaction() as session:
         assert await inbox.claim(session, two.inbox_id, 2, only_if=a.holds(11, 2))
     assert await a.waiting_before(two) == []
+
+
+async def test_a_burst_of_first_arrivals_takes_the_liveness_lock_once(postgres_url: str) -> None:
+    """Right after a start, many deliveries at once each find the lock not yet held: they take it
+    one after another, on one connection (a second connection would wait for it forever)."""
+    db = Database(postgres_url)
+    liveness = Liveness(db)
+    try:
+        await asyncio.wait_for(asyncio.gather(*(liveness.hold() for _ in range(8))), timeout=10)
+        async with db.transaction() as session:
+            ours = (
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted = :granted"
+                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            )
+            locks = await session.scalar(text(ours), {"granted": True})
+            waiting = await session.scalar(text(ours), {"granted": False})
+        assert (locks, waiting) == (1, 0)
+    finally:
+        await liveness.release()
+        await db.dispose()

@@ -15,6 +15,7 @@ The lease periods stay as the fallback for a process that hangs with its connect
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
@@ -58,6 +59,9 @@ class Liveness:
         self._db = db
         self.owner = new_owner()
         self._connection: AsyncConnection | None = None
+        # One taking at a time: a second connection asking for the same lock would wait for the
+        # first one forever (pg_advisory_lock blocks), holding a pool connection meanwhile.
+        self._taking = asyncio.Lock()
 
     @property
     def holding(self) -> bool:
@@ -70,21 +74,23 @@ class Liveness:
         The lock lives on a connection of its own in autocommit mode, so it never keeps a
         transaction open.
         """
-        if self._connection is not None:
+        async with self._taking:
+            if self._connection is not None:
+                try:
+                    await self._connection.execute(select(1))
+                    return
+                except Exception as exc:
+                    reason = describe_error(exc)
+                    log.warning("lost the liveness connection (%s); taking the lock again", reason)
+                    await self._close()
+            connection = await self._db.engine.connect()
             try:
-                await self._connection.execute(select(1))
-                return
-            except Exception as exc:
-                log.warning("lost the liveness connection (%s); taking the lock again", describe_error(exc))
-                await self._close()
-        connection = await self._db.engine.connect()
-        try:
-            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            await connection.execute(select(func.pg_advisory_lock(LOCK_CLASS, lock_key(self.owner))))
-        except BaseException:
-            await connection.close()
-            raise
-        self._connection = connection
+                connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+                await connection.execute(select(func.pg_advisory_lock(LOCK_CLASS, lock_key(self.owner))))
+            except BaseException:
+                await connection.close()
+                raise
+            self._connection = connection
 
     async def release(self) -> None:
         """Give the lock up (a clean stop); the others then see this process as gone."""

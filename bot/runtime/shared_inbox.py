@@ -70,11 +70,16 @@ class SharedInbox:
         self._since_renewal = 0.0
         self._since_liveness = float("-inf")
 
+    async def ready(self) -> None:
+        """Hold this process's liveness lock before any lease (without it the others see us as gone);
+        called before the transaction that stores updates, which must not wait for a second
+        connection while it holds their rows."""
+        if not self.liveness.holding:
+            await self.liveness.hold()
+
     async def admit(self, session: AsyncSession, items: list[InboxItem]) -> list[InboxItem]:
         """In the transaction that stored ``items``: what to queue, in update order, for the chats
         this process now holds; their earlier updates still pending in the inbox come first."""
-        if not self.liveness.holding:
-            await self.liveness.hold()  # before any lease: without it the others see us as gone
         held = await chat_leases.take(session, {item.chat_key for item in items}, self.owner, self._seconds)
         if len(held) < len({item.chat_key for item in items}):
             self.wake()  # held elsewhere: the holder picks them up; a look here notices a dead one
