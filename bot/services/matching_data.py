@@ -154,3 +154,15 @@ async def rank_request(session: AsyncSession, request_id: int, now: datetime) ->
     if request is None:
         return None
     return rank(needs_of(request), await advisor_facts(session, request_id), now)
+
+
+# The key of the transaction lock that keeps two cascade offers from being made at the same moment.
+OFFERING_LOCK_KEY = 7_316_002
+
+
+async def hold_loads_still(session: AsyncSession) -> None:
+    """Keep the advisors' loads as this transaction reads them until it ends: two requests matched
+    at the same moment (two contacts sending theirs) would each see an advisor's last free place
+    and both take it. PostgreSQL: a transaction advisory lock; SQLite writes one at a time anyway."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(select(func.pg_advisory_xact_lock(OFFERING_LOCK_KEY)))

@@ -18,14 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services import funnel
 from bot.services.advisors import by_user
 from bot.services.matching import Ranking, rank
-from bot.services.matching_data import advisor_facts, needs_of
-from bot.services.offer_results import (
-    CHANGED,
-    DEFAULT_OFFER_TIMING,
-    OfferOutcome,
-    OfferResult,
-    OfferTiming,
-)
+from bot.services.matching_data import advisor_facts, hold_loads_still, needs_of
+from bot.services.offer_results import CHANGED, DEFAULT_OFFER_TIMING, OfferOutcome, OfferResult, OfferTiming
 from models import (
     HOLDING_STATUSES,
     Advisor,
@@ -146,6 +140,7 @@ async def offer_next(
     if existing is not None:
         advisor = await session.get(Advisor, existing.advisor_id)
         return OfferResult(OfferOutcome.ALREADY_PENDING, existing, request, advisor)
+    await hold_loads_still(session)  # after the request's lock, as every offer change takes them
     ranking = rank(needs_of(request), await advisor_facts(session, request_id), now)
     best = ranking.best
     if best is None:
