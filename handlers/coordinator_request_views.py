@@ -71,11 +71,16 @@ def _status_block(r: Reader, detail: RequestDetail) -> str:
     return "\n".join(lines)
 
 
+# How many of the candidates kept with the latest offer the detail view shows.
+MATCH_REASONS_SHOWN = 3
+
+
 def _match_block(r: Reader, detail: RequestDetail) -> str:
     """Why the matching chose the advisor it offered the request to."""
     if not detail.match_reasons:
         return ""
-    lines = reasons.ranking_lines(r, list(detail.match_reasons), 3)
+    # The offer keeps only the best candidates: no count of "more" that could be read as everyone.
+    lines = reasons.ranking_lines(r, list(detail.match_reasons)[:MATCH_REASONS_SHOWN])
     return "\n".join([r._("<b>Match reasons of the latest offer:</b>"), *lines])
 
 

@@ -48,6 +48,8 @@ class Offer(Base):
             sqlite_where=text("status = 'pending'"),
             postgresql_where=text("status = 'pending'"),
         ),
+        # Matching counts every advisor's open offers from this index alone (``open_loads``).
+        Index("ix_offers_loads", "status", "advisor_id", "request_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -16,14 +16,16 @@ Reasons and exclusions are small dicts with a ``code`` that the handlers transla
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
-from typing import Any
+from functools import lru_cache, partial
 
 from bot.services.geography import Location, locate
+from bot.services.matching_ranking import Candidate, Ranking, Reason
 from bot.services.matching_region import placement
+
+__all__ = ["AdvisorFacts", "Candidate", "Ranking", "RequestNeeds", "exclusions", "rank", "score"]
 
 LANGUAGE_WEIGHT = 1000.0
 REGION_TIERS: dict[str, float] = {
@@ -44,8 +46,6 @@ ASSUMED_LANGUAGES = frozenset({"de"})
 # "Not sure yet" is no topic an advisor can cover.
 NEUTRAL_TOPICS = frozenset({"open"})
 _NO_TIME, _DAY = timedelta(0), timedelta(days=1)
-
-Reason = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -84,50 +84,6 @@ class AdvisorFacts:
     last_assigned_at: datetime | None = None
     offered_before: str | None = None
     profile_gaps: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """One advisor's place in the ranking: score, its parts, why, and what rules them out."""
-
-    advisor_id: int
-    name: str
-    score: float
-    breakdown: dict[str, float]
-    reasons: tuple[Reason, ...]
-    excluded: tuple[Reason, ...]
-
-    @property
-    def eligible(self) -> bool:
-        """Whether every hard filter passed."""
-        return not self.excluded
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict (stored with the offer so a coordinator sees why)."""
-        data = asdict(self)
-        data["reasons"], data["excluded"] = list(self.reasons), list(self.excluded)
-        return data
-
-
-@dataclass(frozen=True)
-class Ranking:
-    """Every advisor considered, best first; ``eligible`` are those an offer may go to."""
-
-    candidates: tuple[Candidate, ...]
-
-    @property
-    def eligible(self) -> tuple[Candidate, ...]:
-        """The candidates that pass every hard filter, best first."""
-        return tuple(c for c in self.candidates if c.eligible)
-
-    @property
-    def best(self) -> Candidate | None:
-        """The best eligible candidate, or None when nobody fits."""
-        return next(iter(self.eligible), None)
-
-    def to_json(self) -> list[dict[str, Any]]:
-        """The whole ranking as JSON-ready dicts."""
-        return [c.to_json() for c in self.candidates]
 
 
 def exclusions(advisor: AdvisorFacts, now: datetime) -> tuple[Reason, ...]:
@@ -184,25 +140,26 @@ def _part_scores(weight: float, asked: int) -> tuple[float, ...]:
     return tuple(round(weight * found / asked, 3) for found in range(asked + 1)) if asked else (0.0,)
 
 
-def _languages(asked: _Asked, advisor: AdvisorFacts, reasons: list[Reason]) -> float:
-    """The language part of the score (rounded); adds its reason to ``reasons``."""
+def _languages(asked: _Asked, advisor: AdvisorFacts, reasons: list[Reason] | None) -> float:
+    """The language part of the score (rounded); adds its reason to ``reasons`` when given."""
     if not asked.languages:
         return 0.0
     spoken = advisor.languages
     covered = [code for code in asked.languages if code in spoken or code in ASSUMED_LANGUAGES]
-    missing = [code for code in asked.languages if code not in covered]
-    reasons.append({"code": "languages", "covered": covered, "missing": missing})
+    if reasons is not None:
+        missing = [code for code in asked.languages if code not in covered]
+        reasons.append({"code": "languages", "covered": covered, "missing": missing})
     return asked.language_scores[len(covered)]
 
 
-def _topics(asked: _Asked, advisor: AdvisorFacts, reasons: list[Reason]) -> float:
-    """The topic part of the score (rounded); adds its reason to ``reasons``."""
+def _topics(asked: _Asked, advisor: AdvisorFacts, reasons: list[Reason] | None) -> float:
+    """The topic part of the score (rounded); adds its reason to ``reasons`` when given."""
     if not asked.topics:
         return 0.0
     matched = [t for t in asked.topics if t in advisor.topics]
-    reasons.append(
-        {"code": "topics", "matched": matched, "missing": [t for t in asked.topics if t not in matched]}
-    )
+    if reasons is not None:
+        missing = [t for t in asked.topics if t not in matched]
+        reasons.append({"code": "topics", "matched": matched, "missing": missing})
     return asked.topic_scores[len(matched)]
 
 
@@ -214,28 +171,75 @@ def _load_part(open_load: int, capacity: int) -> float:
     return round(LOAD_WEIGHT * max(0.0, free), 3)
 
 
-def _region(place: Location | None, advisor: AdvisorFacts, reasons: list[Reason]) -> tuple[str, float]:
+# Pure, and the same few places and homes recur across matches: cached to spare the trigonometry.
+@lru_cache(maxsize=16384)
+def _placed(
+    place: Location | None, home_ags: str | None, kreise: tuple[str, ...], districts: tuple[str, ...]
+) -> tuple[str, bool, float | None, float]:
+    """:func:`placement` and the rounded distance part of the score."""
+    tier, serves, km = placement(place, home_ags, kreise, districts)
+    part = 0.0 if km is None else round(DISTANCE_WEIGHT * max(0.0, 1.0 - km / DISTANCE_HORIZON_KM), 3)
+    return tier, serves, km, part
+
+
+def _region(place: Location | None, advisor: AdvisorFacts, reasons: list[Reason] | None) -> tuple[str, float]:
     """The region tier and the distance part of the score (rounded); adds their reasons to ``reasons``."""
-    tier, serves, km = placement(place, advisor.home_ags, advisor.kreise, advisor.regierungsbezirke)
-    reasons.append({"code": tier})
-    if serves and tier != "served_area":
-        reasons.append({"code": "served_area"})
-    if km is None:
-        return tier, 0.0
-    reasons.append({"code": "distance_km", "value": round(km, 1)})
-    return tier, round(DISTANCE_WEIGHT * max(0.0, 1.0 - km / DISTANCE_HORIZON_KM), 3)
+    tier, serves, km, part = _placed(place, advisor.home_ags, advisor.kreise, advisor.regierungsbezirke)
+    if reasons is not None:
+        reasons.append({"code": tier})
+        if serves and tier != "served_area":
+            reasons.append({"code": "served_area"})
+        if km is not None:
+            reasons.append({"code": "distance_km", "value": round(km, 1)})
+    return tier, part
 
 
-def _fairness(advisor: AdvisorFacts, now: datetime, reasons: list[Reason]) -> float:
+def _fairness(advisor: AdvisorFacts, now: datetime, reasons: list[Reason] | None) -> float:
     """The fairness part of the score (rounded): who waited longer for a request comes first."""
     if advisor.last_assigned_at is None:
-        reasons.append({"code": "never_assigned"})
+        if reasons is not None:
+            reasons.append({"code": "never_assigned"})
         return round(FAIRNESS_WEIGHT, 3)
     waited = max(_NO_TIME, now - advisor.last_assigned_at)
-    reasons.append({"code": "last_assigned", "days": int(waited / _DAY)})
+    if reasons is not None:
+        reasons.append({"code": "last_assigned", "days": int(waited / _DAY)})
     if waited >= FAIRNESS_HORIZON:  # the full part, as min() below gives, without dividing and rounding
         return round(FAIRNESS_WEIGHT, 3)
     return round(FAIRNESS_WEIGHT * min(1.0, waited / FAIRNESS_HORIZON), 3)
+
+
+def _breakdown(
+    asked: _Asked, advisor: AdvisorFacts, now: datetime, reasons: list[Reason] | None
+) -> tuple[str, dict[str, float]]:
+    """The region tier and the parts of the score; with ``reasons``, why, in the order shown."""
+    language_score = _languages(asked, advisor, reasons)
+    tier, distance_score = _region(asked.place, advisor, reasons)
+    topic_score = _topics(asked, advisor, reasons)
+    if reasons is not None:
+        reasons.append({"code": "load", "open": advisor.open_load, "capacity": advisor.capacity})
+    return tier, {
+        "languages": language_score,
+        "region": REGION_TIERS[tier],
+        "distance": distance_score,
+        "topics": topic_score,
+        "load": _load_part(advisor.open_load, advisor.capacity),
+        "fairness": _fairness(advisor, now, reasons),
+    }
+
+
+def _total(breakdown: dict[str, float]) -> float:
+    """The score: the parts' sum, rounded so that equal parts summed in another order still tie exactly."""
+    return round(sum(breakdown.values()), 3)
+
+
+def _excluded(advisor: AdvisorFacts, tier: str, now: datetime) -> tuple[Reason, ...]:
+    """Every hard filter the advisor fails for this request (empty when an offer may go to them)."""
+    excluded = exclusions(advisor, now)
+    # Someone who named the area they serve is not offered requests beyond it and beyond their
+    # home's Regierungsbezirk (a coordinator may still assign them by hand).
+    if tier == "outside_area" and (advisor.kreise or advisor.regierungsbezirke):
+        excluded += ({"code": "outside_area"},)
+    return excluded
 
 
 def score(needs: RequestNeeds, advisor: AdvisorFacts, now: datetime) -> Candidate:
@@ -246,33 +250,14 @@ def score(needs: RequestNeeds, advisor: AdvisorFacts, now: datetime) -> Candidat
 def _score(asked: _Asked, advisor: AdvisorFacts, now: datetime) -> Candidate:
     """:func:`score` with the request's side already worked out (``rank`` does that once)."""
     reasons: list[Reason] = []
-    language_score = _languages(asked, advisor, reasons)
-    tier, distance_score = _region(asked.place, advisor, reasons)
-    topic_score = _topics(asked, advisor, reasons)
-    reasons.append({"code": "load", "open": advisor.open_load, "capacity": advisor.capacity})
-    load_score = _load_part(advisor.open_load, advisor.capacity)
-    fairness_score = _fairness(advisor, now, reasons)
-    breakdown = {
-        "languages": language_score,
-        "region": REGION_TIERS[tier],
-        "distance": distance_score,
-        "topics": topic_score,
-        "load": load_score,
-        "fairness": fairness_score,
-    }
-    excluded = exclusions(advisor, now)
-    # Someone who named the area they serve is not offered requests beyond it and beyond their
-    # home's Regierungsbezirk (a coordinator may still assign them by hand).
-    if tier == "outside_area" and (advisor.kreise or advisor.regierungsbezirke):
-        excluded += ({"code": "outside_area"},)
+    tier, breakdown = _breakdown(asked, advisor, now, reasons)
     return Candidate(
         advisor_id=advisor.advisor_id,
         name=advisor.name,
-        # Rounded so that equal parts summed in another order still tie exactly.
-        score=round(sum(breakdown.values()), 3),
+        score=_total(breakdown),
         breakdown=breakdown,
         reasons=tuple(reasons),
-        excluded=excluded,
+        excluded=_excluded(advisor, tier, now),
     )
 
 
@@ -283,5 +268,15 @@ def rank(needs: RequestNeeds, advisors: Iterable[AdvisorFacts], now: datetime) -
     assigning by hand sees them too; an offer only ever goes to ``Ranking.eligible``.
     """
     asked = _asked(needs)
-    scored: Sequence[Candidate] = [_score(asked, advisor, now) for advisor in advisors]
-    return Ranking(tuple(sorted(scored, key=lambda c: (-c.score, c.advisor_id))))
+    # The order needs the scores alone; reasons are worked out for the candidates looked at.
+    scored = [(-_total(_breakdown(asked, a, now, None)[1]), a.advisor_id, a) for a in advisors]
+    scored.sort(key=lambda entry: entry[:2])
+    return Ranking(
+        [entry[2] for entry in scored], partial(_score, asked, now=now), partial(_passes, asked, now=now)
+    )
+
+
+def _passes(asked: _Asked, advisor: AdvisorFacts, now: datetime) -> bool:
+    """Whether an offer of the request may go to the advisor (every hard filter passes)."""
+    tier = _placed(asked.place, advisor.home_ags, advisor.kreise, advisor.regierungsbezirke)[0]
+    return not _excluded(advisor, tier, now)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Text, cast, func, select, union_all
+from sqlalchemy import String, Text, cast, func, select, type_coerce, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.advisors import profile_gaps
@@ -89,8 +89,10 @@ def facts_of(
 
 
 # Plain columns instead of whole entities: building 1,000 Advisor and User objects (and the
-# users' roles, loaded eagerly) per match cost far more than the ranking. The JSON lists come as
-# their text, decoded only when a row is new to the cache below.
+# users' roles, loaded eagerly) per match cost far more than the ranking. The JSON lists and the
+# timestamps come as the driver gives them, converted only when a row is new to the cache below.
+# Read past the column's type (no conversion per row): see _moment.
+_AS_STORED = String()
 _FACT_COLUMNS = (
     Advisor.id,
     Advisor.display_name,
@@ -101,11 +103,21 @@ _FACT_COLUMNS = (
     cast(Advisor.topics, Text),
     Advisor.capacity,
     Advisor.active,
-    Advisor.paused_until,
-    Advisor.last_assigned_at,
+    type_coerce(Advisor.paused_until, _AS_STORED),
+    type_coerce(Advisor.last_assigned_at, _AS_STORED),
     User.id,
-    User.unreachable_since,
+    type_coerce(User.unreachable_since, _AS_STORED),
 )
+
+
+def _moment(stored: str | datetime | None) -> datetime | None:
+    """A timestamp column's value as :class:`models.UTCDateTime` gives it, from what the driver gave:
+    SQLite's stored UTC text, or PostgreSQL's aware datetime."""
+    if isinstance(stored, str):
+        stored = datetime.fromisoformat(stored)
+    if stored is None:
+        return None
+    return stored.replace(tzinfo=UTC) if stored.tzinfo is None else stored.astimezone(UTC)
 
 
 def _decoded(text: str | None) -> list[str] | None:
@@ -131,10 +143,10 @@ def _row_facts(row: tuple[Any, ...], load: int, offered_before: str | None) -> A
         topics=_decoded(topics),
         capacity=capacity,
         active=active,
-        paused_until=paused_until,
-        last_assigned_at=last_assigned_at,
+        paused_until=_moment(paused_until),
+        last_assigned_at=_moment(last_assigned_at),
     )
-    user = None if user_id is None else User(id=user_id, unreachable_since=unreachable_since)
+    user = None if user_id is None else User(id=user_id, unreachable_since=_moment(unreachable_since))
     return facts_of(advisor, user, load, offered_before)
 
 

@@ -66,7 +66,7 @@ async def add_offer(
         status=OfferStatus.PENDING,
         respond_by=now + timing.response,
         remind_at=now + timing.response / 2,
-        ranking=ranking.to_json(),
+        ranking=ranking.record(advisor_id),
         created_at=now,
         offered_by_user_id=offered_by_user_id,
     )
