@@ -8,7 +8,7 @@ import time
 import pytest
 
 from bot.runtime import send_gate
-from bot.runtime.send_gate import PacedGate
+from bot.runtime.send_gate import Ceiling, LocalPacer, PacedGate
 from models import OutboxLane
 
 
@@ -55,3 +55,26 @@ async def test_sends_go_on_when_every_slot_arrives_late() -> None:
         await asyncio.wait_for(gate.take(OutboxLane.BULK), timeout=2.0)
     await gate.close()
     assert len(reserved) == 3 * 2
+
+
+def test_the_window_counts_from_departures() -> None:
+    """The next slot waits a window after the departure of the slot the rate's number of calls
+    back: a waiter that set off late moves the window with it."""
+    pacer = LocalPacer(Ceiling(2))
+    first = pacer.given(10.0)
+    pacer.given(10.5)
+    assert pacer.not_before() == pytest.approx(10.0 + send_gate.WINDOW_SECONDS)
+    first[0] = 10.3  # its waiter set off 0.3 s after the slot was given (a busy event loop)
+    assert pacer.not_before() == pytest.approx(10.3 + send_gate.WINDOW_SECONDS)
+
+
+async def test_a_waiter_stamps_the_moment_it_departs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stamp a slot leaves is the time its waiter resumed, not the time it was handed out."""
+    clock = SteppingClock(0.03)
+    monkeypatch.setattr(send_gate, "time", clock)
+    pacer = LocalPacer(Ceiling(1))
+    gate = PacedGate((OutboxLane.BULK,), pacer.reserve, pacer.given, not_before=pacer.not_before)
+    await gate.take(OutboxLane.BULK)
+    departed = clock.now  # the waiter's own reading is the last one
+    await gate.close()
+    assert pacer.not_before() == pytest.approx(departed + send_gate.WINDOW_SECONDS)

@@ -90,8 +90,14 @@ class SendRateLimiter:
             self._reserve_budget,
             self._budget_pacer.given,
             late_after=lambda now: self._shared_spacing(now) * LATE_SHARE if shared else math.inf,
+            not_before=self._budget_pacer.not_before,
         )
-        self.replies = PacedGate((OutboxLane.REPLY,), self._reply_pacer.reserve, self._reply_pacer.given)
+        self.replies = PacedGate(
+            (OutboxLane.REPLY,),
+            self._reply_pacer.reserve,
+            self._reply_pacer.given,
+            not_before=self._reply_pacer.not_before,
+        )
         self._chats: dict[int, _Chat] = {}
         self._forget_at = time.monotonic() + FORGET_EVERY_SECONDS
         self._background: set[asyncio.Task[None]] = set()

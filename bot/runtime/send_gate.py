@@ -21,10 +21,14 @@ import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
+from typing import TypeAlias
 
 from models import OutboxLane
 
 log = logging.getLogger(__name__)
+
+# What a waiter is handed: when its slot was due, and the stamp it sets when it departs (or None).
+_Slot: TypeAlias = "asyncio.Future[tuple[float, list[float] | None]]"
 
 # After a 429 the ceiling comes down to this share of what it was, never below MIN_SHARE of the
 # configured rate ...
@@ -35,11 +39,11 @@ MIN_SHARE = 1 / 16
 RECOVERY_SHARE_PER_SECOND = 1 / 40
 # Catching up on a late slot: never closer than this share of a spacing to the last one ...
 MIN_GAP = 0.9
-# ... nor more than the rate's calls within this many seconds: a little over one, because a call
-# reaches Telegram some milliseconds after its slot, not always equally late (a handler holding
-# the event loop for a few milliseconds delays the calls due meanwhile). At 25/s this keeps 40 ms
-# of such jitter out of every second and still uses 96 % of the rate when slots bunch.
-WINDOW_SECONDS = 1.04
+# ... nor more than the rate's calls within this many seconds of their departures (when each
+# waiter set off, however long a handler held the event loop before it could): a little over one,
+# for the way from there to Telegram, which is not always equally long. At 25/s this keeps 15 ms
+# of such jitter out of every second and still uses 98.5 % of the rate when slots bunch.
+WINDOW_SECONDS = 1.015
 
 
 class Ceiling:
@@ -83,23 +87,29 @@ class LocalPacer:
         self.ceiling = ceiling
         self._due = 0.0
         self._next = 0.0
-        # When the last slots were given, enough of them to check any second against the rate.
-        self._given: deque[float] = deque(maxlen=int(ceiling.configured) + 1)
+        # When the last slots left, enough of them to check any second against the rate: each
+        # stamp holds the time its slot was given until its waiter stamps its departure.
+        self._stamps: deque[list[float]] = deque(maxlen=int(ceiling.configured) + 1)
 
     async def reserve(self) -> float:
         """The monotonic time of the next slot (now if it is overdue: idle time is not saved up)."""
         self._due = max(self._next, time.monotonic())
         return self._due
 
-    def given(self, now: float) -> None:
-        """A slot was handed out at ``now``: the next is due one spacing after this one was due."""
+    def given(self, now: float) -> list[float]:
+        """A slot was handed out at ``now``: the next is due one spacing after this one was due.
+        Returns the slot's stamp, for its waiter to set to the moment it departs."""
         spacing = self.ceiling.spacing(now)
-        self._given.append(now)
-        calls = max(1, int(self.ceiling.rate(now)))
-        # The slot ``calls`` back must be a second (and a little, for the waiters' own
-        # wake-ups) behind the next one.
-        window = self._given[-calls] + WINDOW_SECONDS if len(self._given) >= calls else 0.0
-        self._next = max(self._due + spacing, now + MIN_GAP * spacing, window)
+        stamp = [now]
+        self._stamps.append(stamp)
+        self._next = max(self._due + spacing, now + MIN_GAP * spacing)
+        return stamp
+
+    def not_before(self) -> float:
+        """The earliest the next slot may go: a second (and a little) after the departure of the
+        slot the rate's number of calls back, however late its waiter set off."""
+        calls = max(1, int(self.ceiling.rate(time.monotonic())))
+        return self._stamps[-calls][0] + WINDOW_SECONDS if len(self._stamps) >= calls else 0.0
 
 
 class PacedGate:
@@ -109,21 +119,23 @@ class PacedGate:
         self,
         lanes: Iterable[OutboxLane],
         reserve: Callable[[], Awaitable[float]],
-        given: Callable[[float], None],
+        given: Callable[[float], list[float] | None],
         late_after: Callable[[float], float] | None = None,
+        not_before: Callable[[], float] | None = None,
     ) -> None:
-        """A gate for ``lanes``; ``reserve`` gives the time of the next slot, ``given`` hears of each.
+        """A gate for ``lanes``; ``reserve`` gives the time of the next slot, ``given`` hears of each
+        and may return a stamp that the slot's waiter sets to when it departs; no slot goes before
+        ``not_before()``, asked again after every wait.
 
         With ``late_after``, a slot whose wake-up came later than that many seconds (a busy event
         loop) is given up and a new one taken: sent late, it would bunch with the slots other
         processes took after it, and one second could then hold more than the rate.
         """
-        self._queues: dict[OutboxLane, deque[asyncio.Future[float]]] = {
-            lane: deque() for lane in sorted(lanes)
-        }
+        self._queues: dict[OutboxLane, deque[_Slot]] = {lane: deque() for lane in sorted(lanes)}
         self._reserve = reserve
         self._given = given
         self._late_after = late_after
+        self._not_before = not_before or (lambda: 0.0)
         self.paused_until = 0.0
         self._pump: asyncio.Task[None] | None = None
 
@@ -151,7 +163,7 @@ class PacedGate:
         queue = self._queues[lane]
         first = True
         for attempt in range(2):
-            future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+            future: _Slot = asyncio.get_running_loop().create_future()
             if first:
                 queue.append(future)
             else:
@@ -160,7 +172,7 @@ class PacedGate:
             if self._pump is None or self._pump.done():
                 self._pump = asyncio.create_task(self._hand_out(), name="send-gate")
             try:
-                due = await future
+                due, stamp = await future
             except asyncio.CancelledError:
                 # A slot handed over just as its waiter was cancelled is lost: one gap, no burst.
                 if future in queue:
@@ -171,9 +183,11 @@ class PacedGate:
             # Lateness counts from when the slot was due, however it came about (the hand-out's
             # wake-up or this waiter's), so it is bounded once, not once per step.
             if attempt or self._late_after is None or now - due <= self._late_after(now):
+                if stamp is not None:
+                    stamp[0] = now  # it departs now: the pacing counts from here
                 return
 
-    def _head(self) -> deque[asyncio.Future[float]] | None:
+    def _head(self) -> deque[_Slot] | None:
         """The queue whose first waiter gets the next slot, None when nobody waits."""
         for queue in self._queues.values():
             while queue and queue[0].done():
@@ -194,7 +208,7 @@ class PacedGate:
                 slot = await self._reserve()
                 while True:
                     # A 429 while this slot is awaited moves it on.
-                    wait = max(slot, self.paused_until) - time.monotonic()
+                    wait = max(slot, self.paused_until, self._not_before()) - time.monotonic()
                     if wait <= 0:
                         break
                     await asyncio.sleep(wait)
@@ -204,7 +218,7 @@ class PacedGate:
                 await asyncio.sleep(0.1)
                 continue
             now = time.monotonic()
-            due = max(slot, self.paused_until)
+            due = max(slot, self.paused_until, self._not_before())
             late = self._late_after is not None and now - due > self._late_after(now)
             if late and not gave_up:
                 gave_up = True
@@ -215,5 +229,4 @@ class PacedGate:
             queue = self._head()
             if queue is None:
                 return  # the waiter left meanwhile; its slot stays unused
-            queue.popleft().set_result(due)
-            self._given(now)
+            queue.popleft().set_result((due, self._given(now)))

@@ -10,10 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from bot.services.matching import AdvisorFacts
+from typing import Any, Protocol
 
 Reason = dict[str, Any]
 # How many of the best candidates an offer keeps as the record of why it was made.
@@ -43,6 +40,14 @@ class Candidate:
         return data
 
 
+class Ranked(Protocol):
+    """What a ranking needs to know of an advisor itself (matching's ``Ranked``)."""
+
+    @property
+    def advisor_id(self) -> int:
+        """The advisor's id."""
+
+
 class Ranking:
     """Every advisor considered, best first; ``eligible`` are those an offer may go to.
 
@@ -52,9 +57,9 @@ class Ranking:
 
     def __init__(
         self,
-        advisors: Sequence[AdvisorFacts],
-        build: Callable[[AdvisorFacts], Candidate],
-        passes: Callable[[AdvisorFacts], bool],
+        advisors: Sequence[Ranked],
+        build: Callable[[Ranked], Candidate],
+        passes: Callable[[Ranked], bool],
     ) -> None:
         """Keep the order; nothing is built yet."""
         self._advisors = tuple(advisors)
