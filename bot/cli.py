@@ -9,7 +9,6 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable
 
-from aiohttp import web
 from telegram.error import InvalidToken, NetworkError
 
 from bot.config import ConfigError, Settings, load_settings
@@ -147,7 +146,7 @@ async def serve_polling(settings: Settings, token: str) -> int:
     await runtime.start()
     health = None
     if settings.health_port:
-        from bot.runtime.health import start_health_server
+        from bot.runtime.health_http import start_health_server
 
         health = await start_health_server(settings.health_port, runtime.operations())
     try:
@@ -168,6 +167,7 @@ async def serve_polling(settings: Settings, token: str) -> int:
 
 async def serve_webhook(settings: Settings, token: str) -> int:
     """Run behind a webhook until SIGTERM."""
+    from aiohttp import web
     from telegram import Update
 
     from bot.runtime.webhook import build_webhook_app, webhook_path

@@ -20,7 +20,8 @@ from telegram.error import Forbidden
 from bot.db import Database
 from bot.logging_setup import configure_logging
 from bot.runtime import metrics, outbox
-from bot.runtime.health import Operations, start_health_server
+from bot.runtime.health import Operations
+from bot.runtime.health_http import start_health_server
 from bot.runtime.rate_limit import SendRateLimiter
 from bot.runtime.sender import OutboxSender
 from bot.runtime.sweeper import Sweep, run_once

@@ -80,3 +80,26 @@ def test_migrate_command(database_url: str, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     head, _ = _head_and_previous()
     assert f"({head})" in result.stdout
+
+
+def test_the_head_constant_is_the_migrations_head() -> None:
+    """Start-up recognises a current database by HEAD_REVISION: it must be the real head."""
+    assert migrate.HEAD_REVISION == _head_and_previous()[0]
+
+
+def _loads_alembic_when_starting_on(database_url: str) -> bool:
+    """Whether a fresh process that brings ``database_url`` to the current schema imports Alembic."""
+    code = (
+        "import asyncio, sys; from bot import migrate; "
+        f"asyncio.run(migrate.upgrade({database_url!r})); print('alembic' in sys.modules)"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return found.stdout.strip() == "True"
+
+
+async def test_a_start_on_a_current_database_leaves_alembic_out(database_url: str) -> None:
+    """An empty database is migrated with Alembic; one already at head is recognised without it."""
+    assert _loads_alembic_when_starting_on(database_url)
+    revision, _tables, _diff = await _state(database_url)
+    assert revision == migrate.HEAD_REVISION
+    assert not _loads_alembic_when_starting_on(database_url)

@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from bot.logging_setup import describe_error
-from bot.runtime.health import Operations, add_operation_routes
+from bot.runtime.health import Operations
+from bot.runtime.health_http import add_operation_routes
 
 log = logging.getLogger(__name__)
 

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vCalAddress
-
 from models import Booking, BookingStatus
+
+# icalendar is imported at the first calendar file: most processes never make one, and it would
+# stay in their memory (3 MB) from the start.
+if TYPE_CHECKING:
+    from icalendar import vCalAddress
 
 PRODID = "-//MiGlobe Baden-Württemberg//Kickoff bot//DE"
 DEFAULT_UID_DOMAIN = "miglobe-bw.bot"
@@ -37,6 +41,8 @@ def booking_uid(booking_id: int, domain: str = DEFAULT_UID_DOMAIN) -> str:
 
 def _address(person: Person) -> vCalAddress:
     """A person as a calendar attendee."""
+    from icalendar import vCalAddress
+
     address = vCalAddress(f"mailto:{person.email}")
     if person.name:
         address.params["CN"] = person.name
@@ -63,6 +69,8 @@ def kickoff_ics(
 ) -> bytes:
     """The ``.ics`` file for ``booking``: ``PUBLISH`` for a planned talk, ``CANCEL`` for a cancelled
     one (same UID, higher ``SEQUENCE``). ``url`` is an online talk's video link."""
+    from icalendar import Calendar, Event
+
     cancelled = booking.status == BookingStatus.CANCELLED
     start = booking.starts_at.astimezone(tz)
     calendar = Calendar()
