@@ -172,7 +172,7 @@ class ProcessRuntime:
         """
         if self.shared is not None:
             await self.shared.ready()
-        async with self.db.transaction() as session:
+        async with self.db.transaction(durable=True) as session:  # confirmed to Telegram after it
             items = await inbox.store(session, payloads)
             queued = await flood.screen(session, self.flood_guard, items, self.settings.default_locale)
             if self.shared is not None:

@@ -35,21 +35,25 @@ def _sqlite_file(url: str) -> Path | None:
 def _configure_sqlite(engine: AsyncEngine) -> None:
     """Set the pragmas on every new connection and take the write lock at BEGIN.
 
-    WAL lets readers run beside the one writer. synchronous=FULL: an update is confirmed to
-    Telegram right after its inbox commit, so that commit must survive a power loss too.
+    WAL lets readers run beside the one writer. An update is confirmed to Telegram right after
+    its inbox commit, so that commit must survive a power loss too: it runs with synchronous=FULL
+    (``Database.transaction(durable=True)``). Every other transaction runs with NORMAL, which
+    survives a crash of the process, and after a power loss can only lose what is done again
+    (an update still in the inbox is handled again; a message not yet marked sent is sent again);
+    its log reaches the disk with the next durable commit or checkpoint.
     BEGIN IMMEDIATE avoids the read-to-write upgrade that fails at once with "database is
     locked" instead of waiting for busy_timeout when chats are handled concurrently.
     """
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
-        """Set the pragmas every SQLite connection needs (WAL, full sync, busy timeout)."""
+        """Set the pragmas every SQLite connection needs (WAL, sync, busy timeout)."""
         # Let SQLAlchemy, not the driver, decide when a transaction begins.
         dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
         cursor = dbapi_connection.cursor()
         for pragma in (
             "PRAGMA journal_mode=WAL",
-            "PRAGMA synchronous=FULL",
+            "PRAGMA synchronous=NORMAL",
             "PRAGMA busy_timeout=10000",
             "PRAGMA foreign_keys=ON",
         ):
@@ -59,13 +63,20 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         """Take SQLite's write lock when the transaction begins, not at its first write; a reader
-        (:attr:`Database.reads`) begins deferred and never waits for the writer."""
-        deferred = connection.get_execution_options().get(DEFERRED_OPTION, False)
-        connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+        (:attr:`Database.reads`) begins deferred and never waits for the writer. A durable
+        transaction commits with synchronous=FULL, every other one with NORMAL."""
+        options = connection.get_execution_options()
+        synchronous = "FULL" if options.get(DURABLE_OPTION, False) else "NORMAL"
+        if connection.info.get("synchronous", "NORMAL") != synchronous:
+            connection.exec_driver_sql(f"PRAGMA synchronous={synchronous}")
+            connection.info["synchronous"] = synchronous
+        connection.exec_driver_sql("BEGIN" if options.get(DEFERRED_OPTION, False) else "BEGIN IMMEDIATE")
 
 
-# The execution option that makes an SQLite transaction begin deferred (a reader).
+# The execution option that makes an SQLite transaction begin deferred (a reader) ...
 DEFERRED_OPTION = "sqlite_deferred"
+# ... and the one that makes its commit reach the disk before it returns (synchronous=FULL).
+DURABLE_OPTION = "sqlite_durable"
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -206,6 +217,9 @@ class Database:
         self.url = url
         self.engine = create_engine(url)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._durable_sessions = async_sessionmaker(
+            self.engine.execution_options(**{DURABLE_OPTION: True}), expire_on_commit=False
+        )
         # Reads that need no lock (health checks, metrics): on SQLite they begin deferred.
         self.reads = self.engine.execution_options(**{DEFERRED_OPTION: True})
         path = _sqlite_file(url) if self.is_sqlite else None
@@ -217,8 +231,14 @@ class Database:
         return self.engine.dialect.name == "sqlite"
 
     @asynccontextmanager
-    async def transaction(self, *, urgent: bool = False) -> AsyncIterator[AsyncSession]:
+    async def transaction(
+        self, *, urgent: bool = False, durable: bool = False
+    ) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction: committed on success, rolled back on error.
+
+        ``durable`` transactions (storing incoming updates, which confirms them to Telegram) are on
+        disk when the commit returns, whatever happens next; on SQLite the others may be lost to a
+        power failure, never to a crash of the process (see ``_configure_sqlite``).
 
         ``urgent`` transactions (the sender recording what it delivered) go ahead of ordinary
         ones queued shortly before them on SQLite, so a burst of updates does not delay that
@@ -235,8 +255,9 @@ class Database:
         # (and, with statements run in place, would stop the event loop while it waits).
         writer = _writer_queue(self.url)
         await writer.acquire(urgent)
+        sessions = self._durable_sessions if durable else self.sessions
         try:
-            async with self.sessions() as session, session.begin():
+            async with sessions() as session, session.begin():
                 yield session
         finally:
             writer.release()

@@ -144,3 +144,20 @@ async def test_rows_handed_to_a_chat_still_sending_follow_its_rows(database_url:
     finally:
         await sender.stop(timeout=1)
         await db.dispose()
+
+
+async def test_only_storing_an_update_waits_for_the_disk(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The transaction that stores an update (and so confirms it to Telegram) is durable; handling
+    it, which the inbox can repeat, is not."""
+    flags: list[bool] = []
+    real = harness.runtime.db.transaction
+
+    def recording(*, urgent: bool = False, durable: bool = False) -> Any:
+        flags.append(durable)
+        return real(urgent=urgent, durable=durable)
+
+    monkeypatch.setattr(harness.runtime.db, "transaction", recording)
+    sent = await harness.text(ADA, "/start")
+    assert sent and flags[:2] == [True, False] and flags.count(True) == 1

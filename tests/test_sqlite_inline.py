@@ -89,3 +89,17 @@ async def test_the_log_is_copied_into_the_file_off_the_event_loop(tmp_path: Path
         assert log_file.stat().st_size < 6_000_000
     finally:
         await db.dispose()
+
+
+async def test_only_durable_transactions_wait_for_the_disk(tmp_path: Path) -> None:
+    """Storing incoming updates commits with synchronous=FULL; every other transaction with NORMAL,
+    on the same pooled connections, whichever came before."""
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'sync.db'}")
+    try:
+        seen = []
+        for durable in (False, True, True, False, True):
+            async with db.transaction(durable=durable) as session:
+                seen.append((durable, (await session.execute(text("PRAGMA synchronous"))).scalar()))
+    finally:
+        await db.dispose()
+    assert seen == [(False, 1), (True, 2), (True, 2), (False, 1), (True, 2)]
