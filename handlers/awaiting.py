@@ -23,6 +23,7 @@ from handlers import (
     outcome,
     profile_input,
 )
+from handlers.intake import entry
 from handlers.intake.common import is_private
 from models import ChatInput, utcnow
 
@@ -31,6 +32,7 @@ _ANSWERS: dict[str, Answer] = {
     outcome.NOTE_INPUT: outcome.on_note,
     give_back.GIVE_BACK_INPUT: give_back.on_text,
     booking_link.LINK_INPUT: booking_link.on_text,
+    entry.CONSENT_INPUT: entry.on_consent_text,
     **{
         kind: module.on_text
         for module in (

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
-from models import IntakeDraft, IntakeStep, KickoffRequest
+from models import ChatInput, IntakeDraft, IntakeStep, KickoffRequest, Question
 from tests.harness import Harness, TelegramUser
 from tests.intake_helpers import (
     AGREE,
@@ -250,3 +252,30 @@ async def test_a_new_contact_is_not_offered_saved_details(harness: Harness) -> N
     assert "Use these details" not in str(name_step.buttons)
     assert data_of(name_step, "Back") == "ik:nm:back"
     assert TUEBINGEN not in str(name_step.buttons)
+
+
+async def test_text_typed_at_the_privacy_notice_points_to_its_buttons(harness: Harness) -> None:
+    """Typing instead of answering the notice gets a pointer to its buttons (with them), stores
+    nothing and is no question to the knowledge base; after agreeing, text answers the steps."""
+    user = TelegramUser(520, "Ana", "de")
+    await harness.text(user, "/anfrage")
+    hint = last(await harness.text(user, "Tübingen"))
+    assert "antworten Sie bitte mit einem der Buttons" in hint.text and "„Nein, danke“" in hint.text
+    assert data_of(hint, "Ich stimme zu") == AGREE
+    assert await draft_of(harness, user.id) is None and await count(harness, Question) == 0
+    async with harness.runtime.db.transaction() as session:
+        (waiting,) = await session.scalars(select(ChatInput))
+    assert waiting.expires_at - waiting.created_at == timedelta(minutes=10)  # as the README says
+    assert "Schritt 1 von 10" in last(await harness.press(user, AGREE)).text
+    assert await count(harness, ChatInput) == 0
+    assert "Tübingen" in last(await harness.text(user, "Tuebingen")).text  # the place search answers
+
+
+async def test_after_no_thanks_text_is_a_question_again(harness: Harness) -> None:
+    """Declining closes the notice: the next text is answered as a question, in English too."""
+    user = TelegramUser(521, "Ann", "en")
+    consent = last(await harness.text(user, "/request"))
+    assert "Tap “No, thanks”" in last(await harness.text(user, "Hello?")).text
+    await tap(harness, user, consent, "No, thanks")
+    answer = last(await harness.text(user, "What does the advice cost?"))
+    assert "No, thanks" not in answer.text and await draft_of(harness, user.id) is None

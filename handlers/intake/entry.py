@@ -6,18 +6,35 @@ The consent comes first; a draft (and with it anything personal) exists only aft
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from telegram import InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
 from bot.i18n import N_
-from bot.services import intake
+from bot.services import chat_inputs, intake
 from handlers.intake import consent, drafts, flow, limit
 from handlers.intake.callbacks import Pressed
 from handlers.intake.common import DEEP_LINK, is_private, no_draft, private_only, timing
 from handlers.intake.drafts import where
 from handlers.menus import contact_line, main_menu
+from models import ChatInput, utcnow
 
-__all__ = ["DEEP_LINK", "back_command", "begin", "on_consent", "private_only", "where"]
+__all__ = [
+    "CONSENT_INPUT",
+    "DEEP_LINK",
+    "back_command",
+    "begin",
+    "on_consent",
+    "on_consent_text",
+    "private_only",
+    "where",
+]
+
+# While the privacy notice waits for its answer, typed text gets a pointer to the buttons, not
+# the knowledge base's reply. Only that the question is open is stored, and only briefly.
+CONSENT_INPUT = "ik_consent"
+CONSENT_INPUT_TTL = timedelta(minutes=10)
 
 
 async def begin(update: Update, context: BotContext, *, edit: bool = False) -> None:
@@ -31,6 +48,7 @@ async def begin(update: Update, context: BotContext, *, edit: bool = False) -> N
         text, markup = limit.refusal(context, when, draft_kept=False), main_menu(context)
     elif draft is None:
         text, markup = await consent.consent_screen(context)
+        await chat_inputs.expect(context.db, context.user.id, CONSENT_INPUT, utcnow(), ttl=CONSENT_INPUT_TTL)
     else:
         _ = context.gettext
         text = drafts.where(context, draft) + "\n\n" + _("Continue where you left off, or start over?")
@@ -52,6 +70,8 @@ async def on_consent(update: Update, context: BotContext, pressed: Pressed) -> N
     """Agree: store the consent with the draft and ask the first question. Decline: store nothing."""
     _ = context.gettext
     context.answer()
+    if pressed.action != consent.FULL:
+        await chat_inputs.clear(context.db, context.user.id, CONSENT_INPUT)
     if pressed.action == "n":
         text = _("No problem – nothing about a request has been stored.") + "\n\n" + contact_line(context)
         context.edit(text, main_menu(context))
@@ -73,6 +93,17 @@ async def on_consent(update: Update, context: BotContext, pressed: Pressed) -> N
     draft = existing or await intake.start(context.db, context.user.id, timing(context))
     context.edit(await consent.agreed_text(context, context.format_datetime(draft.consented_at, "short")))
     await flow.show(context, draft, None if existing else _("Thank you! Let's begin."))
+
+
+async def on_consent_text(context: BotContext, _row: ChatInput, _text: str) -> None:
+    """Text typed while the privacy notice waits for a button: say what to press, with the buttons."""
+    hint = context.gettext(
+        "Before we start your request, please answer the privacy notice with one of the buttons below. "
+        "Would you rather ask a question first? Tap “No, thanks” – nothing is stored – and send your "
+        "question again."
+    )
+    _notice, markup = await consent.consent_screen(context)
+    context.reply("ℹ️ " + hint, markup)
 
 
 async def back_command(update: Update, context: BotContext) -> None:
