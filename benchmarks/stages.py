@@ -90,9 +90,9 @@ def _time_transactions() -> None:
     original_transaction = dbmodule.Database.transaction
 
     @contextlib.asynccontextmanager
-    async def transaction(self: Any, *, urgent: bool = False) -> AsyncIterator[Any]:
+    async def transaction(self: Any, *, urgent: bool = False, durable: bool = False) -> AsyncIterator[Any]:
         """The original transaction with its commit timed (from the end of the block)."""
-        async with original_transaction(self, urgent=urgent) as session:
+        async with original_transaction(self, urgent=urgent, durable=durable) as session:
             yield session
             committing = time.perf_counter()
         _count("commit", time.perf_counter() - committing)

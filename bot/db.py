@@ -203,10 +203,13 @@ _WRITER_QUEUES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, W
 )
 
 
-def _writer_queue(url: str) -> WriterQueue:
-    """The writer queue of ``url``'s SQLite file in the running event loop."""
+def _writer_queue(file: str) -> WriterQueue:
+    """The writer queue of the SQLite ``file`` in the running event loop."""
     queues = _WRITER_QUEUES.setdefault(asyncio.get_running_loop(), {})
-    return queues.setdefault(str(_sqlite_file(url) or url), WriterQueue())
+    queue = queues.get(file)
+    if queue is None:
+        queue = queues[file] = WriterQueue()
+    return queue
 
 
 class Database:
@@ -223,6 +226,7 @@ class Database:
         # Reads that need no lock (health checks, metrics): on SQLite they begin deferred.
         self.reads = self.engine.execution_options(**{DEFERRED_OPTION: True})
         path = _sqlite_file(url) if self.is_sqlite else None
+        self._file = str(path or url)  # the key of the file's writer queue
         self._checkpointer = sqlite_inline.Checkpointer(str(path)) if path is not None else None
 
     @property
@@ -253,7 +257,7 @@ class Database:
         # SQLite has one writer: queue for it here, in order, instead of in SQLite's busy
         # handler, which sleeps in growing steps and lets a burst starve a short transaction
         # (and, with statements run in place, would stop the event loop while it waits).
-        writer = _writer_queue(self.url)
+        writer = _writer_queue(self._file)
         await writer.acquire(urgent)
         sessions = self._durable_sessions if durable else self.sessions
         try:

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import ColumnElement, bindparam, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.runtime import metrics
@@ -78,6 +77,35 @@ def chat_key_of(payload: dict[str, Any]) -> int:
     return 0
 
 
+# Every update passes these two statements: built once (with their cache keys) instead of per update.
+_TABLE = InboxUpdate.__table__
+
+
+# Store one update unless its id is known, returning its row id (None for a repeat). As text:
+# SQLAlchemy compiles an ON CONFLICT insert anew on every execution (it has no cache key).
+_INSERT_NEW = text(
+    f"INSERT INTO {_TABLE.name} (update_id, chat_key, payload, status, received_at) "
+    f"VALUES (:update_id, :chat_key, :payload, '{InboxStatus.PENDING.value}', :received_at) "
+    "ON CONFLICT (update_id) DO NOTHING RETURNING id"
+).bindparams(
+    bindparam("update_id", type_=_TABLE.c.update_id.type),
+    bindparam("chat_key", type_=_TABLE.c.chat_key.type),
+    bindparam("payload", type_=_TABLE.c.payload.type),
+    bindparam("received_at", type_=_TABLE.c.received_at.type),
+)
+# Mark one pending update done, its payload reduced to the stub.
+_MARK_DONE = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("inbox_id"), _TABLE.c.status == InboxStatus.PENDING.value)
+    .values(
+        status=InboxStatus.DONE.value,
+        handled_at=bindparam("handled_at", type_=_TABLE.c.handled_at.type),
+        payload=bindparam("stub", type_=_TABLE.c.payload.type),
+        error=bindparam("note", type_=_TABLE.c.error.type),
+    )
+)
+
+
 def stub(update_id: int) -> dict[str, Any]:
     """What a handled update's row keeps of its payload: only its id (the content is gone)."""
     return {"update_id": update_id}
@@ -87,27 +115,14 @@ async def store(session: AsyncSession, payloads: Sequence[dict[str, Any]]) -> li
     """Insert the updates not seen before; returns only the new ones (a repeated id is ignored)."""
     if not payloads:
         return []
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     new: list[InboxItem] = []
     now = utcnow()
     for payload in payloads:
         if _int_id(payload.get("update_id")) is None:
             continue  # cannot be told apart from a repeat, nor confirmed: the intake rejects these
         chat_key = chat_key_of(payload)
-        statement = (
-            insert(InboxUpdate)
-            .values(
-                update_id=int(payload["update_id"]),
-                chat_key=chat_key,
-                payload=payload,
-                status=InboxStatus.PENDING.value,
-                received_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=["update_id"])
-            .returning(InboxUpdate.id)
-        )
-        inbox_id = await session.scalar(statement)
+        values = {"update_id": int(payload["update_id"]), "chat_key": chat_key, "payload": payload}
+        inbox_id = await session.scalar(_INSERT_NEW, {**values, "received_at": now})
         if inbox_id is not None:
             new.append(InboxItem(inbox_id, int(payload["update_id"]), chat_key, payload))
     metrics.UPDATES_RECEIVED.inc(len(new))
@@ -137,14 +152,9 @@ async def claim(
     says why an update was done without handling (ignored, flood guard). ``only_if`` is a
     further condition (this process still holds the chat's lease); False when it does not hold.
     """
-    conditions = [InboxUpdate.id == inbox_id, InboxUpdate.status == InboxStatus.PENDING.value]
-    if only_if is not None:
-        conditions.append(only_if)
-    result = await session.execute(
-        update(InboxUpdate)
-        .where(*conditions)
-        .values(status=InboxStatus.DONE.value, handled_at=utcnow(), payload=stub(update_id), error=note)
-    )
+    statement = _MARK_DONE if only_if is None else _MARK_DONE.where(only_if)
+    values = {"inbox_id": inbox_id, "handled_at": utcnow(), "stub": stub(update_id), "note": note}
+    result = await session.execute(statement, values)
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 

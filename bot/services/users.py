@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from bot.i18n import normalize_locale
 from models import Role, RoleSource, User, UserRole, utcnow
@@ -23,9 +24,17 @@ class TelegramIdentity:
     language_code: str | None
 
 
+# Every update reads its sender: one query with the roles joined (not a second one for them), built
+# once rather than per update.
+_BY_TELEGRAM_ID = (
+    select(User).options(joinedload(User.role_rows)).where(User.telegram_id == bindparam("telegram_id"))
+)
+
+
 async def get_by_telegram_id(session: AsyncSession, telegram_id: int) -> User | None:
-    """The stored user with this Telegram id, if any."""
-    return await session.scalar(select(User).where(User.telegram_id == telegram_id))
+    """The stored user with this Telegram id, if any (with their roles)."""
+    result = await session.execute(_BY_TELEGRAM_ID, {"telegram_id": telegram_id})
+    return result.unique().scalar_one_or_none()
 
 
 async def touch(session: AsyncSession, identity: TelegramIdentity, default_locale: str) -> User:
