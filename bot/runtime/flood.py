@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import normalize_locale, translations
@@ -133,6 +133,17 @@ def notice_text(locale: str, quiet_seconds: float) -> str:
     return text % {"count": minutes} if "%(count)" in text else text
 
 
+# Which of a batch's senders are coordinators (a larger allowance): asked for every batch, built once.
+_COORDINATORS_AMONG = (
+    select(User.telegram_id)
+    .join(UserRole)
+    .where(
+        User.telegram_id.in_(bindparam("telegram_ids", expanding=True)),
+        UserRole.role == Role.COORDINATOR.value,
+    )
+)
+
+
 async def screen(
     session: AsyncSession, guard: FloodGuard, items: list[InboxItem], default_locale: str
 ) -> list[InboxItem]:
@@ -146,13 +157,7 @@ async def screen(
     known = {s for s in senders.values() if s is not None}
     coordinators: set[int] = set()
     if known:
-        coordinators = set(
-            await session.scalars(
-                select(User.telegram_id)
-                .join(UserRole)
-                .where(User.telegram_id.in_(known), UserRole.role == Role.COORDINATOR.value)
-            )
-        )
+        coordinators = set(await session.scalars(_COORDINATORS_AMONG, {"telegram_ids": list(known)}))
     accepted: list[InboxItem] = []
     for item in items:
         sender = senders[item.inbox_id]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, delete, func, select, update
+from sqlalchemy import ColumnElement, Row, and_, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -192,6 +192,20 @@ async def still_pending(db: Database, row: Claimed) -> bool:
     return status == OutboxStatus.PENDING.value
 
 
+# Every message sent passes one of these: built once instead of per message.
+_TABLE = OutboxMessage.__table__
+_OUTCOME = {
+    "status": bindparam("outcome", type_=_TABLE.c.status.type),
+    "attempts": bindparam("attempt", type_=_TABLE.c.attempts.type),
+    "sent_at": bindparam("sent_time", type_=_TABLE.c.sent_at.type),
+    "telegram_message_id": bindparam("message_id", type_=_TABLE.c.telegram_message_id.type),
+    "error": bindparam("reason", type_=_TABLE.c.error.type),
+}
+_RECORD_OUTCOME = update(_TABLE).where(_TABLE.c.id == bindparam("row_id")).values(**_OUTCOME)
+_RECORD_SENT = _RECORD_OUTCOME.values(payload=bindparam("stub", type_=_TABLE.c.payload.type))
+_FORGET = delete(_TABLE).where(_TABLE.c.id == bindparam("row_id"))
+
+
 async def finish(
     db: Database,
     row: Claimed,
@@ -202,20 +216,22 @@ async def finish(
     unreachable: bool = False,
 ) -> None:
     """Record a row's outcome; a sent row keeps no content, an ephemeral one is deleted."""
+    sent = status is OutboxStatus.SENT
     async with db.transaction(urgent=True) as session:
-        if status is OutboxStatus.SENT and row.ephemeral:
-            await session.execute(delete(OutboxMessage).where(OutboxMessage.id == row.id))
+        if sent and row.ephemeral:
+            await session.execute(_FORGET, {"row_id": row.id})
         else:
             values: dict[str, Any] = {
-                "status": status.value,
-                "attempts": row.attempts + 1,
-                "sent_at": utcnow() if status is OutboxStatus.SENT else None,
-                "telegram_message_id": message_id,
-                "error": error,
+                "row_id": row.id,
+                "outcome": status.value,
+                "attempt": row.attempts + 1,
+                "sent_time": utcnow() if sent else None,
+                "message_id": message_id,
+                "reason": error,
             }
-            if status is OutboxStatus.SENT:
-                values["payload"] = sent_stub(row.payload)
-            await session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values))
+            if sent:
+                values["stub"] = sent_stub(row.payload)
+            await session.execute(_RECORD_SENT if sent else _RECORD_OUTCOME, values)
         if unreachable:
             await users.mark_unreachable(session, row.chat_id)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import ChatInput
@@ -39,11 +39,17 @@ async def expect(
     return row
 
 
+# Asked for every text message: built once.
+_OPEN = (
+    select(ChatInput)
+    .where(ChatInput.user_id == bindparam("user_id"))
+    .execution_options(populate_existing=True)
+)
+
+
 async def current(session: AsyncSession, user_id: int, now: datetime) -> ChatInput | None:
     """The question the user's next text answers, if one is open."""
-    row = await session.scalar(
-        select(ChatInput).where(ChatInput.user_id == user_id).execution_options(populate_existing=True)
-    )
+    row = await session.scalar(_OPEN, {"user_id": user_id})
     return row if row is not None and row.expires_at > now else None
 
 

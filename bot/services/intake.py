@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import bindparam, case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -53,11 +53,17 @@ async def next_request_at(
     return recent[len(recent) - per_day] + REQUEST_WINDOW
 
 
+# Asked for every text message: built once.
+_DRAFT = (
+    select(IntakeDraft)
+    .where(IntakeDraft.user_id == bindparam("user_id"))
+    .execution_options(populate_existing=True)
+)
+
+
 async def get_draft(session: AsyncSession, user_id: int) -> IntakeDraft | None:
     """The user's draft, freshly read (never a stale copy from earlier in the transaction)."""
-    return await session.scalar(
-        select(IntakeDraft).where(IntakeDraft.user_id == user_id).execution_options(populate_existing=True)
-    )
+    return await session.scalar(_DRAFT, {"user_id": user_id})
 
 
 async def start(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.knowledge import AnswerResult
@@ -151,18 +151,22 @@ async def start_reply(
     return ClaimResult(Claim.CLAIMED, question)
 
 
+# Asked for every text message: built once.
+_PENDING_REPLY = (
+    select(Question)
+    .where(
+        Question.replying_coordinator_id == bindparam("coordinator_id"),
+        Question.status == QuestionStatus.HANDED_OVER,
+    )
+    .order_by(Question.reply_started_at.desc())
+    .limit(1)
+    .execution_options(populate_existing=True)
+)
+
+
 async def pending_reply(session: AsyncSession, coordinator_id: int) -> Question | None:
     """The open question this coordinator pressed "reply" on, if any."""
-    return await session.scalar(
-        select(Question)
-        .where(
-            Question.replying_coordinator_id == coordinator_id,
-            Question.status == QuestionStatus.HANDED_OVER,
-        )
-        .order_by(Question.reply_started_at.desc())
-        .limit(1)
-        .execution_options(populate_existing=True)
-    )
+    return await session.scalar(_PENDING_REPLY, {"coordinator_id": coordinator_id})
 
 
 def lapsed(question: Question, now: datetime | None = None) -> bool:
