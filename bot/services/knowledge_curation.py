@@ -95,13 +95,13 @@ async def every_entry(session: AsyncSession) -> list[CuratedEntry]:
     return list(await session.scalars(query))
 
 
+# Read before every answer: built once.
+_VERSION = select(func.count(), func.coalesce(func.sum(CuratedEntry.revision), 0)).select_from(CuratedEntry)
+
+
 async def version(session: AsyncSession) -> tuple[int, int]:
     """How many entries and the sum of their revisions: it changes with every change, cheaply read."""
-    row = (
-        await session.execute(
-            select(func.count(), func.coalesce(func.sum(CuratedEntry.revision), 0)).select_from(CuratedEntry)
-        )
-    ).one()
+    row = (await session.execute(_VERSION)).one()
     return int(row[0]), int(row[1])
 
 
