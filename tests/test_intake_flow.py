@@ -260,7 +260,7 @@ async def test_text_typed_at_the_privacy_notice_points_to_its_buttons(harness: H
     user = TelegramUser(520, "Ana", "de")
     await harness.text(user, "/anfrage")
     hint = last(await harness.text(user, "Tübingen"))
-    assert "antworten Sie bitte mit einem der Buttons" in hint.text and "„Nein, danke“" in hint.text
+    assert "antworten Sie bitte mit einem der Knöpfe" in hint.text and "„Nein, danke“" in hint.text
     assert data_of(hint, "Ich stimme zu") == AGREE
     assert await draft_of(harness, user.id) is None and await count(harness, Question) == 0
     async with harness.runtime.db.transaction() as session:
