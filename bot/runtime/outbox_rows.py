@@ -216,28 +216,24 @@ async def finish(
     unreachable: bool = False,
 ) -> None:
     """Record a row's outcome; a sent row keeps no content, an ephemeral one is deleted."""
+    sent = status is OutboxStatus.SENT
     async with db.transaction(urgent=True) as session:
-        if status is OutboxStatus.SENT:
-            await mark_sent(session, row, message_id)
+        if sent and row.ephemeral:
+            await session.execute(_FORGET, {"row_id": row.id})
         else:
-            values = {"row_id": row.id, "outcome": status.value, "attempt": row.attempts + 1}
-            await session.execute(
-                _RECORD_OUTCOME, {**values, "sent_time": None, "message_id": message_id, "reason": error}
-            )
+            values: dict[str, Any] = {
+                "row_id": row.id,
+                "outcome": status.value,
+                "attempt": row.attempts + 1,
+                "sent_time": utcnow() if sent else None,
+                "message_id": message_id,
+                "reason": error,
+            }
+            if sent:
+                values["stub"] = sent_stub(row.payload)
+            await session.execute(_RECORD_SENT if sent else _RECORD_OUTCOME, values)
         if unreachable:
             await users.mark_unreachable(session, row.chat_id)
-
-
-async def mark_sent(session: AsyncSession, row: Claimed, message_id: int | None) -> None:
-    """Record in ``session`` that ``row`` was delivered: it keeps no content, an ephemeral row
-    leaves nothing."""
-    if row.ephemeral:
-        await session.execute(_FORGET, {"row_id": row.id})
-        return
-    values: dict[str, Any] = {"row_id": row.id, "outcome": OutboxStatus.SENT.value, "reason": None}
-    values.update(attempt=row.attempts + 1, sent_time=utcnow(), message_id=message_id)
-    values["stub"] = sent_stub(row.payload)
-    await session.execute(_RECORD_SENT, values)
 
 
 async def reschedule(db: Database, row: Claimed, seconds: float, *, count_attempt: bool, error: str) -> None:

@@ -29,7 +29,6 @@ from bot.runtime.handoff import HandOff
 from bot.runtime.outbox_rows import Claimed
 from bot.runtime.outbox_rows import prune as prune  # the retention sweep imports it from here
 from bot.runtime.rate_limit import SendRateLimiter
-from bot.runtime.sent_records import SentRecorder
 from models import OutboxLane, OutboxMessage, OutboxStatus, utcnow
 
 log = logging.getLogger(__name__)
@@ -75,7 +74,6 @@ class OutboxSender:
         claims (PostgreSQL: :mod:`bot.runtime.liveness` gives a crashed process's claims back)."""
         self._db = db
         self._owner = owner
-        self._records = SentRecorder(db)
         self._bot = bot
         self._limiter = limiter
         self._max_in_flight = max_in_flight
@@ -127,7 +125,6 @@ class OutboxSender:
             # database is closed under them.
             if pending:
                 await asyncio.wait(pending, timeout=0.5)
-        await self._records.drain(timeout=0.5)
         await self._limiter.close()
 
     @property
@@ -258,5 +255,5 @@ class OutboxSender:
             return False
         metrics.record_send("sent")
         message_id = result.get("message_id") if isinstance(result, dict) else None
-        await self._records.record(row, message_id)
+        await outbox_rows.finish(self._db, row, OutboxStatus.SENT, message_id=message_id)
         return True
