@@ -82,9 +82,10 @@ class Chaos:
     kills: int
     lives: list[float] = field(default_factory=list)  # how long each killed process ran after start
     starts: list[float] = field(default_factory=list)  # how long each start took (migrate, replay …)
-    # A probe of what each kill left behind, given when the killed process was started.
-    after_kill: Callable[[datetime], Awaitable[int]] | None = None
-    left: list[int] = field(default_factory=list)
+    # A probe of what each kill left behind (the chats with a claimed, unsent message), given when
+    # the killed process was started.
+    after_kill: Callable[[datetime], Awaitable[set[int]]] | None = None
+    left: list[set[int]] = field(default_factory=list)
 
     async def run(self) -> None:
         """Kill ``kills`` times at random moments, then start once more and leave it running."""

@@ -79,34 +79,34 @@ async def _drain(db: Database, emulator: Emulator, advisors: list[AdvisorDriver]
     raise TimeoutError("the bot did not drain")
 
 
-async def _leased_chats(db: Database, born: datetime) -> int:
+async def _leased_chats(db: Database, born: datetime) -> set[int]:
     """Chats whose messages the process started at ``born`` had claimed and not sent when killed.
 
     The claim sets ``next_attempt_at`` one lease ahead; a chat waits behind such a row until the lease
-    runs out (on SQLite the next start takes them back at once, see ``OutboxSender.start``).
+    runs out (on SQLite the next start takes them back at once, see ``OutboxSender.start``). Only
+    such a row can have reached Telegram unrecorded, and a chat sends one row at a time, so each
+    of these chats may see at most one message twice because of this kill.
     """
     async with db.transaction() as session:
-        return int(
-            await session.scalar(
-                select(func.count(distinct(OutboxMessage.chat_id))).where(
-                    OutboxMessage.status == "pending",
-                    OutboxMessage.next_attempt_at >= born + LEASE,
-                )
+        rows = await session.scalars(
+            select(distinct(OutboxMessage.chat_id)).where(
+                OutboxMessage.status == "pending",
+                OutboxMessage.next_attempt_at >= born + LEASE,
             )
-            or 0
         )
+        return set(rows)
 
 
-def _duplicates(emulator: Emulator, chats: list[int]) -> int:
-    """Bot messages that repeat an earlier one in the same chat (text and buttons as first sent)."""
-    repeats = 0
+def _duplicates(emulator: Emulator, chats: list[int]) -> dict[int, int]:
+    """Per chat, the bot messages that repeat an earlier one there (text and buttons as first sent)."""
+    repeats = {}
     for chat in chats:
         seen = Counter(
             (m.history[0] if m.history else m.data).get("text", "")
             + json.dumps((m.history[0] if m.history else m.data).get("reply_markup"), sort_keys=True)
             for m in bot_messages(emulator, chat)
         )
-        repeats += sum(n - 1 for n in seen.values())
+        repeats[chat] = sum(n - 1 for n in seen.values())
     return repeats
 
 
@@ -252,11 +252,15 @@ async def test_intakes_and_offers_survive_twenty_kill_9(database_url: str, tmp_p
     offered = dict(Counter(o.status for o in offers))
     print(
         f"{len(chaos.lives)} kills (alive {min(chaos.lives):.2f}–{max(chaos.lives):.2f} s after start, "
-        f"{sum(chaos.left)} chats with claimed messages unsent at a kill) in "
+        f"{sum(map(len, chaos.left))} chats with claimed messages unsent at a kill) in "
         f"{chaos_done - started:.1f} s; drained "
         f"{drained - chaos_done:.1f} s later; {CONTACTS} intakes, {actions} contact actions, offers "
-        f"{offered}, requests {dict(statuses)}; {duplicates} duplicate messages; "
+        f"{offered}, requests {dict(statuses)}; {sum(duplicates.values())} duplicate messages; "
         f"{time.monotonic() - started:.1f} s in all"
     )
     assert len(chaos.lives) >= 20
-    assert duplicates <= 2 * KILLS  # at-least-once: only a send in flight at a kill may repeat
+    # At-least-once: only a send in flight at a kill may repeat, and a chat has one send in flight.
+    in_flight = Counter(chat for chats_left in chaos.left for chat in chats_left)
+    assert all(n <= in_flight[chat] for chat, n in duplicates.items()), (
+        seed, {chat: (n, in_flight[chat]) for chat, n in duplicates.items() if n},
+    )  # fmt: skip
