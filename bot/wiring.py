@@ -15,6 +15,7 @@ import handlers
 from bot.app import ProcessRuntime
 from bot.config import Settings
 from bot.context import BotContext
+from bot.runtime.ptb_application import StatelessApplication
 from bot.runtime.sweeper import FeatureSweep
 from handlers import broadcast_sweep, deadlines
 
@@ -36,6 +37,7 @@ def build_application(
     """
     builder = (
         ApplicationBuilder()
+        .application_class(StatelessApplication)
         .token(token)
         .updater(None)
         .context_types(ContextTypes(context=BotContext))

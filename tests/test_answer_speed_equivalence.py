@@ -11,12 +11,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.services import knowledge
 from bot.services.knowledge import KnowledgeBase
 from bot.services.knowledge_classifier import _train
 from bot.services.knowledge_eval import read_labelled
-from bot.services.knowledge_linear import compact
+from bot.services.knowledge_linear import _pairwise_sum, compact
 from tests.fresh_process import after_an_answer
 
 DATA = Path(__file__).parent / "data"
@@ -54,11 +56,26 @@ def test_the_classifier_gives_scikit_learns_probabilities_bit_for_bit(
         assert np.array_equal(numbers.probabilities(document), expected), question
 
 
-def test_answering_never_imports_scikit_learn() -> None:
-    """A bot that finds its model in the cache answers without scikit-learn or SciPy in memory."""
+def test_answering_never_imports_scikit_learn_or_numpy() -> None:
+    """A bot that finds its model in the cache answers without scikit-learn, SciPy or NumPy in
+    memory (NumPy alone is about 11 MB)."""
     knowledge.knowledge_base()  # the cache is filled
-    loaded = "sorted(m for m in ('sklearn', 'scipy') if m in sys.modules)"
+    loaded = "sorted(m for m in ('sklearn', 'scipy', 'numpy') if m in sys.modules)"
     assert after_an_answer("Was kostet die Beratung?", "de", loaded) == "[]"
+    assert after_an_answer("What does the advice cost?", "en", loaded) == "[]"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.floats(min_value=-1e12, max_value=1e12, allow_nan=False, allow_subnormal=False),
+        max_size=400,
+    )
+)
+def test_the_classifiers_sum_is_numpys_to_the_last_bit(values: list[float]) -> None:
+    """Normalising the probabilities adds them in NumPy's order (pairwise, eight at a time), so
+    the total is NumPy's own, for short lists, whole blocks and the halves of long ones."""
+    assert _pairwise_sum(values) == float(np.array(values, dtype=np.float64).reshape(1, -1).sum(axis=1)[0])
 
 
 @pytest.mark.parametrize("language", ["de", "en"])

@@ -119,7 +119,7 @@ def _train(texts: list[str], labels: list[str]) -> tuple[Any, Any]:
 def _cached_or_trained(texts: list[str], labels: list[str]) -> LinearModel:
     """The model for these documents from the cache folder, else trained (and cached), as numbers."""
     version = metadata.version("scikit-learn")
-    trained_on = ("numbers", version, ALPHA, PASSES, CHARACTER_NGRAMS, texts, labels)
+    trained_on = ("plain numbers", version, ALPHA, PASSES, CHARACTER_NGRAMS, texts, labels)
     digest = hashlib.sha256(repr(trained_on).encode())
     return kept(
         f"entry-classifier-{digest.hexdigest()[:32]}.pickle",

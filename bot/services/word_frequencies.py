@@ -1,9 +1,10 @@
 """How common a word is (wordfreq's Zipf scale), from a compact copy of wordfreq's word lists.
 
 wordfreq answers from a dictionary of every word in its list, about 70 MB for German and 30 MB
-for English once loaded: most of a running bot's memory. The same numbers fit in two arrays per
-language, a sorted 64-bit hash of each word and its frequency bucket (about 10 MB for both
-languages), kept in the cache folder after the first build. The lookup follows
+for English once loaded: most of a running bot's memory. The same numbers fit in two flat arrays
+per language, a sorted 64-bit hash of each word and its frequency bucket (about 10 MB for both
+languages, standard-library arrays, so NumPy is not loaded for them), kept in the cache folder
+after the first build. The lookup follows
 ``wordfreq.zipf_frequency`` step by step (its tokenizer, its handling of digits, its rounding),
 so every value is the same (``tests/test_word_frequencies.py``).
 """
@@ -12,11 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import math
+from array import array
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
 
-import numpy as np
 from wordfreq import available_languages, cB_to_freq, freq_to_zipf, lossy_tokenize, read_cBpack, zipf_to_freq
 from wordfreq.numbers import digit_freq, smash_numbers
 
@@ -35,31 +37,26 @@ def _hash(word: str) -> int:
 class FrequencyTable:
     """One language's word list: sorted word hashes and each word's bucket (minus its centibels)."""
 
-    hashes: np.ndarray
-    buckets: np.ndarray
+    hashes: array[int]
+    buckets: array[int]
 
     @classmethod
     def build(cls, language: str) -> FrequencyTable:
         """Read wordfreq's list for ``language``; a word listed twice keeps its last bucket, as
         wordfreq's own dictionary does."""
-        hashes: list[int] = []
-        buckets: list[int] = []
+        bucket_of: dict[int, int] = {}
         for bucket, words in enumerate(read_cBpack(available_languages("best")[language])):
-            hashes.extend(_hash(word) for word in words)
-            buckets.extend([bucket] * len(words))
-        keys = np.array(hashes, dtype=np.uint64)
-        values = np.array(buckets, dtype=np.uint16)
-        order = np.lexsort((values, keys))  # by hash, then bucket: a word's last bucket comes last
-        keys, values = keys[order], values[order]
-        last = np.append(keys[1:] != keys[:-1], True)
-        return cls(keys[last], values[last])
+            for word in words:
+                bucket_of[_hash(word)] = bucket
+        keys = sorted(bucket_of)
+        return cls(array("Q", keys), array("H", (bucket_of[key] for key in keys)))
 
     def frequency(self, token: str) -> float | None:
         """The listed frequency of ``token``, None if it is not listed."""
-        key = np.uint64(_hash(token))
-        index = int(np.searchsorted(self.hashes, key))
+        key = _hash(token)
+        index = bisect_left(self.hashes, key)
         if index < len(self.hashes) and self.hashes[index] == key:
-            return cB_to_freq(-int(self.buckets[index]))
+            return cB_to_freq(-self.buckets[index])
         return None
 
 
@@ -68,7 +65,7 @@ def _table(language: str) -> FrequencyTable:
     """The table of ``language``, from the cache folder or built (and kept) from wordfreq's list."""
     version = metadata.version("wordfreq")
     return kept(
-        f"word-frequencies-{language}-{version}.pickle",
+        f"word-frequencies-{language}-{version}-flat.pickle",
         lambda: FrequencyTable.build(language),
         lambda saved: isinstance(saved, FrequencyTable),
     )
