@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from bot.services import knowledge_cache
+from bot.services import knowledge_cache, saved_copies
 from bot.services.knowledge import KnowledgeBase, load_knowledge
 
 
@@ -82,3 +85,23 @@ def test_the_saved_knowledge_base_answers_as_the_built_one(
             second.outcome,
             [m.entry.id for m in second.matches],
         )
+
+
+def test_building_happens_in_a_child_and_never_stays_in_the_bots_memory(tmp_path: Path) -> None:
+    """A first start (no saved copy) and a chat-made entry (a classifier not trained yet) each
+    train in a child process: the bot's own process answers without scikit-learn, SciPy or NumPy
+    (about 100 MB that would stay), and the copies are saved for the next start."""
+    code = (
+        "import dataclasses, sys; from bot.services.knowledge import knowledge_base; "
+        "base = knowledge_base(); cold = base.answer('Was kostet die Beratung?', 'de'); "
+        "extra = dataclasses.replace(base.entries[0], id='team-1'); "
+        "live = base.extended([extra]); live.answer('Was kostet die Beratung?', 'de'); "
+        "print([m for m in ('sklearn', 'scipy', 'numpy') if m in sys.modules], cold.outcome.value)"
+    )
+    env = {**os.environ, "MIGLOBE_CACHE_DIR": str(tmp_path)}
+    env.pop(saved_copies.BUILDING_APART, None)
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert found.stdout.split() == ["[]", "answer"]
+    assert len(list(tmp_path.glob("knowledge-base-*.pickle"))) == 1
+    # The shipped base's two classifiers (de, en) and the two trained with the chat-made entry.
+    assert len(list(tmp_path.glob("entry-classifier-*.pickle"))) == 4

@@ -211,7 +211,13 @@ def load_knowledge(entries_dir: Path | None = None, lexicon_dir: Path | None = N
 def knowledge_base() -> KnowledgeBase:
     """The shipped knowledge base, loaded once per process (call it at start-up to fail early);
     a copy saved by an earlier start with the same files is used when there is one."""
-    return saved_or_built(load_knowledge, KnowledgeBase)
+    return saved_or_built(load_knowledge, KnowledgeBase, apart=f"{__name__}:save_knowledge_base")
+
+
+def save_knowledge_base() -> None:
+    """Build the shipped knowledge base and save it in the cache folder (a cold start runs this in
+    a child process, see :mod:`bot.services.knowledge_cache`)."""
+    saved_or_built(load_knowledge, KnowledgeBase)
 
 
 def answer(question: str, locale: str) -> AnswerResult:

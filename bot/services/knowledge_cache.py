@@ -5,6 +5,10 @@ over a second of CPU at each start; a saved copy loads in a few milliseconds. Th
 by a hash of everything it was built from (every file of the ``bot`` package, code and content
 alike, and the versions of the libraries that analyse text), so any change builds it afresh.
 It lives in the same cache folder as the trained classifiers (``MIGLOBE_CACHE_DIR``).
+
+Building trains the classifiers, which imports scikit-learn; so a running bot that finds no copy
+has it built by a process of its own (:func:`saved_or_built`'s ``apart``, see
+:func:`bot.services.saved_copies.built_apart`) and only loads the result.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TypeVar
 
-from bot.services.saved_copies import kept
+from bot.services.saved_copies import built_apart, is_saved, kept
 
 T = TypeVar("T")
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -38,6 +42,14 @@ def _digest() -> str:
     return digest.hexdigest()[:32]
 
 
-def saved_or_built(build: Callable[[], T], kind: type[T]) -> T:
-    """The saved copy for the current files, else ``build()`` (saved for the next start)."""
-    return kept(f"knowledge-base-{_digest()}.pickle", build, lambda saved: isinstance(saved, kind))
+def saved_or_built(build: Callable[[], T], kind: type[T], apart: str | None = None) -> T:
+    """The saved copy for the current files, else ``build()`` (saved for the next start).
+
+    ``apart`` ("module:function", a function that builds and saves the same copy) has a missing
+    copy built in a child process first, so that what building imports stays out of this one.
+    """
+    name = f"knowledge-base-{_digest()}.pickle"
+    if apart is not None and not is_saved(name):
+        module, function = apart.split(":")
+        built_apart("the knowledge base", f"import {module} as built; built.{function}()")
+    return kept(name, build, lambda saved: isinstance(saved, kind))

@@ -12,19 +12,22 @@ Training takes about a second per language, so a trained model is kept in a cach
 (``MIGLOBE_CACHE_DIR``, default ``~/.cache/miglobe-bot``) under a hash of everything it was
 trained on: a restarted process, or a second one, loads it instead of training again. What is
 kept, and what answers, is the model as plain numbers (:mod:`bot.services.knowledge_linear`):
-scikit-learn is imported only to train.
+scikit-learn is imported only to train, and a running bot trains in a child process
+(:func:`bot.services.saved_copies.built_apart`), so scikit-learn never stays in its memory.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import sys
 from collections.abc import Sequence
 from importlib import metadata
 from typing import Any
 
 from bot.services.knowledge_linear import LinearModel, compact
 from bot.services.knowledge_model import Entry
-from bot.services.saved_copies import kept
+from bot.services.saved_copies import built_apart, is_saved, kept
 from bot.services.text_analysis import Analyzer, fold
 
 # Regularisation and passes of the linear model (log loss, so its outputs are probabilities).
@@ -117,12 +120,23 @@ def _train(texts: list[str], labels: list[str]) -> tuple[Any, Any]:
 
 
 def _cached_or_trained(texts: list[str], labels: list[str]) -> LinearModel:
-    """The model for these documents from the cache folder, else trained (and cached), as numbers."""
+    """The model for these documents from the cache folder, else trained (and cached), as numbers;
+    a missing model is trained by a child process first (see the module's docstring)."""
     version = metadata.version("scikit-learn")
     trained_on = ("plain numbers", version, ALPHA, PASSES, CHARACTER_NGRAMS, texts, labels)
-    digest = hashlib.sha256(repr(trained_on).encode())
+    name = f"entry-classifier-{hashlib.sha256(repr(trained_on).encode()).hexdigest()[:32]}.pickle"
+    if not is_saved(name):
+        code = f"import {__name__} as built; built.train_from_input()"
+        built_apart("an entry classifier", code, json.dumps([texts, labels]).encode())
     return kept(
-        f"entry-classifier-{digest.hexdigest()[:32]}.pickle",
+        name,
         lambda: compact(*_train(texts, labels)),
         lambda saved: isinstance(saved, LinearModel),
     )
+
+
+def train_from_input() -> None:
+    """Train and keep the model for the documents and labels given as JSON on standard input
+    (what the child process of :func:`_cached_or_trained` runs)."""
+    texts, labels = json.load(sys.stdin)
+    _cached_or_trained(texts, labels)

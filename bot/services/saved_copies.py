@@ -3,6 +3,10 @@
 The knowledge base and its classifiers take seconds of CPU to build; a saved copy loads in
 milliseconds. Each copy's file name carries a hash of everything it was built from, so a change
 builds it afresh, and a stale or broken file is simply replaced.
+
+Building some copies imports scikit-learn, SciPy and NumPy (about 100 MB that Python never gives
+back), so a running bot has a missing copy built by a child process (:func:`built_apart`) and
+only loads it; where that fails it builds the copy itself.
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar, cast
@@ -17,6 +23,8 @@ from typing import TypeVar, cast
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+# Set in a child that builds copies: it builds what it needs itself instead of starting children.
+BUILDING_APART = "MIGLOBE_BUILDING_APART"
 # What a file that is not a copy this program can use raises when it is read.
 _UNREADABLE = (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError)
 
@@ -54,3 +62,32 @@ def kept(name: str, build: Callable[[], T], usable: Callable[[object], bool]) ->
     except OSError as exc:
         log.info("could not save %s for the next start: %s", name, exc)
     return built
+
+
+def is_saved(name: str) -> bool:
+    """Whether the cache folder holds a file ``name`` (usable or not: :func:`kept` decides)."""
+    return (cache_folder() / name).is_file()
+
+
+def built_apart(what: str, code: str, given: bytes = b"") -> None:
+    """Run the Python ``code`` (which builds and saves a copy) in a child of the same interpreter,
+    with ``given`` on its standard input, and wait for it; inside such a child, do nothing.
+
+    Failures are only logged: the caller then builds the copy itself, with the same errors.
+    """
+    if os.environ.get(BUILDING_APART):
+        return
+    log.info("building %s in a separate process", what)
+    try:
+        finished = subprocess.run(
+            [sys.executable, "-c", code],
+            input=given,
+            capture_output=True,
+            check=False,
+            env={**os.environ, BUILDING_APART: "1"},
+        )
+    except OSError as exc:
+        log.info("could not start the separate build of %s (%s); building it here", what, exc)
+        return
+    if finished.returncode != 0:
+        log.info("the separate build of %s ended with code %d; building it here", what, finished.returncode)
