@@ -7,11 +7,13 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import shutil
 import subprocess
 import sys
 from datetime import date
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from bot.config import load_settings
@@ -19,9 +21,12 @@ from bot.db import Database
 from bot.knowledge_export_command import export_knowledge
 from bot.services import knowledge_curated_text as rules
 from bot.services import knowledge_curation as curation
-from bot.services.knowledge import knowledge_base
+from bot.services import knowledge_live, saved_copies
+from bot.services.knowledge import KnowledgeBase, knowledge_base
 from bot.services.knowledge_live import knowledge_for
 from bot.services.knowledge_loader import load_entries
+from bot.services.knowledge_model import Entry
+from bot.services.saved_copies import cache_folder
 from models import CuratedEntry, CuratedStatus, utcnow
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,3 +149,58 @@ def test_export_without_a_file_prints_the_yaml(database_url: str, tmp_path: Path
     assert "0 live entries exported." in err.getvalue()
     (tmp_path / "empty.yaml").write_text(out.getvalue(), encoding="utf-8")
     assert load_entries(tmp_path) == ()
+
+
+def _warm_cache(folder: Path) -> None:
+    """A cache folder of its own holding the shipped base's saved copies (so a child does not
+    build them again)."""
+    source = cache_folder()
+    knowledge_base()  # the shipped copies exist in the default folder
+    folder.mkdir(parents=True, exist_ok=True)
+    for kept_copy in source.glob("*.pickle"):
+        if not kept_copy.name.startswith(knowledge_live.LIVE_COPY):
+            shutil.copy(kept_copy, folder / kept_copy.name)
+
+
+def _parking(entry_id: int, answer: str) -> Entry:
+    """A chat-made entry about parking."""
+    row = CuratedEntry(
+        id=entry_id, status=CuratedStatus.LIVE.value, as_of=TODAY, revision=1,
+        questions={"de": [PARKING]}, answers={"de": answer},
+    )  # fmt: skip
+    entry = knowledge_live.to_entry(row)
+    assert entry is not None
+    return entry
+
+
+def test_a_child_process_builds_the_live_base_and_one_copy_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The live base is built by a child process (building it here would leave tens of MB behind):
+    this process only loads it. A newer version's copy replaces the older one in the cache folder."""
+    _warm_cache(tmp_path)
+    monkeypatch.setenv("MIGLOBE_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv(saved_copies.BUILDING_APART, raising=False)
+
+    def not_here(*_: object) -> None:
+        raise AssertionError("the live base was built in the bot's own process")
+
+    monkeypatch.setattr(KnowledgeBase, "extended", not_here)
+    first = knowledge_live._extended([_parking(1, "Ja, zwei Plätze.")])
+    best = first.answer(PARAPHRASE, "de").best
+    assert best is not None and best.entry.id == rules.key(1)
+    assert len(list(tmp_path.glob(f"{knowledge_live.LIVE_COPY}-*.pickle"))) == 1
+    second = knowledge_live._extended([_parking(1, "Nein, leider keine.")])
+    changed = second.get(rules.key(1))
+    assert changed is not None and changed.text("de").answer == "Nein, leider keine."
+    assert len(list(tmp_path.glob(f"{knowledge_live.LIVE_COPY}-*.pickle"))) == 1
+
+
+def test_without_a_child_the_live_base_is_built_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A child that cannot run (here: none is started) leaves the building to this process."""
+    _warm_cache(tmp_path)
+    monkeypatch.setenv("MIGLOBE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(knowledge_live, "built_apart", lambda *_args: None)
+    base = knowledge_live._extended([_parking(2, "Ja, zwei Plätze.")])
+    best = base.answer(PARAPHRASE, "de").best
+    assert best is not None and best.entry.id == rules.key(2)

@@ -42,13 +42,19 @@ def _digest() -> str:
     return digest.hexdigest()[:32]
 
 
+def copy_name(kind: str, given: bytes = b"") -> str:
+    """The file name of a copy of ``kind`` built from the current files (and from ``given``)."""
+    suffix = f"-{hashlib.sha256(given).hexdigest()[:16]}" if given else ""
+    return f"{kind}-{_digest()}{suffix}.pickle"
+
+
 def saved_or_built(build: Callable[[], T], kind: type[T], apart: str | None = None) -> T:
     """The saved copy for the current files, else ``build()`` (saved for the next start).
 
     ``apart`` ("module:function", a function that builds and saves the same copy) has a missing
     copy built in a child process first, so that what building imports stays out of this one.
     """
-    name = f"knowledge-base-{_digest()}.pickle"
+    name = copy_name("knowledge-base")
     if apart is not None and not is_saved(name):
         module, function = apart.split(":")
         built_apart("the knowledge base", f"import {module} as built; built.{function}()")

@@ -2,8 +2,10 @@
 
 The shipped base (``knowledge.knowledge_base()``) is extended by the live entries the coordinators
 made in the chat (:mod:`knowledge_curation`). Building the search indexes and training the entry
-classifiers takes about a second, so it runs in a worker thread (the chat stays responsive) and the
-built base is kept per process and rebuilt only when the entries changed: every call reads a cheap
+classifiers takes seconds and leaves tens of megabytes that Python does not give back, so a child
+process builds it and saves it in the cache folder (one copy, the latest), and the bot only loads
+it, from a worker thread (the chat stays responsive); if the child fails, the thread builds it.
+The base is kept per process and rebuilt only when the entries changed: every call reads a cheap
 version (how many entries, the sum of their revisions), which every change raises. Several
 processes on one database therefore each see a change with their next question. A change made by
 hand in the database must raise ``revision`` too, or the processes keep the base they built.
@@ -12,6 +14,8 @@ hand in the database must raise ``revision`` too, or the processes keep the base
 from __future__ import annotations
 
 import asyncio
+import pickle
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,12 +24,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services import knowledge_curated_text as rules
 from bot.services import knowledge_curation as curation
 from bot.services.knowledge import KnowledgeBase, knowledge_base
+from bot.services.knowledge_cache import copy_name
 from bot.services.knowledge_model import AsOf, Entry, EntryText, Precision, Source
+from bot.services.saved_copies import built_apart, cache_folder, is_saved, kept
 from models import CuratedEntry, CuratedStatus
 
 SOURCE = Source("", rules.SOURCE_TITLE)  # no address: shown as plain text, the team itself
 # Where a chat-made entry "comes from" when a message or a check names an entry's file.
 DATABASE = Path("curated_entries")
+LIVE_COPY = "knowledge-live"  # the saved copies' names begin with this
 
 
 @dataclass(frozen=True)
@@ -71,7 +78,34 @@ async def knowledge_for(db: AsyncSession) -> KnowledgeBase:
         return built.base
     rows = await curation.every_entry(db)
     entries = live_entries(rows)
-    base = await asyncio.to_thread(knowledge_base().extended, entries) if entries else knowledge_base()
+    base = await asyncio.to_thread(_extended, entries) if entries else knowledge_base()
     # The version of the rows just read: a change committed between the two reads is seen next time.
     _built = _Built(database, curation.version_of(rows), base)
     return base
+
+
+def _extended(entries: list[Entry]) -> KnowledgeBase:
+    """The shipped base extended by ``entries``: the saved copy, else built by a child process
+    (and saved), else built here; older saved copies are removed."""
+    given = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
+    name = copy_name(LIVE_COPY, given)
+    if not is_saved(name):
+        code = f"import {__name__} as built; built.extend_from_input()"
+        built_apart("the knowledge base with the team's answers", code, pickle.dumps((name, entries)))
+    base = kept(name, lambda: knowledge_base().extended(entries), _usable)
+    for older in cache_folder().glob(f"{LIVE_COPY}-*.pickle"):
+        if older.name != name:
+            older.unlink(missing_ok=True)  # another process still using it only builds it again
+    return base
+
+
+def extend_from_input() -> None:
+    """Build and save the extended base named on standard input (a pickled name and entries):
+    what the child process of :func:`_extended` runs."""
+    name, entries = pickle.load(sys.stdin.buffer)
+    kept(name, lambda: knowledge_base().extended(entries), _usable)
+
+
+def _usable(saved: object) -> bool:
+    """Whether a loaded copy is a knowledge base."""
+    return isinstance(saved, KnowledgeBase)
