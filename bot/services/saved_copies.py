@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 # Set in a child that builds copies: it builds what it needs itself instead of starting children.
 BUILDING_APART = "MIGLOBE_BUILDING_APART"
+# A child that has not finished by then is stopped (the caller builds the copy itself).
+BUILD_TIMEOUT_SECONDS = 600.0
 # What a file that is not a copy this program can use raises when it is read.
 _UNREADABLE = (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError)
 
@@ -69,13 +71,14 @@ def is_saved(name: str) -> bool:
     return (cache_folder() / name).is_file()
 
 
-def built_apart(what: str, code: str, given: bytes = b"") -> None:
+def built_apart(what: str, code: str, given: bytes = b"", timeout: float = BUILD_TIMEOUT_SECONDS) -> None:
     """Run the Python ``code`` (which builds and saves a copy) in a child of the same interpreter,
-    with ``given`` on its standard input, and wait for it; inside such a child, do nothing.
+    with ``given`` on its standard input, and wait for it (at most ``timeout`` seconds); inside
+    such a child, or without a known interpreter, do nothing.
 
     Failures are only logged: the caller then builds the copy itself, with the same errors.
     """
-    if os.environ.get(BUILDING_APART):
+    if os.environ.get(BUILDING_APART) or not sys.executable:
         return
     log.info("building %s in a separate process", what)
     try:
@@ -84,10 +87,11 @@ def built_apart(what: str, code: str, given: bytes = b"") -> None:
             input=given,
             capture_output=True,
             check=False,
+            timeout=timeout,
             env={**os.environ, BUILDING_APART: "1"},
         )
-    except OSError as exc:
-        log.info("could not start the separate build of %s (%s); building it here", what, exc)
+    except (OSError, subprocess.SubprocessError) as exc:
+        log.info("the separate build of %s did not finish (%s); building it here", what, type(exc).__name__)
         return
     if finished.returncode != 0:
         log.info("the separate build of %s ended with code %d; building it here", what, finished.returncode)

@@ -1,0 +1,69 @@
+"""Copies built by a child process: the child's own builds stay in it, and a child that fails or
+hangs leaves the building to the caller without stopping the bot."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.services import saved_copies
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cache folder of its own, outside any building child."""
+    monkeypatch.setenv("MIGLOBE_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv(saved_copies.BUILDING_APART, raising=False)
+    return tmp_path
+
+
+def _saving(name: str) -> str:
+    """Child code that saves the text it is given (and its own marker) as ``name``."""
+    return (
+        "import os, sys; from bot.services.saved_copies import kept; "
+        f"kept({name!r}, lambda: (sys.stdin.read(), os.environ.get({saved_copies.BUILDING_APART!r})), "
+        "lambda saved: True)"
+    )
+
+
+def test_a_child_builds_and_saves_what_the_caller_then_loads(folder: Path) -> None:
+    saved_copies.built_apart("a test copy", _saving("copy.pickle"), b"built by the child")
+    assert saved_copies.is_saved("copy.pickle")
+    loaded = saved_copies.kept("copy.pickle", lambda: pytest.fail("built here"), lambda saved: True)
+    assert loaded == ("built by the child", "1")  # the child knew it was one: it starts none itself
+
+
+def test_inside_a_child_nothing_more_is_started(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(saved_copies.BUILDING_APART, "1")
+    monkeypatch.setattr(subprocess, "run", lambda *_a, **_k: pytest.fail("a grandchild was started"))
+    saved_copies.built_apart("a test copy", _saving("copy.pickle"))
+    assert not saved_copies.is_saved("copy.pickle")
+
+
+def test_a_failing_or_hanging_child_leaves_the_building_to_the_caller(
+    folder: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger=saved_copies.__name__)
+    saved_copies.built_apart("a broken copy", "raise SystemExit(3)")
+    started = time.monotonic()
+    saved_copies.built_apart("a slow copy", "import time; time.sleep(30)", timeout=1.0)
+    assert time.monotonic() - started < 10
+    assert "the separate build of a broken copy ended with code 3; building it here" in caplog.text
+    assert (
+        "the separate build of a slow copy did not finish (TimeoutExpired); building it here" in caplog.text
+    )
+    built = saved_copies.kept("copy.pickle", lambda: "built here", lambda saved: True)
+    assert built == "built here"
+
+
+def test_without_a_known_interpreter_nothing_is_started(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "executable", "")
+    monkeypatch.setattr(subprocess, "run", lambda *_a, **_k: pytest.fail("started without an interpreter"))
+    saved_copies.built_apart("a test copy", _saving("copy.pickle"))
