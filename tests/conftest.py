@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import os
 import sqlite3
+import subprocess
+import sys
 import uuid
 import warnings
 from collections.abc import AsyncIterator, Iterator
@@ -22,6 +24,16 @@ def pytest_report_header(config: pytest.Config) -> str:
     if url:
         return f"databases: SQLite and PostgreSQL ({url})"
     return f"databases: SQLite only - set {POSTGRES_ENV} to run the suite on PostgreSQL too"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Before any worker starts: build the shipped knowledge base's saved copies once (a fresh
+    machine has none), so that the workers and their bot processes only load them instead of
+    building them all at once at the start, the long tests' bot processes starving meanwhile."""
+    if hasattr(config, "workerinput"):
+        return  # an xdist worker: the controller did it
+    code = "from bot.services.knowledge import save_knowledge_base; save_knowledge_base()"
+    subprocess.run([sys.executable, "-c", code], check=False, capture_output=True)
 
 
 # The tests that run real bot processes, a browser or several processes take tens of seconds each

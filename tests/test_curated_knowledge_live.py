@@ -204,3 +204,13 @@ def test_without_a_child_the_live_base_is_built_here(tmp_path: Path, monkeypatch
     base = knowledge_live._extended([_parking(2, "Ja, zwei Plätze.")])
     best = base.answer(PARAPHRASE, "de").best
     assert best is not None and best.entry.id == rules.key(2)
+
+
+def test_a_long_question_becomes_a_title_cut_after_a_whole_word() -> None:
+    """A title longer than the limit ends after its last whole word, never inside one."""
+    title = rules.title(["Können die Berater*innen auch an einem Samstag zu uns kommen, etwa zum Fest?"])
+    assert title == "Können die Berater*innen auch an einem Samstag zu uns…"
+    assert rules.title(["Kurz und klar?"]) == "Kurz und klar?"
+    # One very long word: cut inside it, as there is no word end to cut after.
+    assert rules.title(["Donaudampfschifffahrtsgesellschaftskapitänsmützen" * 2]).endswith("…")
+    assert len(rules.title(["Donaudampfschifffahrtsgesellschaftskapitänsmützen" * 2])) == 60

@@ -61,8 +61,15 @@ def variants(text: str) -> list[str]:
 
 
 def shortened(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters, ending with "…" when cut."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    """``text`` cut to ``limit`` characters, ending with "…" when cut: after the last whole word
+    when one ends in the second half (a title reads "… zu uns…", not "… zu uns komme…")."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space >= limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-–") + "…"
 
 
 def title(questions: Sequence[str]) -> str:
