@@ -21,6 +21,9 @@ from models import AuditAction, CoordinatorAction, CuratedEntry, CuratedStatus, 
 from tests.bot_process import press_and_wait, running_bot, sandbox
 
 TIMEOUT = 20.0
+# The first question after a change waits for the base with the team's answers to be built (a child
+# process trains its classifiers: a few seconds alone, far longer while the suite loads the machine).
+BUILD_TIMEOUT = 90.0
 ASKED = "Gibt es einen Parkplatz am Rathaus für die Beraterin?"
 PARAPHRASE = "Gibt es Parkplätze am Rathaus für Berater?"
 ANSWER = "Ja: Hinter dem Rathaus gibt es zwei Gästeparkplätze. Bitte melden Sie sich an der Pforte."
@@ -106,7 +109,9 @@ async def test_an_answer_made_public_in_the_chat_answers_the_next_asker_until_re
 
             # The next person asks in other words and gets the team's answer, as of today.
             emulator.send_text(next_asker, PARAPHRASE)
-            answered = await emulator.wait_for_message(next_asker, lambda m: "Stand:" in _text(m), TIMEOUT)
+            answered = await emulator.wait_for_message(
+                next_asker, lambda m: "Stand:" in _text(m), BUILD_TIMEOUT
+            )
             assert ANSWER in _text(answered)
             assert "Quelle: MiGlobe-Programmteam" in _text(answered)
             assert f"Stand: {format_date(_today(), format='long', locale='de')}" in _text(answered)
