@@ -200,7 +200,7 @@ def test_without_a_child_the_live_base_is_built_here(tmp_path: Path, monkeypatch
     """A child that cannot run (here: none is started) leaves the building to this process."""
     _warm_cache(tmp_path)
     monkeypatch.setenv("MIGLOBE_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(knowledge_live, "built_apart", lambda *_args: None)
+    monkeypatch.setattr(saved_copies, "built_apart", lambda *_args: None)
     base = knowledge_live._extended([_parking(2, "Ja, zwei Plätze.")])
     best = base.answer(PARAPHRASE, "de").best
     assert best is not None and best.entry.id == rules.key(2)

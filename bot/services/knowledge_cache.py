@@ -20,7 +20,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TypeVar
 
-from bot.services.saved_copies import built_apart, is_saved, kept
+from bot.services.saved_copies import kept, kept_apart
 
 T = TypeVar("T")
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -55,7 +55,13 @@ def saved_or_built(build: Callable[[], T], kind: type[T], apart: str | None = No
     copy built in a child process first, so that what building imports stays out of this one.
     """
     name = copy_name("knowledge-base")
-    if apart is not None and not is_saved(name):
-        module, function = apart.split(":")
-        built_apart("the knowledge base", f"import {module} as built; built.{function}()")
-    return kept(name, build, lambda saved: isinstance(saved, kind))
+
+    def usable(saved: object) -> bool:
+        """Whether a loaded copy is of ``kind``."""
+        return isinstance(saved, kind)
+
+    if apart is None:
+        return kept(name, build, usable)
+    module, function = apart.split(":")
+    code = f"import {module} as built; built.{function}()"
+    return kept_apart(name, build, usable, ("the knowledge base", code, b""))

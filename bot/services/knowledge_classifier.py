@@ -27,7 +27,7 @@ from typing import Any
 
 from bot.services.knowledge_linear import LinearModel, compact
 from bot.services.knowledge_model import Entry
-from bot.services.saved_copies import built_apart, is_saved, kept
+from bot.services.saved_copies import kept_apart
 from bot.services.text_analysis import Analyzer, fold
 
 # Regularisation and passes of the linear model (log loss, so its outputs are probabilities).
@@ -125,13 +125,12 @@ def _cached_or_trained(texts: list[str], labels: list[str]) -> LinearModel:
     version = metadata.version("scikit-learn")
     trained_on = ("plain numbers", version, ALPHA, PASSES, CHARACTER_NGRAMS, texts, labels)
     name = f"entry-classifier-{hashlib.sha256(repr(trained_on).encode()).hexdigest()[:32]}.pickle"
-    if not is_saved(name):
-        code = f"import {__name__} as built; built.train_from_input()"
-        built_apart("an entry classifier", code, json.dumps([texts, labels]).encode())
-    return kept(
+    code = f"import {__name__} as built; built.train_from_input()"
+    return kept_apart(
         name,
         lambda: compact(*_train(texts, labels)),
         lambda saved: isinstance(saved, LinearModel),
+        ("an entry classifier", code, json.dumps([texts, labels]).encode()),
     )
 
 

@@ -26,7 +26,7 @@ from bot.services import knowledge_curation as curation
 from bot.services.knowledge import KnowledgeBase, knowledge_base
 from bot.services.knowledge_cache import copy_name
 from bot.services.knowledge_model import AsOf, Entry, EntryText, Precision, Source
-from bot.services.saved_copies import built_apart, cache_folder, is_saved, kept
+from bot.services.saved_copies import cache_folder, kept, kept_apart
 from models import CuratedEntry, CuratedStatus
 
 SOURCE = Source("", rules.SOURCE_TITLE)  # no address: shown as plain text, the team itself
@@ -89,10 +89,9 @@ def _extended(entries: list[Entry]) -> KnowledgeBase:
     (and saved), else built here; older saved copies are removed."""
     given = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
     name = copy_name(LIVE_COPY, given)
-    if not is_saved(name):
-        code = f"import {__name__} as built; built.extend_from_input()"
-        built_apart("the knowledge base with the team's answers", code, pickle.dumps((name, entries)))
-    base = kept(name, lambda: knowledge_base().extended(entries), _usable)
+    code = f"import {__name__} as built; built.extend_from_input()"
+    apart = ("the knowledge base with the team's answers", code, pickle.dumps((name, entries)))
+    base = kept_apart(name, lambda: knowledge_base().extended(entries), _usable, apart)
     for older in cache_folder().glob(f"{LIVE_COPY}-*.pickle"):
         if older.name != name:
             older.unlink(missing_ok=True)  # another process still using it only builds it again

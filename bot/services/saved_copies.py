@@ -27,6 +27,8 @@ T = TypeVar("T")
 BUILDING_APART = "MIGLOBE_BUILDING_APART"
 # A child that has not finished by then is stopped (the caller builds the copy itself).
 BUILD_TIMEOUT_SECONDS = 600.0
+# What a child process is to build: what it is (for the log), its Python code and its input.
+Apart = tuple[str, str, bytes]
 # What a file that is not a copy this program can use raises when it is read.
 _UNREADABLE = (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError)
 
@@ -69,6 +71,14 @@ def kept(name: str, build: Callable[[], T], usable: Callable[[object], bool]) ->
 def is_saved(name: str) -> bool:
     """Whether the cache folder holds a file ``name`` (usable or not: :func:`kept` decides)."""
     return (cache_folder() / name).is_file()
+
+
+def kept_apart(name: str, build: Callable[[], T], usable: Callable[[object], bool], apart: Apart) -> T:
+    """:func:`kept`, but a copy not saved yet is first built by a child process running
+    ``apart`` (:func:`built_apart`); ``build`` is left for when that did not work."""
+    if not is_saved(name):
+        built_apart(*apart)
+    return kept(name, build, usable)
 
 
 def built_apart(what: str, code: str, given: bytes = b"", timeout: float = BUILD_TIMEOUT_SECONDS) -> None:
