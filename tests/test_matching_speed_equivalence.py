@@ -22,7 +22,17 @@ from bot.services.matching import (
 )
 from bot.services.matching_data import advisor_facts, earlier_offers, facts_of, open_loads
 from models import Advisor, User
-from tests.matching_helpers import NOW, TUEBINGEN, TUEBINGEN_KREIS, ULM, add_advisor, migrated
+from tests.matching_helpers import (
+    BOEBLINGEN,
+    MANNHEIM,
+    MOESSINGEN,
+    NOW,
+    TUEBINGEN,
+    TUEBINGEN_KREIS,
+    ULM,
+    add_advisor,
+    migrated,
+)
 
 NEEDS = RequestNeeds(TUEBINGEN, TUEBINGEN_KREIS, ("tr", "ar"), ("festival", "open"))
 
@@ -60,6 +70,40 @@ def test_reasons_are_not_shared_between_candidates_or_rankings() -> None:
     first.candidates[0].reasons[0]["covered"].append("xx")
     assert first.candidates[1].reasons[0]["covered"] == ["tr"]
     assert rank(NEEDS, pool, NOW).candidates[0].reasons[0]["covered"] == ["tr"]
+
+
+_ADVISORS = st.builds(
+    AdvisorFacts,
+    advisor_id=st.integers(1, 10_000),
+    languages=st.sampled_from([(), ("tr",), ("ar",), ("tr", "ar"), ("uk", "de")]),
+    kreise=st.sampled_from([(), (TUEBINGEN_KREIS,), ("08421",)]),
+    regierungsbezirke=st.sampled_from([(), ("084",), ("081", "082")]),
+    home_ags=st.sampled_from([None, TUEBINGEN, MOESSINGEN, ULM, MANNHEIM, BOEBLINGEN]),
+    topics=st.sampled_from([(), ("festival",), ("fairtrade", "festival")]),
+    capacity=st.integers(0, 3),
+    open_load=st.integers(0, 3),
+    last_assigned_at=st.one_of(
+        st.none(), st.integers(-3, 200).map(lambda d: NOW - timedelta(days=d, hours=d))
+    ),
+)
+
+
+@given(
+    pool=st.lists(_ADVISORS, max_size=30, unique_by=lambda a: a.advisor_id),
+    languages=st.sampled_from([(), ("tr",), ("tr", "ar", "fa")]),
+    topics=st.sampled_from([(), ("open",), ("festival", "fairtrade")]),
+    place=st.sampled_from([(TUEBINGEN, TUEBINGEN_KREIS), (MANNHEIM, "08222"), ("", "08421")]),
+)
+def test_the_ranking_orders_by_each_candidates_full_score(
+    pool: list[AdvisorFacts], languages: tuple[str, ...], topics: tuple[str, ...], place: tuple[str, str]
+) -> None:
+    """The ranking's quick score (no breakdown, region parts shared by advisors of one home) puts the
+    advisors in the order of the score each one's full breakdown gives, ties by id."""
+    needs = RequestNeeds(place[0], place[1], languages, topics)
+    full = sorted(pool, key=lambda a: (-score(needs, a, NOW).score, a.advisor_id))
+    ranking = rank(needs, pool, NOW)
+    assert [c.advisor_id for c in ranking.candidates] == [a.advisor_id for a in full]
+    assert [c.score for c in ranking.candidates] == [score(needs, a, NOW).score for a in full]
 
 
 async def test_column_loader_equals_facts_of_whole_entities(database_url: str) -> None:

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache, partial
 
 from bot.services.geography import Location, locate
+from bot.services.matching_facts import AdvisorFacts, RequestNeeds, exclusions
 from bot.services.matching_ranking import Candidate, Ranking, Reason
 from bot.services.matching_region import placement
 
@@ -46,64 +47,8 @@ ASSUMED_LANGUAGES = frozenset({"de"})
 # "Not sure yet" is no topic an advisor can cover.
 NEUTRAL_TOPICS = frozenset({"open"})
 _NO_TIME, _DAY = timedelta(0), timedelta(days=1)
-
-
-@dataclass(frozen=True)
-class RequestNeeds:
-    """What the request asks for, as matching sees it."""
-
-    place_ags: str
-    kreis_ags: str
-    languages: tuple[str, ...] = ()
-    topics: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class AdvisorFacts:
-    """One advisor's profile and current state, as matching sees it.
-
-    ``open_load`` counts requests they hold (accepted, not yet closed) plus offers awaiting their
-    answer. ``offered_before`` is the status of an earlier offer of this very request, if any.
-    ``profile_gaps`` names what the profile still lacks before offers may go to them ("languages",
-    "area"; see :func:`bot.services.advisors.profile_gaps`).
-    """
-
-    advisor_id: int
-    name: str = ""
-    languages: tuple[str, ...] = ()
-    kreise: tuple[str, ...] = ()
-    regierungsbezirke: tuple[str, ...] = ()
-    home_ags: str | None = None
-    topics: tuple[str, ...] = ()
-    capacity: int = 2
-    open_load: int = 0
-    active: bool = True
-    linked: bool = True
-    reachable: bool = True
-    paused_until: datetime | None = None
-    last_assigned_at: datetime | None = None
-    offered_before: str | None = None
-    profile_gaps: tuple[str, ...] = ()
-
-
-def exclusions(advisor: AdvisorFacts, now: datetime) -> tuple[Reason, ...]:
-    """The hard filters ``advisor`` fails (empty when an offer may go to them)."""
-    found: list[Reason] = []
-    if not advisor.active:
-        found.append({"code": "inactive"})
-    if not advisor.linked:
-        found.append({"code": "not_linked"})
-    elif not advisor.reachable:
-        found.append({"code": "unreachable"})
-    if advisor.profile_gaps:
-        found.append({"code": "incomplete_profile", "missing": list(advisor.profile_gaps)})
-    if advisor.paused_until is not None and advisor.paused_until > now:
-        found.append({"code": "paused", "until": advisor.paused_until.isoformat()})
-    if advisor.open_load >= advisor.capacity:
-        found.append({"code": "at_capacity", "open": advisor.open_load, "capacity": advisor.capacity})
-    if advisor.offered_before is not None:
-        found.append({"code": "already_offered", "status": advisor.offered_before})
-    return tuple(found)
+# An advisor's home and the area they named, as the region part of their score depends on them.
+_Area = tuple[str | None, tuple[str, ...], tuple[str, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,11 +214,37 @@ def rank(needs: RequestNeeds, advisors: Iterable[AdvisorFacts], now: datetime) -
     """
     asked = _asked(needs)
     # The order needs the scores alone; reasons are worked out for the candidates looked at.
-    scored = [(-_total(_breakdown(asked, a, now, None)[1]), a.advisor_id, a) for a in advisors]
+    placed: dict[_Area, tuple[float, float]] = {}
+    scored = [(-_order_score(asked, a, now, placed), a.advisor_id, a) for a in advisors]
     scored.sort(key=lambda entry: entry[:2])
     return Ranking(
         [entry[2] for entry in scored], partial(_score, asked, now=now), partial(_passes, asked, now=now)
     )
+
+
+def _order_score(
+    asked: _Asked,
+    advisor: AdvisorFacts,
+    now: datetime,
+    placed: dict[_Area, tuple[float, float]],
+) -> float:
+    """``_total(_breakdown(...))`` to the last bit, without the breakdown's dict: a ranking scores
+    every advisor, and ``placed`` keeps the region parts of the homes and areas already seen in it
+    (many advisors share a Gemeinde; the request's place is the same for all of them)."""
+    area = (advisor.home_ags, advisor.kreise, advisor.regierungsbezirke)
+    region = placed.get(area)
+    if region is None:
+        tier, _, _, distance = _placed(asked.place, *area)
+        region = placed[area] = (REGION_TIERS[tier], distance)
+    spoken, offered = advisor.languages, advisor.topics
+    # Nothing asked: the part scores are (0.0,), as the breakdown gives.
+    languages = asked.language_scores[
+        sum(1 for c in asked.languages if c in spoken or c in ASSUMED_LANGUAGES)
+    ]
+    topics = asked.topic_scores[sum(1 for t in asked.topics if t in offered)]
+    load = _load_part(advisor.open_load, advisor.capacity)
+    # The breakdown's additions in its order, so that equal parts tie exactly.
+    return round(languages + region[0] + region[1] + topics + load + _fairness(advisor, now, None), 3)
 
 
 def _passes(asked: _Asked, advisor: AdvisorFacts, now: datetime) -> bool:
