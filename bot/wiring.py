@@ -9,12 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import BaseRequest
 
 import handlers
 from bot.app import ProcessRuntime
 from bot.config import Settings
 from bot.context import BotContext
+from bot.runtime.aiohttp_request import AiohttpRequest
 from bot.runtime.ptb_application import StatelessApplication
 from bot.runtime.sweeper import FeatureSweep
 from handlers import broadcast_sweep, deadlines
@@ -41,8 +42,8 @@ def build_application(
         .token(token)
         .updater(None)
         .context_types(ContextTypes(context=BotContext))
-        .request(request or HTTPXRequest(connection_pool_size=64, read_timeout=20, write_timeout=20))
-        .get_updates_request(request or HTTPXRequest(connection_pool_size=2, read_timeout=40))
+        .request(request or AiohttpRequest(connection_pool_size=64, read_timeout=20))
+        .get_updates_request(request or AiohttpRequest(connection_pool_size=2, read_timeout=40))
     )
     if settings.telegram_base_url:
         base = settings.telegram_base_url.rstrip("/")

@@ -1,0 +1,151 @@
+"""The bot's HTTP layer on aiohttp, through a real ``telegram.Bot`` against a Bot API on loopback:
+calls, file uploads, Telegram's errors, timeouts, a missing server, and the wiring that uses it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiohttp import web
+from telegram import Bot, InputFile
+from telegram.error import BadRequest, NetworkError, TimedOut
+
+from bot.config import Settings
+from bot.runtime.aiohttp_request import AiohttpRequest
+from bot.wiring import build_application
+
+TOKEN = "123456:SECRET-token-part"
+ME = {"id": 123456, "is_bot": True, "first_name": "MiGlobe", "username": "miglobe_bot"}
+MESSAGE = {"message_id": 7, "date": 0, "chat": {"id": 42, "type": "private"}, "text": "Hallo"}
+
+
+class FakeBotApi:
+    """A Bot API on loopback that records what each call sent."""
+
+    def __init__(self) -> None:
+        """No calls yet; answers come without delay."""
+        self.calls: list[tuple[str, dict[str, Any], web.Request]] = []
+        self.delay = 0.0
+
+    async def answer(self, request: web.Request) -> web.Response:
+        """Record the call's fields (files as (filename, content type, bytes)) and answer it."""
+        method = request.match_info["method"]
+        fields: dict[str, Any] = {}
+        if request.content_type.startswith("multipart/"):
+            async for part in await request.multipart():
+                content = await part.read()  # type: ignore[union-attr]
+                if part.filename:  # type: ignore[union-attr]
+                    fields[part.name] = (part.filename, part.headers.get("Content-Type"), bytes(content))  # type: ignore[union-attr]
+                else:
+                    fields[part.name] = bytes(content).decode()  # type: ignore[union-attr]
+        else:
+            fields = dict(await request.post())
+        if method == "getMe":
+            return web.json_response({"ok": True, "result": ME})
+        self.calls.append((method, fields, request))
+        await asyncio.sleep(self.delay)
+        if fields.get("chat_id") == "-1":
+            body = {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}
+            return web.json_response(body, status=400)
+        return web.json_response({"ok": True, "result": MESSAGE})
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[tuple[FakeBotApi, str]]:
+    """The fake Bot API and its base URL."""
+    fake = FakeBotApi()
+    app = web.Application()
+    app.router.add_post("/bot{token}/{method}", fake.answer)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield fake, f"http://127.0.0.1:{port}/bot"
+    await runner.cleanup()
+
+
+async def test_a_call_sends_its_parameters_and_gives_telegrams_answer(api: tuple[FakeBotApi, str]) -> None:
+    """sendMessage's parameters arrive as Telegram reads them; the answer becomes PTB's Message."""
+    fake, base = api
+    async with Bot(TOKEN, base_url=base, request=AiohttpRequest(connection_pool_size=4)) as bot:
+        sent = await bot.send_message(42, "Grüß Gott <b>&</b>", parse_mode="HTML", read_timeout=3)
+    assert sent.message_id == 7
+    method, fields, request = fake.calls[-1]
+    assert method == "sendMessage"
+    assert fields["chat_id"] == "42" and fields["text"] == "Grüß Gott <b>&</b>"
+    assert fields["parse_mode"] == "HTML"
+    assert request.headers["User-Agent"] == AiohttpRequest.USER_AGENT
+
+
+async def test_a_file_goes_up_as_multipart_with_its_name_and_type(api: tuple[FakeBotApi, str]) -> None:
+    """A calendar file (as the booking sends) arrives with its name, type and bytes, and the
+    other parameters beside it."""
+    fake, base = api
+    calendar = b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
+    async with Bot(TOKEN, base_url=base, request=AiohttpRequest()) as bot:
+        document = InputFile(calendar, filename="kickoff.ics", attach=True)
+        await bot.send_document(42, document, caption="Termin", read_timeout=3)
+    method, fields, _request = fake.calls[-1]
+    assert method == "sendDocument"
+    assert fields["chat_id"] == "42" and fields["caption"] == "Termin"
+    attached = next(value for value in fields.values() if isinstance(value, tuple))
+    assert attached[0] == "kickoff.ics" and attached[2] == calendar
+    assert attached[1] is not None and "calendar" in attached[1]
+    assert json.dumps(fields["document"]).startswith('"attach://')
+
+
+async def test_telegrams_error_reaches_ptb_as_its_error(api: tuple[FakeBotApi, str]) -> None:
+    """A 400 from Telegram is PTB's BadRequest with Telegram's description."""
+    _fake, base = api
+    async with Bot(TOKEN, base_url=base, request=AiohttpRequest()) as bot:
+        with pytest.raises(BadRequest, match="(?i)chat not found"):
+            await bot.send_message(-1, "x", read_timeout=3)
+
+
+async def test_a_slow_answer_times_out(api: tuple[FakeBotApi, str]) -> None:
+    """An answer later than the read timeout is PTB's TimedOut (the sender retries it)."""
+    fake, base = api
+    fake.delay = 2.0
+    async with Bot(TOKEN, base_url=base, request=AiohttpRequest(read_timeout=0.3)) as bot:
+        with pytest.raises(TimedOut):
+            await bot.send_message(42, "x")
+
+
+async def test_no_server_is_a_network_error_that_does_not_name_the_token() -> None:
+    """Nothing listening: PTB's NetworkError, and its text (logged, stored with the failed send)
+    holds neither the URL nor the token."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    layer = AiohttpRequest()
+    await layer.initialize()
+    try:
+        with pytest.raises(NetworkError) as caught:
+            await layer.do_request(f"http://127.0.0.1:{port}/bot{TOKEN}/sendMessage", "POST")
+    finally:
+        await layer.shutdown()
+    assert "aiohttp.Client" in caught.value.message
+    assert TOKEN not in caught.value.message and "/bot" not in caught.value.message
+
+
+async def test_a_layer_not_yet_opened_refuses_to_call() -> None:
+    """Calls before initialize (or after shutdown) fail loudly instead of opening a stray session."""
+    layer = AiohttpRequest()
+    with pytest.raises(RuntimeError, match="not initialized"):
+        await layer.do_request("http://127.0.0.1:9/bot/getMe", "POST")
+    await layer.initialize()
+    await layer.shutdown()
+    with pytest.raises(RuntimeError, match="not initialized"):
+        await layer.do_request("http://127.0.0.1:9/bot/getMe", "POST")
+
+
+def test_the_bot_makes_its_calls_through_aiohttp() -> None:
+    """Both of the application's HTTP layers (calls and long polls) are the aiohttp one."""
+    application = build_application(Settings(), TOKEN)
+    assert isinstance(application.bot.request, AiohttpRequest)
+    assert isinstance(application.bot._request[0], AiohttpRequest)  # the long polls'
