@@ -121,12 +121,19 @@ def _webhook(settings: Settings) -> int:
     return asyncio.run(serve_webhook(settings, settings.token or ""))
 
 
-async def _until_stopped(intake: Callable[[], Awaitable[object]]) -> None:
-    """Run ``intake`` until SIGTERM/SIGINT or until it fails."""
+def _stop_requested() -> asyncio.Event:
+    """An event set by SIGTERM/SIGINT, listening from now on: a stop that comes while the bot is
+    still starting (its sender may already be sending) must end it in order too, not kill it
+    with a call made and its outcome not yet recorded."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def _until_stopped(intake: Callable[[], Awaitable[object]], stop: asyncio.Event) -> None:
+    """Run ``intake`` until ``stop`` is set (at once if it already is) or until it fails."""
     task = asyncio.create_task(intake(), name="intake")
     stopper = asyncio.create_task(stop.wait(), name="stop-signal")
     await asyncio.wait([task, stopper], return_when=asyncio.FIRST_COMPLETED)
@@ -142,6 +149,7 @@ async def serve_polling(settings: Settings, token: str) -> int:
     from bot.runtime.polling import poll_forever
     from bot.wiring import BotRuntime
 
+    stop = _stop_requested()
     runtime = BotRuntime(settings, token)
     await runtime.start()
     health = None
@@ -150,12 +158,14 @@ async def serve_polling(settings: Settings, token: str) -> int:
 
         health = await start_health_server(settings.health_port, runtime.operations())
     try:
-        await runtime.application.bot.delete_webhook(drop_pending_updates=False)
-        log.info("polling as @%s", runtime.application.bot.username)
+        if not stop.is_set():
+            await runtime.application.bot.delete_webhook(drop_pending_updates=False)
+            log.info("polling as @%s", runtime.application.bot.username)
         await _until_stopped(
             lambda: poll_forever(
                 runtime.application.bot, runtime.accept, standby_seconds=settings.polling_standby_seconds
-            )
+            ),
+            stop,
         )
     finally:
         if health is not None:
@@ -175,6 +185,7 @@ async def serve_webhook(settings: Settings, token: str) -> int:
 
     assert settings.webhook_url and settings.webhook_secret
     secret = settings.webhook_secret.get_secret_value()
+    stop = _stop_requested()
     runtime = BotRuntime(settings, token)
     await runtime.start()
     runner = web.AppRunner(
@@ -187,7 +198,7 @@ async def serve_webhook(settings: Settings, token: str) -> int:
             settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
         )
         log.info("webhook listening on port %d", settings.port)
-        await _until_stopped(asyncio.Event().wait)
+        await _until_stopped(asyncio.Event().wait, stop)
     finally:
         await runner.cleanup()
         await runtime.stop()

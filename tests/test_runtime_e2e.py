@@ -18,6 +18,7 @@ from bot.runtime import outbox
 from bot.sandbox.server import SandboxServer
 from models import InboxUpdate, OutboxLane, OutboxMessage, User, utcnow
 from tests.bot_process import FAKE_TOKEN, running_bot, sandbox
+from tests.sandbox_helpers import wait_until
 
 # What the bot answers to each command in German, to check the order of replies.
 COMMANDS = ["/start", "/hilfe", "/datenschutz", "/sprache"]
@@ -292,6 +293,26 @@ async def test_deadline_due_while_stopped_is_handled_after_start(database_url: s
         async with running_bot(server, database_url, tmp_path / "bot.log"):
             message = await server.emulator.wait_for_message(user, lambda m: m.from_bot, timeout=15)
         assert message is not None and message.text == "Erinnerung"
+        assert (await _outbox_row(database_url, row_id)).status == "sent"
+
+
+async def test_a_sigterm_while_starting_lets_the_send_in_flight_finish_and_be_recorded(
+    database_url: str, tmp_path: Path
+) -> None:
+    """The sender starts before polling does: a stop asked for in between (here while Telegram is
+    slow to answer the start-up calls and a due message is on its way) ends the process in order,
+    with the sent message recorded as sent, so that it is never sent again after a restart."""
+    async with sandbox() as server:
+        user = server.emulator.add_user("Early", "de").id
+        await migrate.upgrade(database_url)
+        [row_id] = await _enqueue(database_url, [(user, "Schon unterwegs", OutboxLane.INTERACTIVE)])
+        server.emulator.set_delay(1.0)
+        async with running_bot(server, database_url, tmp_path / "bot.log") as bot:
+            await wait_until(lambda: "endpoint `sendMessage`" in bot.log(), timeout=30)
+            assert "polling as" not in bot.log()  # still starting
+            code, _seconds = await bot.terminate()
+        assert code == 0
+        assert [m.text for m in server.emulator.messages_in(user) if m.from_bot] == ["Schon unterwegs"]
         assert (await _outbox_row(database_url, row_id)).status == "sent"
 
 
