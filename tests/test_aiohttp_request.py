@@ -103,7 +103,7 @@ async def test_telegrams_error_reaches_ptb_as_its_error(api: tuple[FakeBotApi, s
     """A 400 from Telegram is PTB's BadRequest with Telegram's description."""
     _fake, base = api
     async with Bot(TOKEN, base_url=base, request=AiohttpRequest()) as bot:
-        with pytest.raises(BadRequest, match="(?i)chat not found"):
+        with pytest.raises(BadRequest, match=r"(?i)chat not found"):
             await bot.send_message(-1, "x", read_timeout=3)
 
 

@@ -58,6 +58,20 @@ def test_a_changed_file_builds_it_again(package: Path) -> None:
     assert calls == ["first", "second"]
 
 
+def test_copies_of_older_versions_are_removed_but_the_one_before(package: Path, tmp_path: Path) -> None:
+    """Each change of the bot's files saves a new copy (about 15 MB): the current version's and the
+    one before it stay (going back is quick), older ones go."""
+    calls: list[str] = []
+    for version in range(4):
+        (package / "knowledge" / "entry.yaml").write_text(f"- id: costs-{version}\n")
+        knowledge_cache.saved_or_built(_builder(calls, str(version)), Built)
+    assert len(list((tmp_path / "cache").glob("knowledge-base-*.pickle"))) == knowledge_cache.KEPT_BASES
+    assert knowledge_cache.saved_or_built(_builder(calls, "again"), Built) == Built("3")
+    (package / "knowledge" / "entry.yaml").write_text("- id: costs-2\n")
+    assert knowledge_cache.saved_or_built(_builder(calls, "again"), Built) == Built("2")
+    assert calls == ["0", "1", "2", "3"]
+
+
 def test_a_broken_copy_is_built_again_and_replaced(package: Path, tmp_path: Path) -> None:
     calls: list[str] = []
     knowledge_cache.saved_or_built(_builder(calls), Built)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -65,3 +66,21 @@ def test_questions_outside_the_entries_draw_the_outside_class() -> None:
     # A question an entry answers stays with that entry.
     in_scope = with_outside.probabilities("Was kostet die Beratung für unsere Gemeinde?")
     assert max(in_scope, key=in_scope.__getitem__) == "costs"
+
+
+def test_models_of_earlier_answers_do_not_fill_the_cache_folder(cache: Path) -> None:
+    """Each change of the team's answers trains new models: only the most recently used stay, the
+    one just trained among them (the cache folder would otherwise grow by megabytes each time)."""
+    kept = knowledge_classifier.KEPT_CLASSIFIERS
+    knowledge_base()  # its own models, if this process builds it now, are newer than those below
+    before = set(cache.glob("entry-classifier-*.pickle"))
+    old = [cache / f"entry-classifier-{n:032x}.pickle" for n in range(kept + 5)]
+    for n, path in enumerate(old):
+        path.write_bytes(b"an earlier model")
+        os.utime(path, (1_000_000 + n, 1_000_000 + n))
+    _classifier()
+    left = set(cache.glob("entry-classifier-*.pickle"))
+    assert len(left) == kept
+    assert len(left - set(old) - before) == 1  # the model just trained
+    assert before <= left
+    assert left & set(old) == set(old[-(kept - 1 - len(before)) :])  # the newest of the earlier ones

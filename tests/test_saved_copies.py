@@ -4,6 +4,7 @@ hangs leaves the building to the caller without stopping the bot."""
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 import time
@@ -67,3 +68,34 @@ def test_without_a_known_interpreter_nothing_is_started(
     monkeypatch.setattr(sys, "executable", "")
     monkeypatch.setattr(subprocess, "run", lambda *_a, **_k: pytest.fail("started without an interpreter"))
     saved_copies.built_apart("a test copy", _saving("copy.pickle"))
+
+
+def _copies(folder: Path, names: list[str]) -> None:
+    """Saved copies named ``names``, the first the least recently used (a minute apart)."""
+    now = time.time()
+    for age, name in enumerate(reversed(names)):
+        path = folder / name
+        path.write_bytes(b"copy")
+        stamp = now - 60 * (age + 1)
+        os.utime(path, (stamp, stamp))
+
+
+def test_only_the_most_recently_used_copies_of_a_kind_are_kept(folder: Path) -> None:
+    """The copy just used counts as the newest (an old one reused is kept); the rest beyond
+    ``keep`` go, newest kept first; other kinds and unfinished saves are left alone."""
+    names = [f"entry-classifier-{n}.pickle" for n in range(6)]
+    _copies(folder, names)
+    (folder / "knowledge-base-x.pickle").write_bytes(b"other kind")
+    (folder / "entry-classifier-9.123.part").write_bytes(b"being saved")
+    saved_copies.keep_recent("entry-classifier-*.pickle", names[0], 3)
+    left = sorted(p.name for p in folder.glob("entry-classifier-*.pickle"))
+    assert left == sorted([names[0], names[4], names[5]])
+    assert (folder / "knowledge-base-x.pickle").exists() and (folder / "entry-classifier-9.123.part").exists()
+
+
+def test_a_copy_that_was_not_saved_removes_nothing(folder: Path) -> None:
+    """A folder that could not be written (nothing saved under that name) prunes nothing."""
+    names = [f"entry-classifier-{n}.pickle" for n in range(5)]
+    _copies(folder, names)
+    saved_copies.keep_recent("entry-classifier-*.pickle", "entry-classifier-missing.pickle", 2)
+    assert len(list(folder.glob("entry-classifier-*.pickle"))) == 5

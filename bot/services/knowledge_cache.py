@@ -20,10 +20,12 @@ from importlib import metadata
 from pathlib import Path
 from typing import TypeVar
 
-from bot.services.saved_copies import kept, kept_apart
+from bot.services.saved_copies import keep_recent, kept, kept_apart
 
 T = TypeVar("T")
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
+# Copies of the shipped base kept: this version's and the one before (going back to it is quick).
+KEPT_BASES = 2
 LIBRARIES = ("scikit-learn", "wordfreq", "snowballstemmer", "rapidfuzz", "PyYAML")
 
 
@@ -61,7 +63,10 @@ def saved_or_built(build: Callable[[], T], kind: type[T], apart: str | None = No
         return isinstance(saved, kind)
 
     if apart is None:
-        return kept(name, build, usable)
-    module, function = apart.split(":")
-    code = f"import {module} as built; built.{function}()"
-    return kept_apart(name, build, usable, ("the knowledge base", code, b""))
+        base = kept(name, build, usable)
+    else:
+        module, function = apart.split(":")
+        code = f"import {module} as built; built.{function}()"
+        base = kept_apart(name, build, usable, ("the knowledge base", code, b""))
+    keep_recent("knowledge-base-*.pickle", name, KEPT_BASES)
+    return base

@@ -27,13 +27,16 @@ from typing import Any
 
 from bot.services.knowledge_linear import LinearModel, compact
 from bot.services.knowledge_model import Entry
-from bot.services.saved_copies import kept_apart
+from bot.services.saved_copies import keep_recent, kept_apart
 from bot.services.text_analysis import Analyzer, fold
 
 # Regularisation and passes of the linear model (log loss, so its outputs are probabilities).
 ALPHA = 1e-4
 PASSES = 50
 CHARACTER_NGRAMS = (3, 5)
+# Trained models kept in the cache folder, the most recently used: the shipped base's two, the
+# team-extended base's two, and earlier ones, so that an answer taken back soon finds its models.
+KEPT_CLASSIFIERS = 16
 # The class of questions no entry answers (entry ids are lowercase words, so it cannot clash).
 OUTSIDE = "_outside"
 # The two kinds of input per phrasing, joined by this mark: its search terms, and its folded text.
@@ -126,12 +129,14 @@ def _cached_or_trained(texts: list[str], labels: list[str]) -> LinearModel:
     trained_on = ("plain numbers", version, ALPHA, PASSES, CHARACTER_NGRAMS, texts, labels)
     name = f"entry-classifier-{hashlib.sha256(repr(trained_on).encode()).hexdigest()[:32]}.pickle"
     code = f"import {__name__} as built; built.train_from_input()"
-    return kept_apart(
+    model = kept_apart(
         name,
         lambda: compact(*_train(texts, labels)),
         lambda saved: isinstance(saved, LinearModel),
         ("an entry classifier", code, json.dumps([texts, labels]).encode()),
     )
+    keep_recent("entry-classifier-*.pickle", name, KEPT_CLASSIFIERS)
+    return model
 
 
 def train_from_input() -> None:

@@ -68,6 +68,23 @@ def kept(name: str, build: Callable[[], T], usable: Callable[[object], bool]) ->
     return built
 
 
+def keep_recent(pattern: str, used: str, keep: int) -> None:
+    """Note that the copy ``used`` was just used, then delete all but the ``keep`` most recently
+    used copies whose names match ``pattern``: each change of the code or of the team's answers
+    saves new copies, and the old ones would fill the folder for good. A copy deleted under
+    another process only costs it the building again."""
+    folder = cache_folder()
+    try:
+        os.utime(folder / used)
+        copies = [(path.stat().st_mtime, path) for path in folder.glob(pattern)]
+    except OSError:
+        return  # not saved (a folder that cannot be written), or one vanished meanwhile: next time
+    copies.sort(key=lambda copy: copy[0], reverse=True)
+    for _used_at, path in copies[keep:]:
+        if path.name != used:
+            path.unlink(missing_ok=True)
+
+
 def is_saved(name: str) -> bool:
     """Whether the cache folder holds a file ``name`` (usable or not: :func:`kept` decides)."""
     return (cache_folder() / name).is_file()
