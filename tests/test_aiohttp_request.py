@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import ssl
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,7 +16,7 @@ from telegram import Bot, InputFile
 from telegram.error import BadRequest, NetworkError, TimedOut
 
 from bot.config import Settings
-from bot.runtime.aiohttp_request import AiohttpRequest
+from bot.runtime.aiohttp_request import AiohttpRequest, verifying_context
 from bot.wiring import build_application
 
 TOKEN = "123456:SECRET-token-part"
@@ -149,3 +150,19 @@ def test_the_bot_makes_its_calls_through_aiohttp() -> None:
     application = build_application(Settings(), TOKEN)
     assert isinstance(application.bot.request, AiohttpRequest)
     assert isinstance(application.bot._request[0], AiohttpRequest)  # the long polls'
+
+
+async def test_telegrams_certificate_is_checked_against_certifis_authorities() -> None:
+    """The connections verify the Bot API's certificate and host name with certifi's authorities
+    (as PTB's httpx layer did), not only with whatever store the host has."""
+    context = verifying_context()
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    assert context.cert_store_stats()["x509_ca"] >= 100
+    layer = AiohttpRequest()
+    await layer.initialize()
+    try:
+        assert layer._session is not None
+        assert layer._session.connector._ssl is not None  # type: ignore[union-attr]
+        assert layer._session.connector._ssl.cert_store_stats()["x509_ca"] >= 100  # type: ignore[union-attr]
+    finally:
+        await layer.shutdown()

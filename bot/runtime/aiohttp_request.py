@@ -12,12 +12,20 @@ the connection ``NetworkError``; Telegram's answers (also errors) go back to PTB
 
 from __future__ import annotations
 
+import ssl
 from typing import Any
 
 import aiohttp
+import certifi
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+
+def verifying_context() -> ssl.SSLContext:
+    """TLS that checks Telegram's certificate against certifi's authorities, as PTB's httpx layer
+    does: a host whose system store is missing or stale still reaches the Bot API."""
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 def _chosen(value: ODVInput[float], default: float | None) -> float | None:
@@ -65,7 +73,7 @@ class AiohttpRequest(BaseRequest):
         """Open the session (again, after a shutdown)."""
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._pool_size),
+                connector=aiohttp.TCPConnector(limit=self._pool_size, ssl=verifying_context()),
                 headers={"User-Agent": self.USER_AGENT},
                 # Each call sets its own timeouts; none applies to a call as a whole.
                 timeout=aiohttp.ClientTimeout(total=None),
