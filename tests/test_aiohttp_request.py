@@ -166,3 +166,20 @@ async def test_telegrams_certificate_is_checked_against_certifis_authorities() -
         assert layer._session.connector._ssl.cert_store_stats()["x509_ca"] >= 100  # type: ignore[union-attr]
     finally:
         await layer.shutdown()
+
+
+async def test_a_proxy_from_the_environment_is_used(
+    api: tuple[FakeBotApi, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bot behind a proxy (HTTP_PROXY/HTTPS_PROXY, as a town hall's network may need) reaches the
+    Bot API through it, as with PTB's own layer."""
+    fake, base = api
+    proxy = base.removesuffix("/bot")
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    async with Bot(TOKEN, base_url="http://api.telegram.invalid/bot", request=AiohttpRequest()) as bot:
+        await bot.send_message(42, "über den Proxy", read_timeout=3)
+    _method, fields, request = fake.calls[-1]
+    assert fields["text"] == "über den Proxy"
+    assert request.url.host == "api.telegram.invalid"  # asked of the proxy for Telegram's host

@@ -77,6 +77,8 @@ class AiohttpRequest(BaseRequest):
                 headers={"User-Agent": self.USER_AGENT},
                 # Each call sets its own timeouts; none applies to a call as a whole.
                 timeout=aiohttp.ClientTimeout(total=None),
+                # HTTPS_PROXY and the like apply, as they did to PTB's httpx layer.
+                trust_env=True,
             )
 
     async def shutdown(self) -> None:
@@ -109,7 +111,10 @@ class AiohttpRequest(BaseRequest):
         )
         body: Any = _form(request_data) if request_data is not None else None
         try:
-            async with self._session.request(method, url, data=body, timeout=timeout) as response:
+            # Telegram does not redirect; a redirect is answered as it came (httpx did not follow either).
+            async with self._session.request(
+                method, url, data=body, timeout=timeout, allow_redirects=False
+            ) as response:
                 return response.status, await response.read()
         except TimeoutError as error:
             raise TimedOut from error
