@@ -183,3 +183,25 @@ async def test_a_proxy_from_the_environment_is_used(
     _method, fields, request = fake.calls[-1]
     assert fields["text"] == "über den Proxy"
     assert request.url.host == "api.telegram.invalid"  # asked of the proxy for Telegram's host
+
+
+async def test_the_proxy_is_looked_up_once_per_server(
+    api: tuple[FakeBotApi, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The environment's proxy settings are read at the first call to a server, not at every call
+    (aiohttp's own lookup did that in worker threads, at more CPU than the call)."""
+    from bot.runtime import aiohttp_request
+
+    looked_up: list[str] = []
+    real = aiohttp_request.get_env_proxy_for_url
+
+    def counting(url: Any) -> Any:
+        looked_up.append(str(url.host))
+        return real(url)
+
+    monkeypatch.setattr(aiohttp_request, "get_env_proxy_for_url", counting)
+    _fake, base = api
+    async with Bot(TOKEN, base_url=base, request=AiohttpRequest()) as bot:
+        for n in range(5):
+            await bot.send_message(42, f"Nachricht {n}", read_timeout=3)
+    assert looked_up == ["127.0.0.1"]
