@@ -194,10 +194,11 @@ async def serve_webhook(settings: Settings, token: str) -> int:
     await runner.setup()
     try:
         await web.TCPSite(runner, "0.0.0.0", settings.port).start()
-        await runtime.application.bot.set_webhook(
-            settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
-        )
-        log.info("webhook listening on port %d", settings.port)
+        if not stop.is_set():
+            await runtime.application.bot.set_webhook(
+                settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
+            )
+            log.info("webhook listening on port %d", settings.port)
         await _until_stopped(asyncio.Event().wait, stop)
     finally:
         await runner.cleanup()

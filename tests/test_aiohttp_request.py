@@ -7,9 +7,12 @@ import asyncio
 import json
 import socket
 import ssl
+import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
+import certifi
 import pytest
 from aiohttp import web
 from telegram import Bot, InputFile
@@ -205,3 +208,59 @@ async def test_the_proxy_is_looked_up_once_per_server(
         for n in range(5):
             await bot.send_message(42, f"Nachricht {n}", read_timeout=3)
     assert looked_up == ["127.0.0.1"]
+
+
+async def test_a_file_name_beyond_ascii_arrives_as_it_is(api: tuple[FakeBotApi, str]) -> None:
+    """A file named "Übersicht" goes up under that name, not percent-encoded."""
+    fake, base = api
+    async with Bot(TOKEN, base_url=base, request=AiohttpRequest()) as bot:
+        await bot.send_document(
+            42, InputFile(b"a;b\r\n", filename="Übersicht.csv", attach=True), read_timeout=3
+        )
+    attached = next(value for value in fake.calls[-1][1].values() if isinstance(value, tuple))
+    assert attached[0] == "Übersicht.csv"
+
+
+async def test_an_upload_over_a_stalled_connection_times_out() -> None:
+    """A server that takes the connection but reads nothing (a connection that died silently): the
+    upload ends with TimedOut after its write and read timeouts, instead of hanging the chat's
+    sending for as long as the system keeps retrying."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def never_read(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)  # keep the connection open, read nothing
+
+    server = await asyncio.start_server(never_read, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    layer = AiohttpRequest(read_timeout=0.5, write_timeout=1.0, connect_timeout=0.5, pool_timeout=0.5)
+    await layer.initialize()
+    bot = Bot(TOKEN, base_url=f"http://127.0.0.1:{port}/bot", request=layer)
+    started = time.monotonic()
+    try:
+        with pytest.raises(TimedOut):
+            big = InputFile(b"x" * 48_000_000, filename="export.csv", attach=True)
+            await asyncio.wait_for(bot.send_document(42, big), timeout=30)
+    finally:
+        await layer.shutdown()
+        for writer in held:
+            writer.close()
+        server.close()
+    assert time.monotonic() - started < 15
+
+
+def test_authorities_named_by_the_environment_are_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SSL_CERT_FILE (a network that inspects TLS hands out its own authority) replaces certifi's
+    list, as it did for PTB's httpx layer."""
+    bundle = Path(certifi.where()).read_text()
+    first = bundle[
+        bundle.index("-----BEGIN CERTIFICATE-----") : bundle.index("-----END CERTIFICATE-----") + 25
+    ]
+    own = tmp_path / "own-ca.pem"
+    own.write_text(first + "\n")
+    monkeypatch.setenv("SSL_CERT_FILE", str(own))
+    assert verifying_context().cert_store_stats()["x509_ca"] == 1
+    monkeypatch.delenv("SSL_CERT_FILE")
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    assert verifying_context().cert_store_stats()["x509_ca"] >= 100

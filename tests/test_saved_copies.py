@@ -99,3 +99,31 @@ def test_a_copy_that_was_not_saved_removes_nothing(folder: Path) -> None:
     _copies(folder, names)
     saved_copies.keep_recent("entry-classifier-*.pickle", "entry-classifier-missing.pickle", 2)
     assert len(list(folder.glob("entry-classifier-*.pickle"))) == 5
+
+
+def test_what_a_killed_save_left_is_removed_once_it_is_old(folder: Path) -> None:
+    """A child killed while saving leaves its unfinished file: once far older than any save takes,
+    it goes; one that may still be being written stays."""
+    _copies(folder, ["entry-classifier-a.pickle"])
+    stale, fresh = folder / "entry-classifier-b.4242.part", folder / "entry-classifier-c.4243.part"
+    stale.write_bytes(b"half")
+    fresh.write_bytes(b"half")
+    hours_ago = time.time() - 3 * 3600
+    os.utime(stale, (hours_ago, hours_ago))
+    saved_copies.keep_recent("entry-classifier-*.pickle", "entry-classifier-a.pickle", 3)
+    assert not stale.exists() and fresh.exists()
+
+
+def test_a_folder_that_refuses_deleting_only_keeps_its_copies(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Deleting may be refused (a shared folder): the copies stay, and nothing fails."""
+    names = [f"entry-classifier-{n}.pickle" for n in range(4)]
+    _copies(folder, names)
+
+    def refuse(self: Path, missing_ok: bool = False) -> None:
+        raise PermissionError("not allowed here")
+
+    monkeypatch.setattr(Path, "unlink", refuse)
+    saved_copies.keep_recent("entry-classifier-*.pickle", names[-1], 1)
+    assert len(list(folder.glob("entry-classifier-*.pickle"))) == 4

@@ -12,6 +12,7 @@ the connection ``NetworkError``; Telegram's answers (also errors) go back to PTB
 
 from __future__ import annotations
 
+import os
 import ssl
 from typing import Any
 
@@ -25,8 +26,12 @@ from yarl import URL  # aiohttp's own URL type
 
 
 def verifying_context() -> ssl.SSLContext:
-    """TLS that checks Telegram's certificate against certifi's authorities, as PTB's httpx layer
-    does: a host whose system store is missing or stale still reaches the Bot API."""
+    """TLS that checks Telegram's certificate, as PTB's httpx layer does: against the authorities
+    in SSL_CERT_FILE or SSL_CERT_DIR when set (a network that inspects TLS names its own), else
+    certifi's (a host whose system store is missing or stale still reaches the Bot API)."""
+    cafile, capath = os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")
+    if cafile or capath:
+        return ssl.create_default_context(cafile=cafile or None, capath=capath or None)
     return ssl.create_default_context(cafile=certifi.where())
 
 
@@ -40,7 +45,8 @@ def _form(request_data: RequestData) -> aiohttp.FormData | dict[str, str]:
     files = request_data.multipart_data
     if not files:
         return request_data.json_parameters
-    form = aiohttp.FormData()
+    # Names as they are (UTF-8), as Telegram reads them, not percent-encoded.
+    form = aiohttp.FormData(quote_fields=False)
     for name, value in request_data.json_parameters.items():
         form.add_field(name, value)
     for name, (filename, content, mimetype) in files.items():
@@ -55,6 +61,7 @@ class AiohttpRequest(BaseRequest):
         self,
         connection_pool_size: int = 1,
         read_timeout: float | None = 5.0,
+        write_timeout: float | None = 20.0,
         connect_timeout: float | None = 5.0,
         pool_timeout: float | None = 1.0,
     ) -> None:
@@ -62,6 +69,7 @@ class AiohttpRequest(BaseRequest):
         :meth:`initialize`, inside the event loop that uses it."""
         self._pool_size = connection_pool_size
         self._read_timeout = read_timeout
+        self._write_timeout = write_timeout  # an upload's (PTB's media write timeout is 20 s too)
         self._connect_timeout = connect_timeout
         self._pool_timeout = pool_timeout
         self._session: aiohttp.ClientSession | None = None
@@ -112,18 +120,26 @@ class AiohttpRequest(BaseRequest):
         connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
         pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        """Make one call; Telegram's status code and body. (aiohttp has no write timeout: a
-        stalled upload ends with the read timeout, which starts when the request is written.)"""
+        """Make one call; Telegram's status code and body."""
         if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
         connect = _chosen(connect_timeout, self._connect_timeout)
         waiting = _chosen(pool_timeout, self._pool_timeout)
+        read = _chosen(read_timeout, self._read_timeout)
+        uploading = request_data is not None and bool(request_data.multipart_data)
+        total = None
+        if uploading:
+            # aiohttp has no write timeout, and its read timeout starts only once the body is
+            # written: a file going up over a stalled connection is bounded as a whole instead.
+            write = _chosen(write_timeout, self._write_timeout)
+            parts = (connect, waiting, write, read)
+            total = None if None in parts else sum(p for p in parts if p is not None)
         timeout = aiohttp.ClientTimeout(
-            total=None,
+            total=total,
             # aiohttp's "connect" covers waiting for a free connection and opening one.
             connect=None if connect is None or waiting is None else connect + waiting,
             sock_connect=connect,
-            sock_read=_chosen(read_timeout, self._read_timeout),
+            sock_read=read,
         )
         body: Any = _form(request_data) if request_data is not None else None
         try:

@@ -16,6 +16,7 @@ import os
 import pickle
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar, cast
@@ -77,12 +78,20 @@ def keep_recent(pattern: str, used: str, keep: int) -> None:
     try:
         os.utime(folder / used)
         copies = [(path.stat().st_mtime, path) for path in folder.glob(pattern)]
+        # What a save cut short (a killed child) left: no save takes this long.
+        unfinished = [
+            path
+            for path in folder.glob(pattern.replace(".pickle", ".*.part"))
+            if time.time() - path.stat().st_mtime > 2 * BUILD_TIMEOUT_SECONDS
+        ]
     except OSError:
         return  # not saved (a folder that cannot be written), or one vanished meanwhile: next time
     copies.sort(key=lambda copy: copy[0], reverse=True)
-    for _used_at, path in copies[keep:]:
-        if path.name != used:
+    for path in [p for _used_at, p in copies[keep:] if p.name != used] + unfinished:
+        try:
             path.unlink(missing_ok=True)
+        except OSError:
+            return  # a folder we may not delete in: the copies only take room
 
 
 def is_saved(name: str) -> bool:
