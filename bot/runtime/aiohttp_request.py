@@ -132,8 +132,8 @@ class AiohttpRequest(BaseRequest):
             # aiohttp has no write timeout, and its read timeout starts only once the body is
             # written: a file going up over a stalled connection is bounded as a whole instead.
             write = _chosen(write_timeout, self._write_timeout)
-            parts = (connect, waiting, write, read)
-            total = None if None in parts else sum(p for p in parts if p is not None)
+            if connect is not None and waiting is not None and write is not None and read is not None:
+                total = connect + waiting + write + read
         timeout = aiohttp.ClientTimeout(
             total=total,
             # aiohttp's "connect" covers waiting for a free connection and opening one.
@@ -142,9 +142,9 @@ class AiohttpRequest(BaseRequest):
             sock_read=read,
         )
         body: Any = _form(request_data) if request_data is not None else None
+        proxy, proxy_auth = self._proxy(url)
         try:
             # Telegram does not redirect; a redirect is answered as it came (httpx did not follow either).
-            proxy, proxy_auth = self._proxy(url)
             async with self._session.request(
                 method,
                 url,

@@ -85,26 +85,35 @@ def _part_scores(weight: float, asked: int) -> tuple[float, ...]:
     return tuple(round(weight * found / asked, 3) for found in range(asked + 1)) if asked else (0.0,)
 
 
-def _languages(asked: _Asked, advisor: AdvisorFacts, reasons: list[Reason] | None) -> float:
-    """The language part of the score (rounded); adds its reason to ``reasons`` when given."""
+def _covered(asked: _Asked, advisor: AdvisorFacts) -> list[str]:
+    """The asked languages the advisor speaks (German counts as spoken by all)."""
+    spoken = advisor.languages
+    return [code for code in asked.languages if code in spoken or code in ASSUMED_LANGUAGES]
+
+
+def _matched(asked: _Asked, advisor: AdvisorFacts) -> list[str]:
+    """The asked topics the advisor covers."""
+    offered = advisor.topics
+    return [topic for topic in asked.topics if topic in offered]
+
+
+def _languages(asked: _Asked, advisor: AdvisorFacts, reasons: list[Reason]) -> float:
+    """The language part of the score (rounded); adds its reason to ``reasons``."""
     if not asked.languages:
         return 0.0
-    spoken = advisor.languages
-    covered = [code for code in asked.languages if code in spoken or code in ASSUMED_LANGUAGES]
-    if reasons is not None:
-        missing = [code for code in asked.languages if code not in covered]
-        reasons.append({"code": "languages", "covered": covered, "missing": missing})
+    covered = _covered(asked, advisor)
+    missing = [code for code in asked.languages if code not in covered]
+    reasons.append({"code": "languages", "covered": covered, "missing": missing})
     return asked.language_scores[len(covered)]
 
 
-def _topics(asked: _Asked, advisor: AdvisorFacts, reasons: list[Reason] | None) -> float:
-    """The topic part of the score (rounded); adds its reason to ``reasons`` when given."""
+def _topics(asked: _Asked, advisor: AdvisorFacts, reasons: list[Reason]) -> float:
+    """The topic part of the score (rounded); adds its reason to ``reasons``."""
     if not asked.topics:
         return 0.0
-    matched = [t for t in asked.topics if t in advisor.topics]
-    if reasons is not None:
-        missing = [t for t in asked.topics if t not in matched]
-        reasons.append({"code": "topics", "matched": matched, "missing": missing})
+    matched = _matched(asked, advisor)
+    missing = [t for t in asked.topics if t not in matched]
+    reasons.append({"code": "topics", "matched": matched, "missing": missing})
     return asked.topic_scores[len(matched)]
 
 
@@ -127,15 +136,14 @@ def _placed(
     return tier, serves, km, part
 
 
-def _region(place: Location | None, advisor: AdvisorFacts, reasons: list[Reason] | None) -> tuple[str, float]:
+def _region(place: Location | None, advisor: AdvisorFacts, reasons: list[Reason]) -> tuple[str, float]:
     """The region tier and the distance part of the score (rounded); adds their reasons to ``reasons``."""
     tier, serves, km, part = _placed(place, advisor.home_ags, advisor.kreise, advisor.regierungsbezirke)
-    if reasons is not None:
-        reasons.append({"code": tier})
-        if serves and tier != "served_area":
-            reasons.append({"code": "served_area"})
-        if km is not None:
-            reasons.append({"code": "distance_km", "value": round(km, 1)})
+    reasons.append({"code": tier})
+    if serves and tier != "served_area":
+        reasons.append({"code": "served_area"})
+    if km is not None:
+        reasons.append({"code": "distance_km", "value": round(km, 1)})
     return tier, part
 
 
@@ -154,14 +162,13 @@ def _fairness(advisor: AdvisorFacts, now: datetime, reasons: list[Reason] | None
 
 
 def _breakdown(
-    asked: _Asked, advisor: AdvisorFacts, now: datetime, reasons: list[Reason] | None
+    asked: _Asked, advisor: AdvisorFacts, now: datetime, reasons: list[Reason]
 ) -> tuple[str, dict[str, float]]:
-    """The region tier and the parts of the score; with ``reasons``, why, in the order shown."""
+    """The region tier and the parts of the score; adds why to ``reasons``, in the order shown."""
     language_score = _languages(asked, advisor, reasons)
     tier, distance_score = _region(asked.place, advisor, reasons)
     topic_score = _topics(asked, advisor, reasons)
-    if reasons is not None:
-        reasons.append({"code": "load", "open": advisor.open_load, "capacity": advisor.capacity})
+    reasons.append({"code": "load", "open": advisor.open_load, "capacity": advisor.capacity})
     return tier, {
         "languages": language_score,
         "region": REGION_TIERS[tier],
@@ -236,12 +243,9 @@ def _order_score(
     if region is None:
         tier, _, _, distance = _placed(asked.place, *area)
         region = placed[area] = (REGION_TIERS[tier], distance)
-    spoken, offered = advisor.languages, advisor.topics
     # Nothing asked: the part scores are (0.0,), as the breakdown gives.
-    languages = asked.language_scores[
-        sum(1 for c in asked.languages if c in spoken or c in ASSUMED_LANGUAGES)
-    ]
-    topics = asked.topic_scores[sum(1 for t in asked.topics if t in offered)]
+    languages = asked.language_scores[len(_covered(asked, advisor))]
+    topics = asked.topic_scores[len(_matched(asked, advisor))]
     load = _load_part(advisor.open_load, advisor.capacity)
     # The breakdown's additions in its order, so that equal parts tie exactly.
     return round(languages + region[0] + region[1] + topics + load + _fairness(advisor, now, None), 3)
