@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import signal
 import sys
@@ -132,6 +133,18 @@ def _stop_requested() -> asyncio.Event:
     return stop
 
 
+def _freeze_what_start_loaded() -> None:
+    """Keep what start-up loaded out of the garbage collector's full collections.
+
+    The libraries and the knowledge base are about 170,000 objects that live as long as the
+    process. A full collection walked them all and held the event loop for 60 to 80 ms, a stall
+    that every reply due then had to wait out; frozen, they are no longer walked (a collection of
+    what came later takes well under a millisecond).
+    """
+    gc.collect()
+    gc.freeze()
+
+
 async def _until_stopped(intake: Callable[[], Awaitable[object]], stop: asyncio.Event) -> None:
     """Run ``intake`` until ``stop`` is set (at once if it already is) or until it fails."""
     task = asyncio.create_task(intake(), name="intake")
@@ -152,6 +165,7 @@ async def serve_polling(settings: Settings, token: str) -> int:
     stop = _stop_requested()
     runtime = BotRuntime(settings, token)
     await runtime.start()
+    _freeze_what_start_loaded()
     health = None
     if settings.health_port:
         from bot.runtime.health_http import start_health_server
@@ -188,6 +202,7 @@ async def serve_webhook(settings: Settings, token: str) -> int:
     stop = _stop_requested()
     runtime = BotRuntime(settings, token)
     await runtime.start()
+    _freeze_what_start_loaded()
     runner = web.AppRunner(
         build_webhook_app(secret, webhook_path(settings.webhook_url), runtime.accept, runtime.operations())
     )

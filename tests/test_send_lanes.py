@@ -84,6 +84,25 @@ async def test_replies_in_one_chat_are_paced_per_chat_and_other_chats_go_on() ->
     assert max(others) - asked < 0.5 and max(others) < stamps[3]
 
 
+async def test_replies_to_many_chats_go_at_once_up_to_a_quarter_second_of_the_ceiling() -> None:
+    # Thirty people answered in the same instant: a quarter second's worth of the reply ceiling
+    # (10 at 40/s) goes at once, the rest at the ceiling's rate, in the order they were asked.
+    limiter = SendRateLimiter(per_second=25, reply_per_second=40)
+    order: list[str] = []
+    asked = time.monotonic()
+    stamps = await asyncio.gather(*(_granted(limiter, 100 + n, REPLY, order, str(n)) for n in range(30)))
+    assert order == [str(n) for n in range(30)]
+    assert stamps[9] - asked < 0.05  # evenly spaced, the tenth would have waited 0.225 s
+    assert stamps[10] - asked >= 0.02  # the bucket is empty now: the ceiling holds
+    assert stamps[29] - asked >= 0.45  # 20 more at 40/s
+    # A 429 on a reply shrinks the burst with the ceiling (to 75 % of it).
+    limiter.throttled(200, REPLY, 0.0)
+    await asyncio.sleep(0.3)
+    asked = time.monotonic()
+    stamps = await asyncio.gather(*(_granted(limiter, 300 + n, REPLY, order, "x") for n in range(10)))
+    assert stamps[6] - asked < 0.05 and stamps[8] - asked >= 0.04  # 7.5 at once, then 30/s
+
+
 async def test_a_429_on_bulk_pauses_the_budget_for_retry_after_and_lowers_it() -> None:
     limiter = SendRateLimiter(per_second=20, reply_per_second=300)
     await limiter.acquire(1, BULK)

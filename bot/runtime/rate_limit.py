@@ -2,7 +2,8 @@
 
 Lanes (see :class:`models.OutboxLane`): a *reply* answers a person's own update in their chat;
 Telegram limits it per chat only, so it waits for its chat's bucket and for a per-process
-ceiling (``REPLY_RATE_PER_SECOND``), never for a broadcast. *Interactive* and *bulk* calls share
+ceiling (``REPLY_RATE_PER_SECOND``, of which a quarter second's worth may go at once), never
+for a broadcast. *Interactive* and *bulk* calls share
 the overall budget (``SEND_RATE_PER_SECOND``, Telegram allows about 30/s), interactive first;
 on PostgreSQL every process takes its slots from one row (:mod:`bot.runtime.send_budget`), so
 the rate holds for all of them together. Within a lane, first come, first served
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 
 from bot.db import Database
 from bot.runtime.send_budget import SharedBudget
-from bot.runtime.send_gate import Ceiling, LocalPacer, PacedGate
+from bot.runtime.send_gate import BurstPacer, Ceiling, LocalPacer, PacedGate
 from models import OutboxLane
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ class SendRateLimiter:
         self.reply_ceiling = Ceiling(reply_per_second)
         self._shared = shared
         self._budget_pacer = LocalPacer(self.budget_ceiling)
-        self._reply_pacer = LocalPacer(self.reply_ceiling)
+        self._reply_pacer = BurstPacer(self.reply_ceiling)
         self.overall = PacedGate(
             (OutboxLane.INTERACTIVE, OutboxLane.BULK),
             self._reserve_budget,
@@ -96,7 +97,6 @@ class SendRateLimiter:
             (OutboxLane.REPLY,),
             self._reply_pacer.reserve,
             self._reply_pacer.given,
-            not_before=self._reply_pacer.not_before,
         )
         self._chats: dict[int, _Chat] = {}
         self._forget_at = time.monotonic() + FORGET_EVERY_SECONDS

@@ -5,7 +5,8 @@ and bulk lanes). Waiters queue per lane in arrival order; each slot goes to the 
 the most urgent lane that has one, decided when the slot comes, so an interactive send that
 arrives while a bulk send waits for its slot takes that slot. Nobody is served by waking first.
 
-The pacing spaces slots evenly at the ceiling's rate and saves up no slots while idle: a window
+The budget's pacing spaces slots evenly at the ceiling's rate and saves up no slots while idle
+(the reply ceiling, which guards no Telegram limit, lets a burst go: :class:`BurstPacer`): a window
 that let the whole second's calls go at once would be exact on our side but bursty on
 Telegram's, where uneven network delays pack them into one of its seconds. A slot given late
 (the event loop was busy) is caught up on by giving the next one a little sooner, never closer
@@ -45,6 +46,8 @@ MIN_GAP = 0.9
 # to other tasks on the way). At 25/s this keeps 30 ms of such jitter out of every second and
 # still uses 97 % of the rate when slots bunch.
 WINDOW_SECONDS = 1.03
+# The reply ceiling lets this many seconds' worth of its rate go at once (75 at 300/s).
+REPLY_BURST_SECONDS = 0.25
 
 
 class Ceiling:
@@ -111,6 +114,42 @@ class LocalPacer:
         slot the rate's number of calls back, however late its waiter set off."""
         calls = max(1, int(self.ceiling.rate(time.monotonic())))
         return self._stamps[-calls][0] + WINDOW_SECONDS if len(self._stamps) >= calls else 0.0
+
+
+class BurstPacer:
+    """The reply ceiling's pacing: a token bucket holding :data:`REPLY_BURST_SECONDS` of the rate.
+
+    Replies are not bulk: Telegram limits them per chat, not overall, so the ceiling only guards
+    against a runaway and need not space them evenly. Evenly spaced, thirty people answered in
+    the same instant would wait up to 0.1 s for each other at 300/s; from the bucket they go at
+    once. A 429 lowers the refill rate and the bucket's size with the ceiling.
+    """
+
+    def __init__(self, ceiling: Ceiling) -> None:
+        """A pacer with a full bucket."""
+        self.ceiling = ceiling
+        self._tokens = self._capacity(time.monotonic())
+        self._stamp = time.monotonic()
+
+    def _capacity(self, now: float) -> float:
+        """How many replies may go at once at ``now``."""
+        return max(1.0, self.ceiling.rate(now) * REPLY_BURST_SECONDS)
+
+    def _refill(self, now: float) -> None:
+        """Add the tokens earned since the last look, up to the bucket's size."""
+        self._tokens = min(self._capacity(now), self._tokens + (now - self._stamp) * self.ceiling.rate(now))
+        self._stamp = now
+
+    async def reserve(self) -> float:
+        """The monotonic time of the next slot: now while the bucket holds a token."""
+        now = time.monotonic()
+        self._refill(now)
+        return now if self._tokens >= 1 else now + (1 - self._tokens) / self.ceiling.rate(now)
+
+    def given(self, now: float) -> None:
+        """A slot was handed out at ``now``: it takes one token."""
+        self._refill(now)
+        self._tokens -= 1
 
 
 class PacedGate:
