@@ -26,7 +26,7 @@ T = TypeVar("T")
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 # Copies of the shipped base kept: this version's and the one before (going back to it is quick).
 KEPT_BASES = 2
-LIBRARIES = ("scikit-learn", "wordfreq", "snowballstemmer", "rapidfuzz", "PyYAML")
+LIBRARIES = ("scikit-learn", "wordfreq", "snowballstemmer", "PyStemmer", "rapidfuzz", "PyYAML")
 
 
 def _digest() -> str:

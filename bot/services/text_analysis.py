@@ -12,6 +12,8 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 import snowballstemmer
 from rapidfuzz import process
@@ -41,6 +43,12 @@ def fold(text: str) -> str:
     """Casefold and drop accents and umlauts: "Gespräch" → "gesprach" (for comparing words)."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@cache
+def stemmer(language: str) -> Any:
+    """The Snowball stemmer of ``language``, one per process (a compiled one cannot be pickled)."""
+    return snowballstemmer.stemmer(_STEMMERS[language])
 
 
 def words(text: str) -> list[str]:
@@ -82,7 +90,6 @@ class Analyzer:
         """An analyzer for one language with its stopwords, synonyms, phrases and known words."""
         self.language = language
         self._german = language == "de"
-        self._stemmer = snowballstemmer.stemmer(_STEMMERS[language])
         # Fixed stems for word forms the stemmer would merge wrongly (Berater / Beratung).
         self._forms = {fold(form): fold(term) for form, term in (wordforms or {}).items()}
         self._stem_cache: dict[str, str] = {}
@@ -115,7 +122,7 @@ class Analyzer:
         """The Snowball stem of a lower-case word, folded ("gespräche" → "gesprach")."""
         cached = self._stem_cache.get(word)
         if cached is None:
-            cached = self._forms.get(fold(word)) or fold(self._stemmer.stemWord(word))
+            cached = self._forms.get(fold(word)) or fold(stemmer(self.language).stemWord(word))
             if len(self._stem_cache) >= CACHE_LIMIT:
                 self._stem_cache.clear()
             self._stem_cache[word] = cached
@@ -165,7 +172,7 @@ class Analyzer:
         """The search terms of a text not analysed lately (see :meth:`terms`)."""
         tokens = self._words(text, content)
         stems = [self.stem(token) for token in tokens]
-        lower = _lower_case_words(text) if self._german and not content else frozenset()
+        lower = text_german.lower_case_words(text) if self._german and not content else frozenset()
         found: list[Term] = []
         i = 0
         while i < len(tokens):
@@ -283,14 +290,6 @@ class Analyzer:
 def _spellings(word: str, german: bool) -> set[str]:
     """The folded word, and in German also its spelling without umlauts ("für" → fur, fuer)."""
     return {fold(word), text_german.without_umlauts(word.casefold())} if german else {fold(word)}
-
-
-def _lower_case_words(text: str) -> frozenset[str]:
-    """Words written in lower case, if ``text`` capitalises nouns at all (a word after the first)."""
-    raw = _TOKEN.findall(unicodedata.normalize("NFKC", text))
-    if not any(word[:1].isupper() for word in raw[1:]):
-        return frozenset()  # all lower case (or one word): no signal
-    return frozenset(word for word in raw if word.islower())
 
 
 def _substituted(word: str, other: str) -> bool:

@@ -1,12 +1,14 @@
 """German word building the Snowball stemmer leaves alone: compounds, participles, separable verbs.
 
-All functions but :func:`without_umlauts` work on folded words (lower case, no umlauts, see
-text_analysis.fold) and only propose candidates; the analyzer keeps a candidate when the knowledge
-base knows it.
+All functions but :func:`without_umlauts` and :func:`lower_case_words` work on folded words
+(lower case, no umlauts, see text_analysis.fold) and only propose candidates; the analyzer keeps a
+candidate when the knowledge base knows it.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable
 
 # Linking letters between the parts of a compound: Beratung-s-kosten, Städte-partnerschaft.
@@ -23,6 +25,7 @@ QUESTION_WORDS = frozenset(
 )
 # Question words followed by a noun before the verb: "Welche Themen deckt …", "Wie viele Kommunen …".
 _WITH_NOUN = frozenset({"welche", "welcher", "welches", "welchen", "wieviele", "wieviel"})
+_TOKEN = re.compile(r"[^\W_]+")
 
 
 def split_compound(word: str, is_part: Callable[[str], bool], depth: int = 0) -> list[str] | None:
@@ -101,3 +104,12 @@ def without_umlauts(word: str) -> str:
     for umlaut, spelled in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
         word = word.replace(umlaut, spelled)
     return word
+
+
+def lower_case_words(text: str) -> frozenset[str]:
+    """Words written in lower case, if ``text`` capitalises nouns at all (a word after the first):
+    in German, verbs and adjectives. Works on the text as written, not on folded words."""
+    raw = _TOKEN.findall(unicodedata.normalize("NFKC", text))
+    if not any(word[:1].isupper() for word in raw[1:]):
+        return frozenset()  # all lower case (or one word): no signal
+    return frozenset(word for word in raw if word.islower())
