@@ -4,10 +4,13 @@ and keeps nothing in memory for each person it has seen."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
+import os
 import signal
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from types import SimpleNamespace
 from unittest.mock import AsyncMock
 
@@ -39,45 +42,101 @@ async def test_ptb_keeps_no_ids_of_the_people_it_has_seen(harness: Harness) -> N
     assert not application._user_ids_to_be_updated_in_persistence
 
 
-async def test_what_start_loaded_is_kept_out_of_full_collections(monkeypatch: pytest.MonkeyPatch) -> None:
+class _Runtime:
+    """Stands in for the bot: its start loads objects that live as long as the process."""
+
+    def __init__(self, settings: object, token: str) -> None:
+        """No bot behind it; its Bot API client only answers the webhook calls."""
+        bot = SimpleNamespace(delete_webhook=AsyncMock(), set_webhook=AsyncMock(), username="b")
+        self.application = SimpleNamespace(bot=bot)
+        self.db = SimpleNamespace(transaction=self._transaction)
+        self.loaded: list[list[int]] = []
+
+    @contextlib.asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[None]:
+        """A transaction with nothing behind it."""
+        yield None
+
+    async def start(self) -> None:
+        """Start-up's lasting objects."""
+        self.loaded = [[n] for n in range(5000)]
+
+    async def stop(self) -> None:
+        """Nothing to stop."""
+
+    async def accept(self, update: object) -> None:
+        """Never called."""
+
+    def operations(self) -> SimpleNamespace:
+        """The health routes' view, never asked."""
+        return SimpleNamespace()
+
+
+@pytest.mark.parametrize("entry", ["polling", "webhook"])
+async def test_what_start_loaded_is_kept_out_of_full_collections(
+    entry: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A full collection walked every object the libraries and the knowledge base hold (60 to
-    80 ms with the event loop stopped); the polling process freezes them once it has started."""
+    80 ms with the event loop stopped); once started, the process freezes them, the knowledge
+    base that answers now (with the team's entries) included."""
     import bot.runtime.polling
+    import bot.services.knowledge_live
     import bot.wiring
-    from bot.cli import serve_polling
+    from bot.cli import serve_polling, serve_webhook
 
-    seen: dict[str, int] = {}
+    runtimes: list[_Runtime] = []
+    live: list[list[int]] = []
+    walked: dict[str, bool] = {}
 
-    class Runtime:
-        """Stands in for the bot: its start loads objects that live as long as the process."""
+    def runtime(settings: object, token: str) -> _Runtime:
+        """A stand-in runtime, remembered."""
+        runtimes.append(_Runtime(settings, token))
+        return runtimes[-1]
 
-        def __init__(self, settings: object, token: str) -> None:
-            """No bot behind it; its Bot API client only answers the webhook deletion."""
-            self.application = SimpleNamespace(bot=SimpleNamespace(delete_webhook=AsyncMock(), username="b"))
-            self.loaded: list[list[int]] = []
+    async def knowledge_for(session: object) -> list[int]:
+        """The live knowledge base, loaded when asked."""
+        live.append([0, 1])
+        return live[-1]
 
-        async def start(self) -> None:
-            """Start-up's lasting objects."""
-            self.loaded = [[n] for n in range(5000)]
-
-        async def stop(self) -> None:
-            """Nothing to stop."""
-
-        async def accept(self, update: object) -> None:
-            """Never called: polling stops at once."""
+    def note_and_stop() -> None:
+        """Note whether the collector still walks start-up's objects; then stop as SIGTERM does."""
+        listed = {id(found) for found in gc.get_objects()}
+        walked["loaded"] = id(runtimes[0].loaded) in listed
+        walked["live"] = id(live[0]) in listed
+        os.kill(os.getpid(), signal.SIGTERM)
 
     async def poll(bot: object, accept: object, standby_seconds: float) -> None:
-        """Polling that notes how many objects the collector no longer walks, then ends."""
-        seen["frozen"] = gc.get_freeze_count()
+        """Polling that ends at once."""
+        note_and_stop()
 
-    monkeypatch.setattr(bot.wiring, "BotRuntime", Runtime)
+    monkeypatch.setattr(bot.wiring, "BotRuntime", runtime)
     monkeypatch.setattr(bot.runtime.polling, "poll_forever", poll)
+    monkeypatch.setattr(bot.services.knowledge_live, "knowledge_for", knowledge_for)
+    settings = SimpleNamespace(
+        health_port=0,
+        polling_standby_seconds=1,
+        webhook_url="https://example.org/hook",
+        webhook_secret=SimpleNamespace(get_secret_value=lambda: "s"),
+        port=0,
+    )
     loop = asyncio.get_running_loop()
     try:
-        assert gc.get_freeze_count() == 0
-        assert await serve_polling(SimpleNamespace(health_port=0, polling_standby_seconds=1), "t") == 0
+        if entry == "polling":
+            assert await serve_polling(settings, "t") == 0  # type: ignore[arg-type]
+        else:
+            set_webhook = AsyncMock(side_effect=lambda *args, **kwargs: note_and_stop())
+            real_runtime = runtime
+
+            def with_webhook(settings: object, token: str) -> _Runtime:
+                """A stand-in whose webhook registration notes and stops."""
+                made = real_runtime(settings, token)
+                made.application.bot.set_webhook = set_webhook
+                return made
+
+            monkeypatch.setattr(bot.wiring, "BotRuntime", with_webhook)
+            assert await serve_webhook(settings, "t") == 0  # type: ignore[arg-type]
     finally:
         gc.unfreeze()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
-    assert seen["frozen"] >= 5000
+    assert walked == {"loaded": False, "live": False}

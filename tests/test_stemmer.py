@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from snowballstemmer.english_stemmer import EnglishStemmer
 from snowballstemmer.german_stemmer import GermanStemmer
 from wordfreq import available_languages, read_cBpack
 
 from bot.services.knowledge import knowledge_base
-from bot.services.text_analysis import stemmer, words
+from bot.services.stemming import stemmer
+from bot.services.text_analysis import words
 from tests.fresh_process import after_an_answer
 
 PURE = {"de": GermanStemmer, "en": EnglishStemmer}
@@ -35,3 +38,16 @@ def test_a_running_bot_loads_no_pure_python_stemmer() -> None:
     (PyStemmer) take a third of it."""
     report = "sorted(m for m in sys.modules if m.startswith('snowballstemmer.'))"
     assert after_an_answer("Was kostet die Beratung?", "de", report) == "[]"
+
+
+def test_each_thread_has_its_own_stemmer_without_a_cache_of_its_own() -> None:
+    """A compiled stemmer may not be called from two threads at once (a base is built in a worker
+    thread while the event loop answers), and its own cache of 10,000 words would hold about
+    2 MB a language beside the analyzer's."""
+    here = stemmer("de")
+    elsewhere: list[object] = []
+    worker = threading.Thread(target=lambda: elsewhere.append(stemmer("de")))
+    worker.start()
+    worker.join()
+    assert stemmer("de") is here and elsewhere[0] is not here
+    assert here.maxCacheSize == 0 and stemmer("en").maxCacheSize == 0

@@ -12,16 +12,13 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
-from typing import Any
 
-import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.services import text_german, word_frequencies
+from bot.services.stemming import stemmer
 
-_STEMMERS = {"de": "german", "en": "english"}
 # Gender forms (Berater*innen, Berater:innen, Berater_innen) become one word, like "Beraterinnen".
 _GENDER = re.compile(r"(?<=\w)[*:_·](?=in(?:nen)?\b)")
 _EMAIL = re.compile(r"\be[-‐]mail", re.IGNORECASE)
@@ -43,12 +40,6 @@ def fold(text: str) -> str:
     """Casefold and drop accents and umlauts: "Gespräch" → "gesprach" (for comparing words)."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-@cache
-def stemmer(language: str) -> Any:
-    """The Snowball stemmer of ``language``, one per process (a compiled one cannot be pickled)."""
-    return snowballstemmer.stemmer(_STEMMERS[language])
 
 
 def words(text: str) -> list[str]:
