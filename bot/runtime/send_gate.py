@@ -128,8 +128,8 @@ class BurstPacer:
     def __init__(self, ceiling: Ceiling) -> None:
         """A pacer with a full bucket."""
         self.ceiling = ceiling
-        self._tokens = self._capacity(time.monotonic())
         self._stamp = time.monotonic()
+        self._tokens = self._capacity(self._stamp)
 
     def _capacity(self, now: float) -> float:
         """How many replies may go at once at ``now``."""

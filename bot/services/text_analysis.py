@@ -22,7 +22,6 @@ from bot.services.stemming import stemmer
 # Gender forms (Berater*innen, Berater:innen, Berater_innen) become one word, like "Beraterinnen".
 _GENDER = re.compile(r"(?<=\w)[*:_·](?=in(?:nen)?\b)")
 _EMAIL = re.compile(r"\be[-‐]mail", re.IGNORECASE)
-_TOKEN = re.compile(r"[^\W_]+")
 MAX_TOKENS = 60  # a question longer than this is cut: keeps every answer fast
 MAX_PHRASE = 4
 # Typo tolerance: words of at least FUZZY_MIN_LENGTH letters, at most about one edit in five.
@@ -45,7 +44,7 @@ def fold(text: str) -> str:
 def words(text: str) -> list[str]:
     """The lower-cased words of ``text`` (umlauts kept), gender forms joined, at most MAX_TOKENS."""
     text = _EMAIL.sub("email", _GENDER.sub("", unicodedata.normalize("NFKC", text)))
-    return _TOKEN.findall(text.casefold())[:MAX_TOKENS]
+    return text_german.WORD.findall(text.casefold())[:MAX_TOKENS]
 
 
 @dataclass(frozen=True)

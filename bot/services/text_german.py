@@ -25,7 +25,8 @@ QUESTION_WORDS = frozenset(
 )
 # Question words followed by a noun before the verb: "Welche Themen deckt …", "Wie viele Kommunen …".
 _WITH_NOUN = frozenset({"welche", "welcher", "welches", "welchen", "wieviele", "wieviel"})
-_TOKEN = re.compile(r"[^\W_]+")
+# A word: a run of letters or digits (no underscore); the analyzer splits text the same way.
+WORD = re.compile(r"[^\W_]+")
 
 
 def split_compound(word: str, is_part: Callable[[str], bool], depth: int = 0) -> list[str] | None:
@@ -109,7 +110,7 @@ def without_umlauts(word: str) -> str:
 def lower_case_words(text: str) -> frozenset[str]:
     """Words written in lower case, if ``text`` capitalises nouns at all (a word after the first):
     in German, verbs and adjectives. Works on the text as written, not on folded words."""
-    raw = _TOKEN.findall(unicodedata.normalize("NFKC", text))
+    raw = WORD.findall(unicodedata.normalize("NFKC", text))
     if not any(word[:1].isupper() for word in raw[1:]):
         return frozenset()  # all lower case (or one word): no signal
     return frozenset(word for word in raw if word.islower())
