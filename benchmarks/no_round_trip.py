@@ -26,7 +26,7 @@ async def _stages(options: Options, seconds: float) -> str:
         async with real_bot(options, "stages", url, stages_file=path) as run:
             await warm_up(run, DIALOGUE)
             chatted = await chat_with(run, PEOPLE, seconds, 0.0)
-    handled = int(json.loads(path.read_text()).get("handle", [0])[0])
+    handled = int(json.loads(path.read_text()).get("run", [0])[0])
     return (
         breakdown(path, handled)
         + f"\nThat run: {chatted.quantiles(0.5, 0.95)}, CPU {chatted.cpu_per_message}/msg "

@@ -26,7 +26,9 @@ from typing import Any
 TOTALS: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
 LABELS = {
     "accept": "store a batch in the inbox (accept)",
-    "handle": "handle one update (handle)",
+    "alone": "  of which a lone update stored and handled at once (store_and_handle)",
+    "handle": "handle an update stored before (handle)",
+    "run": "the sender's user, the handlers and the hand-off (run)",
     "process_update": "  of which PTB and the handler (process_update)",
     "writer_wait": "wait for SQLite's writer lock",
     "commit": "commit",
@@ -112,10 +114,12 @@ def install() -> None:
     from telegram.ext import Application
 
     from bot import app
-    from bot.runtime import outbox_rows
+    from bot.runtime import lone_update, outbox_rows, update_run
 
     _timed(app.ProcessRuntime, "accept", "accept")
+    _timed(lone_update.LoneUpdates, "store_and_handle", "alone")
     _timed(app.ProcessRuntime, "handle", "handle")
+    _timed(update_run.UpdateRunner, "run", "run")
     _timed(Application, "process_update", "process_update")
     _timed(outbox_rows, "claim", "claim")
     _timed(outbox_rows, "finish", "finish")

@@ -20,20 +20,20 @@ from telegram.ext import Application
 from bot import commands, migrate
 from bot.config import Settings
 from bot.context import BotContext
-from bot.db import Database, is_transient
-from bot.logging_setup import describe_error, safe_traceback, stored_error
-from bot.runtime import failures, flood, inbox
+from bot.db import Database
+from bot.logging_setup import describe_error, stored_error
+from bot.runtime import flood, inbox
 from bot.runtime.dispatcher import ChatOrderedDispatcher
-from bot.runtime.handoff import HandOff, lease_fresh
 from bot.runtime.health import Operations
 from bot.runtime.inbox import InboxItem
 from bot.runtime.liveness import Liveness
+from bot.runtime.lone_update import LoneUpdates
 from bot.runtime.rate_limit import SendRateLimiter
-from bot.runtime.scope import CallbackAnswer, UpdateScope, identity_of, register, release
 from bot.runtime.sender import OutboxSender
 from bot.runtime.sender import prune as prune_outbox
 from bot.runtime.shared_inbox import SharedInbox
 from bot.runtime.sweeper import FeatureSweep, Sweep, schedule
+from bot.runtime.update_run import UpdateRunner
 from bot.services import users
 from bot.services.draft_sweep import sweep_drafts
 from bot.services.knowledge import knowledge_base
@@ -42,13 +42,16 @@ from bot.services.retention import sweep_retention
 log = logging.getLogger(__name__)
 
 SHUTDOWN_BUDGET_SECONDS = 8.0
-# A transient database error (lost connection, serialisation failure, deadlock, a unique race,
-# SQLite busy) re-runs the whole update this many times in all before it counts as failed.
-HANDLE_ATTEMPTS = 4
 
 
 class _LeaseRanOut(Exception):
     """The chat's lease ran out before the update was handled, or an earlier one of it waits."""
+
+
+async def _pause_before(attempt: int) -> None:
+    """Back off before running an update again after a transient database error (with jitter, so
+    that updates that collided do not collide again)."""
+    await asyncio.sleep(0.05 * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
 
 
 async def _record_error(update: object, context: BotContext) -> None:
@@ -82,6 +85,7 @@ class ProcessRuntime:
         liveness = None if self.db.is_sqlite else Liveness(self.db)
         self.owner = liveness.owner if liveness else None
         self.sender = OutboxSender(self.db, self.application.bot, self.limiter, owner=self.owner)
+        self.runner = UpdateRunner(settings, application, self.db, self.sender, self.owner)
         self.dispatcher = ChatOrderedDispatcher(self.handle, settings.max_concurrent_updates)
         self.shared = (
             None
@@ -89,6 +93,7 @@ class ProcessRuntime:
             else SharedInbox(self.db, settings.chat_lease_seconds, self.dispatcher, liveness)
         )
         self.flood_guard = flood.FloodGuard(settings.flood_burst, settings.flood_rate_per_second)
+        self.lone_updates = LoneUpdates(self.db, self.dispatcher, self.flood_guard, self.runner, settings)
 
     async def start(self) -> None:
         """Migrate, connect, publish menus, replay unfinished updates and start sending."""
@@ -168,10 +173,15 @@ class ProcessRuntime:
         """Commit new updates to the inbox, then queue them; returns only the new ones.
 
         The flood guard looks at each new update in the same transaction: a flooding person's
-        update is stored (so a repeat is recognised) but marked done and never queued.
+        update is stored (so a repeat is recognised) but marked done and never queued. A lone
+        update to an idle chat is handled in that transaction too (:mod:`bot.runtime.lone_update`).
         """
         if self.shared is not None:
             await self.shared.ready()
+        elif len(payloads) == 1:
+            alone = await self.lone_updates.store_and_handle(payloads[0])
+            if alone is not None:
+                return alone
         async with self.db.transaction(durable=True) as session:  # confirmed to Telegram after it
             items = await inbox.store(session, payloads)
             queued = await flood.screen(session, self.flood_guard, items, self.settings.default_locale)
@@ -194,14 +204,15 @@ class ProcessRuntime:
             update = Update.de_json(item.payload, self.application.bot)
         except Exception as exc:
             log.error("update %s cannot be parsed: %s", item.update_id, describe_error(exc))
-            await self._record_failure(item, None, f"unparsable: {exc!r}")
+            await self.runner.record_failure(item, None, f"unparsable: {exc!r}")
             return
         if update.effective_user is None or update.effective_chat is None:
             async with self.db.transaction() as session:
                 await inbox.claim(session, item.inbox_id, item.update_id, note="ignored: no user or chat")
             return
-        answer: CallbackAnswer | None = None
-        attempt, retaken = 0, False
+        attempt, retaken = item.attempts_made, False
+        if attempt:
+            await _pause_before(attempt + 1)  # its first attempt ran while it was stored, and failed
         while True:
             attempt += 1
             try:
@@ -211,27 +222,7 @@ class ProcessRuntime:
                         if held is None or retaken:
                             return  # done already (a repeat, or another process took the chat)
                         raise _LeaseRanOut
-                    identity = identity_of(update)
-                    user = None
-                    if identity is not None:
-                        user = await users.touch(session, identity, self.settings.default_locale)
-                        if users.grant_if_configured(user, self.settings.coordinator_ids):
-                            commands.enqueue_menu(session, user)
-                    locale = user.locale if user else self.settings.default_locale
-                    scope = UpdateScope(
-                        session, self.settings, user, locale, item.inbox_id, chat_key=item.chat_key
-                    )
-                    register(update.update_id, scope)
-                    try:
-                        await self.application.process_update(update)
-                    finally:
-                        release(update.update_id)
-                    if scope.error is not None:
-                        raise scope.error
-                    answer = scope.callback_answer
-                    handoff = HandOff(others_waiting=True)  # for the sender's claim to find
-                    if self.sender.running:
-                        handoff = await lease_fresh(session, item.chat_key, self.owner)
+                    answer, handoff = await self.runner.run(session, item, update)
                 break
             except _LeaseRanOut:
                 retaken = True
@@ -241,42 +232,12 @@ class ProcessRuntime:
                     await self.handle(earlier)
                 continue
             except Exception as exc:
-                if attempt < HANDLE_ATTEMPTS and is_transient(exc):
-                    log.warning(
-                        "update %s: transient database error (%s), attempt %d; running it again",
-                        item.update_id,
-                        describe_error(exc),
-                        attempt,
-                    )
-                    await asyncio.sleep(0.05 * 2**attempt * random.uniform(0.5, 1.5))
+                if self.runner.may_run_again(item.update_id, exc, attempt):
+                    await _pause_before(attempt + 1)
                     continue
-                # Only the update id and the error's type: never the update or what it quoted.
-                log.error(
-                    "update %s failed: %s\n%s", item.update_id, describe_error(exc), safe_traceback(exc)
-                )
-                await self._record_failure(item, update, stored_error(exc))
+                await self.runner.record_failure(item, update, stored_error(exc))
                 return
-        self.sender.hand_off(handoff)
-        if update.callback_query is not None:
-            await self._answer_callback(answer or CallbackAnswer(update.callback_query.id))
-
-    async def _record_failure(self, item: InboxItem, update: Update | None, error: str) -> None:
-        """Mark the update failed, apologise (:mod:`bot.runtime.failures`) and stop the spinner."""
-        async with self.db.transaction() as session:
-            await failures.record(session, item, update, error, self.settings.default_locale)
-        self.sender.wake()
-        if update is not None and update.callback_query is not None:
-            await self._answer_callback(CallbackAnswer(update.callback_query.id))
-
-    async def _answer_callback(self, answer: CallbackAnswer) -> None:
-        """Stop the button's spinner, with the handler's text or alert if it set one."""
-        try:
-            await self.application.bot.answer_callback_query(
-                answer.callback_query_id, text=answer.text, show_alert=answer.show_alert
-            )
-        except TelegramError as exc:
-            # Only the spinner is affected; the update's effects are committed.
-            log.warning("answerCallbackQuery failed: %s", exc)
+        await self.runner.after_commit(update, answer, handoff)
 
     async def stop(self) -> None:
         """Finish or safely abandon work in progress, then close everything (within 10 s)."""

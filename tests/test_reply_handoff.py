@@ -150,7 +150,8 @@ async def test_only_storing_an_update_waits_for_the_disk(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The transaction that stores an update (and so confirms it to Telegram) is durable; handling
-    it, which the inbox can repeat, is not."""
+    it apart, which the inbox can repeat, is not (a lone update to an idle chat is handled in its
+    storing transaction: tests/test_lone_update.py)."""
     flags: list[bool] = []
     real = harness.runtime.db.transaction
 
@@ -159,5 +160,10 @@ async def test_only_storing_an_update_waits_for_the_disk(
         return real(urgent=urgent, durable=durable)
 
     monkeypatch.setattr(harness.runtime.db, "transaction", recording)
-    sent = await harness.text(ADA, "/start")
-    assert sent and flags[:2] == [True, False] and flags.count(True) == 1
+    assert harness.runtime.dispatcher.hold(ADA.id)  # the chat has an update in hand
+    payload = {"update_id": 1, "message": harness._message(ADA, text="Hallo")}
+    accepted = await harness.runtime.accept([payload])
+    assert flags == [True] and accepted
+    harness.runtime.dispatcher.release(ADA.id)
+    await harness.runtime.dispatcher.join()
+    assert flags[:2] == [True, False] and flags.count(True) == 1

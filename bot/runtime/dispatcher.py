@@ -38,6 +38,8 @@ class ChatOrderedDispatcher:
         self._idle = asyncio.Event()
         self._idle.set()
         self._closing = False
+        # Idle chats reserved for an update handled outside the queues (bot.runtime.lone_update).
+        self._held: set[int] = set()
 
     @property
     def pending(self) -> int:
@@ -70,10 +72,30 @@ class ChatOrderedDispatcher:
             queue[position] = queue[position - 1]
             position -= 1
         queue[position] = item
-        if item.chat_key not in self._workers:
-            self._workers[item.chat_key] = asyncio.create_task(
-                self._drain(item.chat_key), name=f"chat-worker:{item.chat_key}"
-            )
+        if item.chat_key not in self._workers and item.chat_key not in self._held:
+            self._start(item.chat_key)
+
+    def _start(self, chat_key: int) -> None:
+        """Start the worker that drains the chat's queue."""
+        self._workers[chat_key] = asyncio.create_task(self._drain(chat_key), name=f"chat-worker:{chat_key}")
+
+    def hold(self, chat_key: int) -> bool:
+        """Reserve an idle chat while one of its updates is handled outside the queues; False if
+        the chat has updates queued or in hand (or the dispatcher is closing). Updates submitted
+        for it meanwhile wait for :meth:`release`."""
+        if self._closing or chat_key in self._queues or chat_key in self._held:
+            return False
+        self._held.add(chat_key)
+        self._idle.clear()
+        return True
+
+    def release(self, chat_key: int) -> None:
+        """End a :meth:`hold`: what was submitted for the chat meanwhile is handled now."""
+        self._held.discard(chat_key)
+        if chat_key in self._queues and chat_key not in self._workers:
+            self._start(chat_key)
+        elif not self._workers and not self._held:
+            self._idle.set()
 
     async def _drain(self, chat_key: int) -> None:
         """Handle one chat's queued updates in order until none is left."""
@@ -102,7 +124,7 @@ class ChatOrderedDispatcher:
             if not queue or self._closing:
                 self._queues.pop(chat_key, None)
             self._workers.pop(chat_key, None)
-            if not self._workers:
+            if not self._workers and not self._held:
                 self._idle.set()
 
     async def join(self) -> None:

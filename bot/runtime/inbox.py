@@ -34,6 +34,8 @@ class InboxItem:
     update_id: int
     chat_key: int
     payload: dict[str, Any]
+    # Runs already made (one when it was run while being stored, bot.runtime.lone_update).
+    attempts_made: int = 0
 
 
 def _int_id(value: Any) -> int | None:

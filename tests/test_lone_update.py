@@ -1,0 +1,151 @@
+"""A lone update to an idle chat is stored and handled in one transaction; an update to a chat
+with updates in hand waits its turn, stored on its own."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.runtime.dispatcher import ChatOrderedDispatcher
+from bot.runtime.inbox import InboxItem
+from bot.services import users
+from models import InboxUpdate, OutboxMessage, User
+from tests.harness import Harness, TelegramUser
+
+ADA = TelegramUser(911, "Ada", "de")
+
+
+@pytest.fixture
+async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
+    """The bot with its real handlers, offline, alone on an SQLite database (with several
+    processes on PostgreSQL the chat's lease decides who handles an update: always the usual way)."""
+    from tests.harness import bot_harness
+
+    async with bot_harness(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}") as h:
+        yield h
+
+
+def _start(harness: Harness, user: TelegramUser, update_id: int, text: str = "/start") -> dict[str, Any]:
+    """A raw update: ``user`` sends ``text``."""
+    entities = [{"type": "bot_command", "offset": 0, "length": len(text)}] if text.startswith("/") else []
+    message = harness._message(user, text=text, entities=entities)
+    return {"update_id": update_id, "message": message}
+
+
+def _record_transactions(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each transaction opened from now on is durable, in order."""
+    flags: list[bool] = []
+    real = harness.runtime.db.transaction
+
+    def recording(*, urgent: bool = False, durable: bool = False) -> Any:
+        flags.append(durable)
+        return real(urgent=urgent, durable=durable)
+
+    monkeypatch.setattr(harness.runtime.db, "transaction", recording)
+    return flags
+
+
+async def _replies(harness: Harness, user: TelegramUser) -> list[str]:
+    """The texts queued for ``user``, oldest first."""
+    async with harness.runtime.db.transaction() as session:
+        rows = await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.chat_id == user.id).order_by(OutboxMessage.id)
+        )
+        return [row.payload.get("text", "") for row in rows]
+
+
+async def _inbox_statuses(harness: Harness) -> dict[int, str]:
+    """Each stored update's status by its update id."""
+    async with harness.runtime.db.transaction() as session:
+        rows = await session.scalars(select(InboxUpdate))
+        return {row.update_id: row.status for row in rows}
+
+
+async def test_a_lone_update_to_an_idle_chat_is_stored_and_handled_in_one_durable_transaction(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    flags = _record_transactions(harness, monkeypatch)
+    items = await harness.runtime.accept([_start(harness, ADA, 1)])
+    # When accept returns (and Telegram is told), the update is stored, handled and answered.
+    assert flags == [True] and len(items) == 1
+    assert await _inbox_statuses(harness) == {1: "done"}
+    [reply] = await _replies(harness, ADA)
+    assert reply.startswith("Hallo")
+    assert harness.runtime.dispatcher.pending == 0  # it never went through the queues
+
+
+async def test_an_update_to_a_chat_in_hand_is_stored_alone_and_handled_after_the_earlier_one(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two updates of one chat arrive together (two webhook requests): the second is stored on its
+    own and waits until the first, handled while it was stored, has committed."""
+    real_touch = users.touch
+    first_inside, let_first_go = asyncio.Event(), asyncio.Event()
+    touched: list[int] = []
+
+    async def slow_first(*args: Any, **kwargs: Any) -> User:
+        touched.append(len(touched) + 1)
+        if len(touched) == 1:
+            first_inside.set()
+            await let_first_go.wait()
+        return await real_touch(*args, **kwargs)
+
+    monkeypatch.setattr(users, "touch", slow_first)
+    first = asyncio.create_task(harness.runtime.accept([_start(harness, ADA, 1)]))
+    await first_inside.wait()
+    flags = _record_transactions(harness, monkeypatch)
+    second = asyncio.create_task(harness.runtime.accept([_start(harness, ADA, 2, "/hilfe")]))
+    await asyncio.sleep(0.2)
+    assert not second.done()  # SQLite's one writer: its storing waits for the first's commit
+    let_first_go.set()
+    await asyncio.gather(first, second)
+    await harness.runtime.dispatcher.join()
+    assert touched == [1, 2] and await _inbox_statuses(harness) == {1: "done", 2: "done"}
+    assert flags[0] is True and False in flags  # stored durably, handled in a transaction of its own
+    replies = await _replies(harness, ADA)
+    assert replies[0].startswith("Hallo") and len(replies) >= 2
+
+
+async def test_a_held_chat_queues_what_is_submitted_until_it_is_released() -> None:
+    handled: list[int] = []
+
+    async def handle(item: InboxItem) -> None:
+        handled.append(item.update_id)
+
+    dispatcher = ChatOrderedDispatcher(handle)
+    assert dispatcher.hold(5)
+    assert not dispatcher.hold(5)  # one hold at a time
+    await dispatcher.submit(InboxItem(1, 10, 5, {}))
+    await dispatcher.submit(InboxItem(2, 11, 6, {}))
+    await asyncio.sleep(0.05)
+    assert handled == [11]  # another chat goes on; the held one waits
+    joined = asyncio.create_task(dispatcher.join())
+    await asyncio.sleep(0.05)
+    assert not joined.done()  # a hold counts as work in hand
+    dispatcher.release(5)
+    await asyncio.wait_for(joined, 1)
+    assert handled == [11, 10]
+    assert dispatcher.hold(5)  # idle again
+    dispatcher.release(5)
+    await asyncio.wait_for(dispatcher.join(), 1)
+
+
+async def test_a_chat_with_queued_updates_cannot_be_held() -> None:
+    release = asyncio.Event()
+
+    async def handle(_item: InboxItem) -> None:
+        await release.wait()
+
+    dispatcher = ChatOrderedDispatcher(handle)
+    await dispatcher.submit(InboxItem(1, 10, 5, {}))
+    assert not dispatcher.hold(5)
+    release.set()
+    await dispatcher.join()
+    assert dispatcher.hold(5)
+    dispatcher.release(5)
+    await asyncio.wait_for(dispatcher.join(), 1)
