@@ -242,6 +242,7 @@ class ProcessRuntime:
     async def stop(self) -> None:
         """Finish or safely abandon work in progress, then close everything (within 10 s)."""
         await self.dispatcher.close(timeout=SHUTDOWN_BUDGET_SECONDS / 2)
+        await self.lone_updates.settle(timeout=SHUTDOWN_BUDGET_SECONDS / 8)
         if self.shared is not None:
             await self.shared.stop()
         await self.sender.stop(timeout=SHUTDOWN_BUDGET_SECONDS / 4)

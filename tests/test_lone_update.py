@@ -149,3 +149,30 @@ async def test_a_chat_with_queued_updates_cannot_be_held() -> None:
     assert dispatcher.hold(5)
     dispatcher.release(5)
     await asyncio.wait_for(dispatcher.join(), 1)
+
+
+async def test_a_button_press_does_not_hold_up_the_intake_while_its_spinner_is_answered(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Answering the button takes a Bot API round trip: the intake goes on meanwhile (with
+    polling it would otherwise wait for it), the chat's next update waits for it."""
+    let_go = asyncio.Event()
+    answered: list[str] = []
+    real_answer = harness.runtime.runner.answer_callback
+
+    async def slow_answer(answer: Any) -> None:
+        await let_go.wait()
+        answered.append(answer.callback_query_id)
+        await real_answer(answer)
+
+    monkeypatch.setattr(harness.runtime.runner, "answer_callback", slow_answer)
+    message = {**harness._message(ADA, text="…"), "from": {"id": 1, "is_bot": True, "first_name": "Bot"}}
+    query = {"id": "77", "from": ADA.as_dict(), "chat_instance": "ci", "message": message, "data": "x:forged"}
+    pressed = await asyncio.wait_for(harness.runtime.accept([{"update_id": 1, "callback_query": query}]), 2)
+    assert pressed and answered == [] and await _inbox_statuses(harness) == {1: "done"}
+    await asyncio.wait_for(harness.runtime.accept([_start(harness, ADA, 2)]), 2)
+    await asyncio.sleep(0.1)
+    assert await _inbox_statuses(harness) == {1: "done", 2: "pending"}  # behind the spinner
+    let_go.set()
+    await asyncio.wait_for(harness.runtime.dispatcher.join(), 5)
+    assert answered == ["77"] and await _inbox_statuses(harness) == {1: "done", 2: "done"}

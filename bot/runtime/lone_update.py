@@ -13,6 +13,7 @@ on its database: with several processes on PostgreSQL, the chat's lease decides 
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import replace
 from typing import Any
@@ -25,6 +26,7 @@ from bot.logging_setup import stored_error
 from bot.runtime import flood, inbox, metrics
 from bot.runtime.dispatcher import ChatOrderedDispatcher
 from bot.runtime.inbox import InboxItem
+from bot.runtime.scope import CallbackAnswer
 from bot.runtime.update_run import UpdateRunner
 
 
@@ -49,6 +51,7 @@ class LoneUpdates:
         self._flood_guard = flood_guard
         self._runner = runner
         self._locale = settings.default_locale
+        self._answering: set[asyncio.Task[None]] = set()
 
     async def store_and_handle(self, payload: dict[str, Any]) -> list[InboxItem] | None:
         """Store ``payload`` and, its chat being idle, handle it before the one commit; returns
@@ -63,14 +66,27 @@ class LoneUpdates:
         chat_key = inbox.chat_key_of(payload)
         if not self._dispatcher.hold(chat_key):
             return None  # earlier updates of the chat go first
+        answering = False
         try:
-            return await self._in_one_transaction(payload, update)
+            items, answer = await self._in_one_transaction(payload, update)
+            if answer is not None:
+                # The spinner waits for Telegram's answer and the chat's next update for the
+                # spinner, as they do the usual way; the intake goes on at once.
+                task = asyncio.create_task(self._answer_then_release(chat_key, answer), name="answer-button")
+                self._answering.add(task)
+                task.add_done_callback(self._answering.discard)
+                answering = True
+            return items
         finally:
-            self._dispatcher.release(chat_key)
+            if not answering:
+                self._dispatcher.release(chat_key)
 
-    async def _in_one_transaction(self, payload: dict[str, Any], update: Update) -> list[InboxItem]:
+    async def _in_one_transaction(
+        self, payload: dict[str, Any], update: Update
+    ) -> tuple[list[InboxItem], CallbackAnswer | None]:
         """Store, screen and handle the update in one durable transaction (see
-        :meth:`_stored_after_failing` for when handling it raises)."""
+        :meth:`_stored_after_failing` for when handling it raises); returns what was stored and
+        the answer a pressed button still waits for."""
         started = time.monotonic()
         try:
             async with self._db.transaction(durable=True) as session:  # confirmed to Telegram after it
@@ -82,15 +98,30 @@ class LoneUpdates:
                         raise _NotClaimed
                     outcome = await self._runner.run(session, queued[0], update)
         except Exception as exc:
-            return await self._stored_after_failing(payload, update, exc)
+            return await self._stored_after_failing(payload, update, exc), None
         if outcome is None:
             if len(queued) < len(items):
                 self._runner.sender.wake()  # the flood guard's slow-down notice
-            return items
-        await self._runner.after_commit(update, *outcome)
+            return items, None
+        answer, handoff = outcome
+        self._runner.sender.hand_off(handoff)
         metrics.UPDATES_HANDLED.inc()
         metrics.HANDLING_SECONDS.observe(time.monotonic() - started)
-        return items
+        if update.callback_query is None:
+            return items, None
+        return items, answer or CallbackAnswer(update.callback_query.id)
+
+    async def _answer_then_release(self, chat_key: int, answer: CallbackAnswer) -> None:
+        """Stop a pressed button's spinner, then let the chat's next updates be handled."""
+        try:
+            await self._runner.answer_callback(answer)
+        finally:
+            self._dispatcher.release(chat_key)
+
+    async def settle(self, timeout: float) -> None:
+        """Let the answers to pressed buttons still on their way finish (when the bot stops)."""
+        if self._answering:
+            await asyncio.wait(set(self._answering), timeout=timeout)
 
     async def _stored_after_failing(
         self, payload: dict[str, Any], update: Update, error: BaseException
