@@ -93,7 +93,9 @@ class ProcessRuntime:
             else SharedInbox(self.db, settings.chat_lease_seconds, self.dispatcher, liveness)
         )
         self.flood_guard = flood.FloodGuard(settings.flood_burst, settings.flood_rate_per_second)
-        self.lone_updates = LoneUpdates(self.db, self.dispatcher, self.flood_guard, self.runner, settings)
+        self.lone_updates = LoneUpdates(
+            self.db, self.dispatcher, self.flood_guard, self.runner, settings, self.shared
+        )
 
     async def start(self) -> None:
         """Migrate, connect, publish menus, replay unfinished updates and start sending."""
@@ -178,7 +180,7 @@ class ProcessRuntime:
         """
         if self.shared is not None:
             await self.shared.ready()
-        elif len(payloads) == 1:
+        if len(payloads) == 1:
             alone = await self.lone_updates.store_and_handle(payloads[0])
             if alone is not None:
                 return alone

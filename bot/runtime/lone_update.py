@@ -6,9 +6,11 @@ nothing in hand, the handling can join the transaction that stores it: one commi
 two, and no hop through the dispatcher, on the way every reply to a single message takes.
 
 The update is confirmed to Telegram only after that commit, so nothing is lost: if handling it
-raises, the whole attempt is rolled back and the update takes the usual way (stored, then
-handled with its retries, and with an apology if it fails for good). Only for a process alone
-on its database: with several processes on PostgreSQL, the chat's lease decides who handles.
+raises, the whole attempt is rolled back and the update is stored on its own: a transient database
+error runs it again the usual way, with the attempts left; a bug marks it failed, with the usual
+apology, and is not run again. With several processes on PostgreSQL the transaction takes the
+chat's lease first (:mod:`bot.runtime.shared_inbox`): a chat another process holds, or one just
+taken over with earlier updates pending, takes the usual way.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from bot.runtime import flood, inbox, metrics
 from bot.runtime.dispatcher import ChatOrderedDispatcher
 from bot.runtime.inbox import InboxItem
 from bot.runtime.scope import CallbackAnswer
+from bot.runtime.shared_inbox import SharedInbox
 from bot.runtime.update_run import UpdateRunner
 
 
@@ -44,9 +47,12 @@ class LoneUpdates:
         flood_guard: flood.FloodGuard,
         runner: UpdateRunner,
         settings: Settings,
+        shared: SharedInbox | None,
     ) -> None:
-        """Joined to the runtime's database, dispatcher, flood guard and update runner."""
+        """Joined to the runtime's database, dispatcher, flood guard, update runner and, with
+        several processes on PostgreSQL, the shared inbox that says which chats are ours."""
         self._db = db
+        self._shared = shared
         self._dispatcher = dispatcher
         self._flood_guard = flood_guard
         self._runner = runner
@@ -92,16 +98,24 @@ class LoneUpdates:
             async with self._db.transaction(durable=True) as session:  # confirmed to Telegram after it
                 items = await inbox.store(session, [payload])
                 queued = await flood.screen(session, self._flood_guard, items, self._locale)
+                if self._shared is not None and queued:
+                    # Ours only while this process holds the chat; earlier updates of a chat
+                    # just taken over come first, the usual way.
+                    queued = await self._shared.admit(session, queued)
                 outcome = None
-                if queued:
-                    if not await inbox.claim(session, queued[0].inbox_id, queued[0].update_id):
+                if len(queued) == 1 and queued[0].inbox_id == items[0].inbox_id:
+                    item = queued[0]
+                    held = self._shared.holds(item.chat_key, item.update_id) if self._shared else None
+                    if not await inbox.claim(session, item.inbox_id, item.update_id, only_if=held):
                         raise _NotClaimed
-                    outcome = await self._runner.run(session, queued[0], update)
+                    outcome = await self._runner.run(session, item, update)
         except Exception as exc:
             return await self._stored_after_failing(payload, update, exc), None
         if outcome is None:
             if len(queued) < len(items):
                 self._runner.sender.wake()  # the flood guard's slow-down notice
+            for item in queued:
+                await self._dispatcher.submit(item)  # they run once the chat's hold ends
             return items, None
         answer, handoff = outcome
         self._runner.sender.hand_off(handoff)
@@ -131,8 +145,12 @@ class LoneUpdates:
         error) after the chat's hold, or mark it failed and apologise (a bug is not run again)."""
         async with self._db.transaction(durable=True) as session:
             items = await inbox.store(session, [payload])  # screened already: not again
-        for item in items:
-            if self._runner.may_run_again(item.update_id, error, attempt=1):
+            queued = items if self._shared is None else await self._shared.admit(session, items)
+        ours = {item.inbox_id for item in items}
+        for item in queued:
+            if item.inbox_id not in ours:
+                await self._dispatcher.submit(item)  # an earlier update of a chat just taken over
+            elif self._runner.may_run_again(item.update_id, error, attempt=1):
                 await self._dispatcher.submit(replace(item, attempts_made=1))
             else:
                 await self._runner.record_failure(item, update, stored_error(error))
