@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.runtime import inbox
 from bot.runtime.dispatcher import ChatOrderedDispatcher
 from bot.runtime.inbox import InboxItem
 from bot.services import users
@@ -17,6 +18,7 @@ from models import InboxUpdate, OutboxMessage, User
 from tests.harness import Harness, TelegramUser
 
 ADA = TelegramUser(911, "Ada", "de")
+APOLOGY_DE = "Entschuldigung"
 
 
 @pytest.fixture
@@ -174,3 +176,30 @@ async def test_a_button_press_does_not_hold_up_the_intake_while_its_spinner_is_a
     let_go.set()
     await asyncio.wait_for(harness.runtime.dispatcher.join(), 5)
     assert answered == ["77"] and await _inbox_statuses(harness) == {1: "done", 2: "done"}
+
+
+async def test_an_earlier_update_another_process_left_pending_keeps_its_turn(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL, several processes: an earlier update of the chat, stored by another process and
+    queued here by a look at the inbox in the meantime, still pending: the lone update is not run
+    before it, nor counted as failed; it is stored and handled after it."""
+    from tests.harness import bot_harness
+
+    async with bot_harness(postgres_url) as harness:
+        runtime = harness.runtime
+        earlier = _start(harness, ADA, 1)
+        async with runtime.db.transaction() as session:  # stored by another process, not handled
+            [item] = await inbox.store(session, [earlier])
+        real_has = runtime.dispatcher.has
+        monkeypatch.setattr(
+            runtime.dispatcher, "has", lambda inbox_id: inbox_id == item.inbox_id or real_has(inbox_id)
+        )
+        await runtime.accept([_start(harness, ADA, 2, "/hilfe")])
+        assert await _inbox_statuses(harness) == {1: "pending", 2: "pending"}  # not run, not failed
+        monkeypatch.undo()
+        await runtime.dispatcher.submit(item)
+        await asyncio.wait_for(runtime.dispatcher.join(), 10)
+        assert await _inbox_statuses(harness) == {1: "done", 2: "done"}
+        replies = await _replies(harness, ADA)
+        assert replies[0].startswith("Hallo") and not any(APOLOGY_DE in text for text in replies)

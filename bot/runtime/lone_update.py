@@ -34,7 +34,8 @@ from bot.runtime.update_run import UpdateRunner
 
 
 class _NotClaimed(Exception):
-    """The update just stored could not be claimed (never expected): take the usual way."""
+    """The update just stored could not be claimed: an earlier update of its chat, stored by
+    another process, is pending after all. Not a failure: the usual way keeps the order."""
 
 
 class LoneUpdates:
@@ -97,11 +98,12 @@ class LoneUpdates:
         try:
             async with self._db.transaction(durable=True) as session:  # confirmed to Telegram after it
                 items = await inbox.store(session, [payload])
-                queued = await flood.screen(session, self._flood_guard, items, self._locale)
-                if self._shared is not None and queued:
+                screened = await flood.screen(session, self._flood_guard, items, self._locale)
+                queued = screened
+                if self._shared is not None and screened:
                     # Ours only while this process holds the chat; earlier updates of a chat
                     # just taken over come first, the usual way.
-                    queued = await self._shared.admit(session, queued)
+                    queued = await self._shared.admit(session, screened)
                 outcome = None
                 if len(queued) == 1 and queued[0].inbox_id == items[0].inbox_id:
                     item = queued[0]
@@ -112,7 +114,7 @@ class LoneUpdates:
         except Exception as exc:
             return await self._stored_after_failing(payload, update, exc), None
         if outcome is None:
-            if len(queued) < len(items):
+            if len(screened) < len(items):
                 self._runner.sender.wake()  # the flood guard's slow-down notice
             for item in queued:
                 await self._dispatcher.submit(item)  # they run once the chat's hold ends
@@ -141,15 +143,16 @@ class LoneUpdates:
         self, payload: dict[str, Any], update: Update, error: BaseException
     ) -> list[InboxItem]:
         """After the first run raised (and was rolled back with the storing): store the update,
-        then either queue it for the usual handling, which runs it again (a transient database
-        error) after the chat's hold, or mark it failed and apologise (a bug is not run again)."""
+        then either queue it for the usual handling, which runs it (again, after a transient
+        database error) once the chat's hold ends, or mark it failed and apologise (a bug is not
+        run again)."""
         async with self._db.transaction(durable=True) as session:
             items = await inbox.store(session, [payload])  # screened already: not again
             queued = items if self._shared is None else await self._shared.admit(session, items)
         ours = {item.inbox_id for item in items}
         for item in queued:
-            if item.inbox_id not in ours:
-                await self._dispatcher.submit(item)  # an earlier update of a chat just taken over
+            if item.inbox_id not in ours or isinstance(error, _NotClaimed):
+                await self._dispatcher.submit(item)  # not run yet, or an earlier update of the chat
             elif self._runner.may_run_again(item.update_id, error, attempt=1):
                 await self._dispatcher.submit(replace(item, attempts_made=1))
             else:
