@@ -15,7 +15,7 @@ from bot.runtime.dispatcher import ChatOrderedDispatcher
 from bot.runtime.inbox import InboxItem
 from bot.services import users
 from models import InboxUpdate, OutboxMessage, User
-from tests.harness import Harness, TelegramUser
+from tests.harness import Harness, TelegramUser, record_transactions
 
 ADA = TelegramUser(911, "Ada", "de")
 APOLOGY_DE = "Entschuldigung"
@@ -37,19 +37,6 @@ def _start(harness: Harness, user: TelegramUser, update_id: int, text: str = "/s
     return {"update_id": update_id, "message": message}
 
 
-def _record_transactions(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> list[bool]:
-    """Whether each transaction opened from now on is durable, in order."""
-    flags: list[bool] = []
-    real = harness.runtime.db.transaction
-
-    def recording(*, urgent: bool = False, durable: bool = False) -> Any:
-        flags.append(durable)
-        return real(urgent=urgent, durable=durable)
-
-    monkeypatch.setattr(harness.runtime.db, "transaction", recording)
-    return flags
-
-
 async def _replies(harness: Harness, user: TelegramUser) -> list[str]:
     """The texts queued for ``user``, oldest first."""
     async with harness.runtime.db.transaction() as session:
@@ -69,7 +56,7 @@ async def _inbox_statuses(harness: Harness) -> dict[int, str]:
 async def test_a_lone_update_to_an_idle_chat_is_stored_and_handled_in_one_durable_transaction(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    flags = _record_transactions(harness, monkeypatch)
+    flags = record_transactions(harness, monkeypatch)
     items = await harness.runtime.accept([_start(harness, ADA, 1)])
     # When accept returns (and Telegram is told), the update is stored, handled and answered.
     assert flags == [True] and len(items) == 1
@@ -98,7 +85,7 @@ async def test_an_update_to_a_chat_in_hand_is_stored_alone_and_handled_after_the
     monkeypatch.setattr(users, "touch", slow_first)
     first = asyncio.create_task(harness.runtime.accept([_start(harness, ADA, 1)]))
     await first_inside.wait()
-    flags = _record_transactions(harness, monkeypatch)
+    flags = record_transactions(harness, monkeypatch)
     second = asyncio.create_task(harness.runtime.accept([_start(harness, ADA, 2, "/hilfe")]))
     await asyncio.sleep(0.2)
     assert touched == [1]  # stored (on SQLite: waiting to be), not handled before the first

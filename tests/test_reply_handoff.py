@@ -18,7 +18,7 @@ from bot.runtime.outbox_rows import Claimed
 from bot.runtime.rate_limit import SendRateLimiter
 from bot.runtime.sender import OutboxSender
 from models import OutboxLane, OutboxMessage, OutboxStatus, utcnow
-from tests.harness import Harness, TelegramUser
+from tests.harness import Harness, TelegramUser, record_transactions
 
 ADA = TelegramUser(901, "Ada", "de")
 
@@ -152,14 +152,7 @@ async def test_only_storing_an_update_waits_for_the_disk(
     """The transaction that stores an update (and so confirms it to Telegram) is durable; handling
     it apart, which the inbox can repeat, is not (a lone update to an idle chat is handled in its
     storing transaction: tests/test_lone_update.py)."""
-    flags: list[bool] = []
-    real = harness.runtime.db.transaction
-
-    def recording(*, urgent: bool = False, durable: bool = False) -> Any:
-        flags.append(durable)
-        return real(urgent=urgent, durable=durable)
-
-    monkeypatch.setattr(harness.runtime.db, "transaction", recording)
+    flags = record_transactions(harness, monkeypatch)
     assert harness.runtime.dispatcher.hold(ADA.id)  # the chat has an update in hand
     payload = {"update_id": 1, "message": harness._message(ADA, text="Hallo")}
     accepted = await harness.runtime.accept([payload])
