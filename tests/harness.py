@@ -14,7 +14,6 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
-import pytest
 from sqlalchemy import select
 from telegram.request import HTTPXRequest
 
@@ -295,16 +294,3 @@ async def restarted(old: Harness, **settings: Any) -> AsyncIterator[Harness]:
 def decode(params: dict[str, Any], key: str) -> Any:
     """A JSON-encoded form field of a recorded call."""
     return json.loads(params[key])
-
-
-def record_transactions(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> list[bool]:
-    """Whether each transaction opened from now on is durable, in order."""
-    flags: list[bool] = []
-    real = harness.runtime.db.transaction
-
-    def recording(*, urgent: bool = False, durable: bool = False) -> Any:
-        flags.append(durable)
-        return real(urgent=urgent, durable=durable)
-
-    monkeypatch.setattr(harness.runtime.db, "transaction", recording)
-    return flags

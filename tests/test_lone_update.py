@@ -15,7 +15,8 @@ from bot.runtime.dispatcher import ChatOrderedDispatcher
 from bot.runtime.inbox import InboxItem
 from bot.services import users
 from models import InboxUpdate, OutboxMessage, User
-from tests.harness import Harness, TelegramUser, record_transactions
+from tests.harness import Harness, TelegramUser
+from tests.transactions import record_transactions
 
 ADA = TelegramUser(911, "Ada", "de")
 APOLOGY_DE = "Entschuldigung"

@@ -18,7 +18,8 @@ from bot.runtime.outbox_rows import Claimed
 from bot.runtime.rate_limit import SendRateLimiter
 from bot.runtime.sender import OutboxSender
 from models import OutboxLane, OutboxMessage, OutboxStatus, utcnow
-from tests.harness import Harness, TelegramUser, record_transactions
+from tests.harness import Harness, TelegramUser
+from tests.transactions import record_transactions
 
 ADA = TelegramUser(901, "Ada", "de")
 
