@@ -39,6 +39,12 @@ LABELS = {
 }
 
 
+# Each statement is also counted on its own, under this prefix and its first characters.
+STATEMENT, STATEMENT_CHARS = "statement: ", 90
+# How many of the most frequent statements the breakdown lists.
+TOP_STATEMENTS = 12
+
+
 def _count(label: str, seconds: float) -> None:
     """Add one occurrence of ``label`` that took ``seconds``."""
     entry = TOTALS[label]
@@ -83,9 +89,11 @@ def _time_transactions() -> None:
             conn.info["benchmark_started"] = time.perf_counter()
 
         @event.listens_for(engine, "after_cursor_execute")
-        def after(conn: Any, *_args: Any) -> None:
+        def after(conn: Any, _cursor: Any, statement: Any, *_args: Any) -> None:
             """Count the statement."""
-            _count("sql", time.perf_counter() - conn.info.pop("benchmark_started", time.perf_counter()))
+            took = time.perf_counter() - conn.info.pop("benchmark_started", time.perf_counter())
+            _count("sql", took)
+            _count(STATEMENT + " ".join(str(statement).split())[:STATEMENT_CHARS], took)
 
     dbmodule.Database.__init__ = init  # type: ignore[method-assign]
     _timed(dbmodule.WriterQueue, "acquire", "writer_wait")
@@ -155,7 +163,20 @@ def breakdown(path: Path, updates: int) -> str:
         f"{commits / max(1, updates):.1f} transactions and {statements / max(1, updates):.1f} SQL statements "
         "per handled update (the sender's and sweeps' included)."
     )
-    return "\n".join(lines)
+    return "\n".join([*lines, "", *_statements(totals, updates)])
+
+
+def _statements(totals: dict[str, list[float]], updates: int) -> list[str]:
+    """The most frequent SQL statements: how often each ran per handled update, and its mean time."""
+    counted = sorted(
+        ((key.removeprefix(STATEMENT), *value) for key, value in totals.items() if key.startswith(STATEMENT)),
+        key=lambda entry: -entry[1],
+    )
+    lines = ["| Statement (its beginning) | Per update | Mean |", "|---|---:|---:|"]
+    for text, count, seconds in counted[:TOP_STATEMENTS]:
+        shown = text.replace("|", "\\|")
+        lines.append(f"| `{shown}` | {count / max(1, updates):.2f} | {seconds / count * 1000:.2f} ms |")
+    return lines
 
 
 def main() -> int:

@@ -17,6 +17,7 @@ from bot.runtime.liveness import Liveness
 from bot.runtime.shared_inbox import SharedInbox
 from models import ChatLease, InboxStatus, InboxUpdate, OutboxMessage
 from tests.harness import TelegramUser, bot_harness
+from tests.transactions import recorded_statements
 
 
 def _message(update_id: int, chat: int) -> dict[str, object]:
@@ -253,6 +254,34 @@ async def test_an_update_is_not_handled_while_an_earlier_one_of_its_chat_waits(
     async with first.transaction() as session:
         assert await inbox.claim(session, two.inbox_id, 2, only_if=a.holds(11, 2))
     assert await a.waiting_before(two) == []
+
+
+async def test_a_chat_held_recently_is_not_looked_up_again_and_a_lost_lease_is_still_noticed(
+    two_processes: tuple[Database, Database],
+) -> None:
+    """A lone update to a chat whose lease this process took less than a period ago asks the
+    database nothing about the lease; the statement that marks it done still checks it."""
+    first, second = two_processes
+    a, b = _inbox(first, 30, _Queue()), _inbox(second, 30, _Queue())
+    [one] = await _store(first, a, _message(1, 11))
+    async with first.transaction() as session:
+        assert await inbox.claim(session, one.inbox_id, 1, only_if=a.holds(11, 1))
+    with recorded_statements(first) as statements:
+        async with first.transaction() as session:
+            [two] = await inbox.store(session, [_message(2, 11)])
+            assert await a.admit_alone(session, two)
+    assert len(statements) == 1  # the update stored, no lease looked at
+    # The lease goes to another process (the first was thought gone): the belief is wrong, the
+    # marking statement finds out, and a process without that belief is told at once.
+    async with second.transaction() as session:
+        await session.execute(update(ChatLease).values(owner=b.owner))
+    async with first.transaction() as session:
+        assert await a.admit_alone(session, two)
+        assert not await inbox.claim(session, two.inbox_id, 2, only_if=a.holds(11, 2))
+    fresh = _inbox(first, 30, _Queue())
+    async with first.transaction() as session:
+        assert not await fresh.admit_alone(session, two)
+    assert a.holds(11, 2).clause is fresh.holds(12, 5).clause  # built once, not for every update
 
 
 async def test_a_burst_of_first_arrivals_takes_the_liveness_lock_once(postgres_url: str) -> None:

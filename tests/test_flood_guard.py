@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bot.runtime.flood import FloodGuard, Verdict, notice_text, sender_id
 from models import InboxUpdate, OutboxMessage
 from tests.harness import Harness, bot_harness
+from tests.transactions import recorded_statements
 
 NOTICE_DE = (
     "Bitte etwas langsamer: Sie haben sehr viele Nachrichten in kurzer Zeit geschickt. "
@@ -21,6 +22,9 @@ NOTICE_EN = (
     "Please slow down: you have sent very many messages in a short time. "
     "We will answer your messages again within a minute."
 )
+
+# How the guard asks which senders are coordinators.
+ROLE_LOOKUP = "SELECT users.telegram_id \nFROM users JOIN user_roles"
 
 
 class Clock:
@@ -58,6 +62,30 @@ def test_a_steady_pace_within_the_rate_is_never_limited() -> None:
 def test_coordinators_get_three_times_the_allowance() -> None:
     guard = FloodGuard(burst=20, rate_per_second=1.0, clock=Clock())
     verdicts = [guard.check(900, privileged=True) for _ in range(61)]
+    assert verdicts[:60] == [Verdict.HANDLE] * 60 and verdicts[60] is Verdict.NOTIFY
+
+
+def test_only_a_sender_whose_ordinary_allowance_might_not_do_needs_their_role_looked_up() -> None:
+    clock = Clock()
+    guard = FloodGuard(burst=5, rate_per_second=1.0, clock=clock)
+    assert guard.surely_handles(7, 5) and not guard.surely_handles(7, 6)  # someone new
+    for _ in range(4):
+        guard.check(7)
+    assert guard.surely_handles(7, 1) and not guard.surely_handles(7, 2)
+    clock.now += 1.0
+    assert guard.surely_handles(7, 2)  # refilled meanwhile
+    guard.check(8, privileged=True)
+    assert not guard.surely_handles(8, 1)  # a coordinator's larger bucket: their role may be gone
+    for _ in range(6):
+        guard.check(9)
+    clock.now += 3.0
+    assert not guard.surely_handles(9, 1)  # muted: the guard stays quiet until refilled
+
+
+def test_a_coordinator_first_counted_as_ordinary_gets_the_difference_once_it_matters() -> None:
+    guard = FloodGuard(burst=20, rate_per_second=1.0, clock=Clock())
+    verdicts = [guard.check(900) for _ in range(10)]  # their role not looked up yet
+    verdicts += [guard.check(900, privileged=True) for _ in range(51)]
     assert verdicts[:60] == [Verdict.HANDLE] * 60 and verdicts[60] is Verdict.NOTIFY
 
 
@@ -158,6 +186,21 @@ async def test_a_coordinator_has_a_higher_limit(guarded: tuple[Harness, Clock]) 
     replies = await _replies(h, 900)
     assert replies.count(NOTICE_EN) == 1
     assert len([r for r in replies if "<b>How we can help</b>" in r]) == 60
+
+
+async def test_an_ordinary_pace_asks_the_database_for_no_roles(guarded: tuple[Harness, Clock]) -> None:
+    h, _clock = guarded
+    with recorded_statements(h.runtime.db) as statements:
+        await h.runtime.accept([_help(1, 304, "de")])
+        await h.runtime.accept([_help(n, 304, "de") for n in range(2, 10)])
+        await h.runtime.dispatcher.join()
+    assert not [s for s in statements if s.startswith(ROLE_LOOKUP)]
+    assert len(await _replies(h, 304)) == 9
+    with recorded_statements(h.runtime.db) as statements:
+        await h.runtime.accept([_help(n, 304, "de") for n in range(10, 30)])  # more than 20 at once
+        await h.runtime.dispatcher.join()
+    assert len([s for s in statements if s.startswith(ROLE_LOOKUP)]) == 1
+    assert (await _replies(h, 304)).count(NOTICE_DE) == 1
 
 
 async def test_the_guard_stays_silent_in_groups(guarded: tuple[Harness, Clock]) -> None:

@@ -8,13 +8,13 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.runtime import inbox
 from bot.runtime.dispatcher import ChatOrderedDispatcher
 from bot.runtime.inbox import InboxItem
 from bot.services import users
-from models import InboxUpdate, OutboxMessage, User
+from models import ChatLease, InboxUpdate, OutboxMessage, User
 from tests.harness import Harness, TelegramUser
 from tests.transactions import record_transactions
 
@@ -191,3 +191,21 @@ async def test_an_earlier_update_another_process_left_pending_keeps_its_turn(
         assert await _inbox_statuses(harness) == {1: "done", 2: "done"}
         replies = await _replies(harness, ADA)
         assert replies[0].startswith("Hallo") and not any(APOLOGY_DE in text for text in replies)
+
+
+async def test_a_lone_update_to_a_chat_another_process_took_meanwhile_is_left_to_it(
+    postgres_url: str,
+) -> None:
+    """PostgreSQL, several processes: the chat's lease went to another process after this one last
+    took it. The update is not handled here nor counted as failed: it stays pending for the holder."""
+    from tests.harness import bot_harness
+
+    async with bot_harness(postgres_url) as harness:
+        runtime = harness.runtime
+        await runtime.accept([_start(harness, ADA, 1)])
+        async with runtime.db.transaction() as session:
+            await session.execute(update(ChatLease).values(owner="another process"))
+        await runtime.accept([_start(harness, ADA, 2, "/hilfe")])
+        await asyncio.wait_for(runtime.dispatcher.join(), 10)
+        assert await _inbox_statuses(harness) == {1: "done", 2: "pending"}
+        assert len(await _replies(harness, ADA)) == 1

@@ -7,7 +7,7 @@ runs out, so a dead holder's chats are taken over after one lease period, or at 
 end is seen (:mod:`bot.runtime.liveness`). Leases live on the
 database's clock (``now()``), not the bot's (the sandbox can move that one).
 
-Handling checks the lease in the statement that marks the update done (:func:`held_clause`), and
+Handling checks the lease in the statement that marks the update done (:data:`HELD`), and
 takes a share lock on the lease row there: a process that took the chat over meanwhile has to
 wait for that transaction, so two processes never handle one chat's updates at the same time.
 """
@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, delete, exists, func, or_, select, update
+from sqlalchemy import bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,8 +44,11 @@ async def acquire(session: AsyncSession, chat_keys: Collection[int], owner: str,
     return set((await session.scalars(statement)).all())
 
 
-async def take(session: AsyncSession, chat_keys: Collection[int], owner: str, seconds: float) -> set[int]:
-    """The chats of ``chat_keys`` that ``owner`` holds now, taking those that are free or run out.
+async def take(
+    session: AsyncSession, chat_keys: Collection[int], owner: str, seconds: float
+) -> dict[int, float]:
+    """The chats of ``chat_keys`` that ``owner`` holds now, taking those that are free or run out,
+    each with the seconds its lease lasts at least (counted from before this call).
 
     A chat ``owner`` holds already is not written to (the renewal does that): a lease row is
     share-locked while one of its updates is being handled, and writing it would wait for that.
@@ -52,17 +56,25 @@ async def take(session: AsyncSession, chat_keys: Collection[int], owner: str, se
     """
     keys = set(chat_keys)
     if not keys:
-        return set()
+        return {}
     rows = await session.execute(
-        select(ChatLease.chat_key, ChatLease.owner, ChatLease.expires_at > func.now()).where(
-            ChatLease.chat_key.in_(sorted(keys))
-        )
+        select(
+            ChatLease.chat_key,
+            ChatLease.owner,
+            func.extract("epoch", ChatLease.expires_at - func.now()),
+        ).where(ChatLease.chat_key.in_(sorted(keys)))
     )
-    held, elsewhere = set(), set()
-    for chat_key, holder, live in rows:
-        if live:
-            (held if holder == owner else elsewhere).add(chat_key)
-    return held | await acquire(session, keys - held - elsewhere, owner, seconds)
+    held: dict[int, float] = {}
+    elsewhere: set[int] = set()
+    for chat_key, holder, left in rows:
+        if left is not None and left > 0:
+            if holder == owner:
+                held[chat_key] = float(left)
+            else:
+                elsewhere.add(chat_key)
+    for chat_key in await acquire(session, keys - held.keys() - elsewhere, owner, seconds):
+        held[chat_key] = seconds
+    return held
 
 
 async def renew(session: AsyncSession, chat_keys: Collection[int], owner: str, seconds: float) -> None:
@@ -91,18 +103,20 @@ async def release_all(session: AsyncSession, owner: str) -> None:
     await session.execute(delete(ChatLease).where(ChatLease.owner == owner))
 
 
-def held_clause(chat_key: int, owner: str) -> ColumnElement[bool]:
-    """A condition true while ``owner`` holds ``chat_key``'s lease; it share-locks the lease row.
-
-    Used in the statement that marks an update done, so the lease cannot change hands before
-    that transaction ends.
-    """
-    return exists(
-        select(ChatLease.chat_key)
-        .where(
-            ChatLease.chat_key == chat_key,
-            ChatLease.owner == owner,
-            ChatLease.expires_at > func.now(),
-        )
-        .with_for_update(read=True)
+# True while the owner holds the chat's lease; it share-locks the lease row. Used in the statement
+# that marks an update done, so the lease cannot change hands before that transaction ends. Built
+# once (every handled update uses it), with its values from :func:`held_values`.
+HELD = exists(
+    select(ChatLease.chat_key)
+    .where(
+        ChatLease.chat_key == bindparam("lease_chat_key"),
+        ChatLease.owner == bindparam("lease_owner"),
+        ChatLease.expires_at > func.now(),
     )
+    .with_for_update(read=True)
+)
+
+
+def held_values(chat_key: int, owner: str) -> dict[str, Any]:
+    """The values of :data:`HELD` for ``owner`` holding ``chat_key``."""
+    return {"lease_chat_key": chat_key, "lease_owner": owner}

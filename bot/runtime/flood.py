@@ -14,6 +14,7 @@ import enum
 import logging
 import math
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -100,6 +101,19 @@ class FloodGuard:
         bucket.muted_until = now + (bucket.capacity - bucket.tokens) / bucket.rate
         return Verdict.NOTIFY
 
+    def surely_handles(self, user_id: int, count: int) -> bool:
+        """Whether the next ``count`` updates of ``user_id`` are handled whatever their role: their
+        bucket is new or of the ordinary size, not muted, and holds that many tokens. Their role
+        need not be looked up then (a coordinator's larger bucket is granted once the ordinary
+        one would not do, with the difference added, as if it had always been the larger)."""
+        bucket = self._buckets.get(user_id)
+        if bucket is None:
+            return self.burst >= count
+        if bucket.capacity != self.burst or bucket.muted_until is not None:
+            return False
+        earned = max(0.0, self.clock() - bucket.stamp) * bucket.rate
+        return min(bucket.capacity, bucket.tokens + earned) >= count
+
     def _forget_idle(self, now: float) -> None:
         """Drop the buckets that are full again: they hold nothing a new bucket would not."""
         for user_id, bucket in list(self._buckets.items()):
@@ -154,7 +168,9 @@ async def screen(
     the person's private chat; in a group the guard stays silent rather than talk to everyone.
     """
     senders = {item.inbox_id: sender_id(item.payload) for item in items}
-    known = {s for s in senders.values() if s is not None}
+    counts = Counter(s for s in senders.values() if s is not None)
+    # Only the roles of senders whose ordinary allowance might not do are looked up.
+    known = {sender for sender, count in counts.items() if not guard.surely_handles(sender, count)}
     coordinators: set[int] = set()
     if known:
         coordinators = set(await session.scalars(_COORDINATORS_AMONG, {"telegram_ids": list(known)}))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, delete, select, text, update
+from sqlalchemy import ColumnElement, Update, bindparam, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.runtime import metrics
@@ -36,6 +36,14 @@ class InboxItem:
     payload: dict[str, Any]
     # Runs already made (one when it was run while being stored, bot.runtime.lone_update).
     attempts_made: int = 0
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A further condition on marking an update done: a clause built once, and its values."""
+
+    clause: ColumnElement[bool]
+    values: dict[str, Any]
 
 
 def _int_id(value: Any) -> int | None:
@@ -108,6 +116,19 @@ _MARK_DONE = (
 )
 
 
+# The marking statement with each condition used (a handful, each built once): building it anew
+# for every update cost more than running it.
+_MARK_DONE_IF: dict[int, tuple[ColumnElement[bool], Update]] = {}
+
+
+def _mark_done_if(condition: ColumnElement[bool]) -> Update:
+    """The marking statement with ``condition`` added, built on its first use."""
+    built = _MARK_DONE_IF.get(id(condition))
+    if built is None or built[0] is not condition:
+        built = _MARK_DONE_IF[id(condition)] = (condition, _MARK_DONE.where(condition))
+    return built[1]
+
+
 def stub(update_id: int) -> dict[str, Any]:
     """What a handled update's row keeps of its payload: only its id (the content is gone)."""
     return {"update_id": update_id}
@@ -145,7 +166,7 @@ async def claim(
     update_id: int,
     note: str | None = None,
     *,
-    only_if: ColumnElement[bool] | None = None,
+    only_if: Condition | None = None,
 ) -> bool:
     """Mark the update done inside the handling transaction; False if it was done already.
 
@@ -154,8 +175,10 @@ async def claim(
     says why an update was done without handling (ignored, flood guard). ``only_if`` is a
     further condition (this process still holds the chat's lease); False when it does not hold.
     """
-    statement = _MARK_DONE if only_if is None else _MARK_DONE.where(only_if)
+    statement = _MARK_DONE if only_if is None else _mark_done_if(only_if.clause)
     values = {"inbox_id": inbox_id, "handled_at": utcnow(), "stub": stub(update_id), "note": note}
+    if only_if is not None:
+        values.update(only_if.values)
     result = await session.execute(statement, values)
     return result.rowcount == 1  # type: ignore[attr-defined]
 

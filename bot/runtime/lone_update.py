@@ -100,13 +100,17 @@ class LoneUpdates:
                 items = await inbox.store(session, [payload])
                 screened = await flood.screen(session, self._flood_guard, items, self._locale)
                 queued = screened
-                if self._shared is not None and screened:
-                    # Ours only while this process holds the chat; earlier updates of a chat
-                    # just taken over come first, the usual way.
-                    queued = await self._shared.admit(session, screened)
+                if (
+                    self._shared is not None
+                    and screened
+                    and not await self._shared.admit_alone(session, screened[0])
+                ):
+                    queued = []  # another process holds the chat and picks the update up
                 outcome = None
-                if len(queued) == 1 and queued[0].inbox_id == items[0].inbox_id:
+                if queued:
                     item = queued[0]
+                    # Ours only while this process holds the chat and no earlier update of it
+                    # waits (one another process stored); otherwise it takes the usual way.
                     held = self._shared.holds(item.chat_key, item.update_id) if self._shared else None
                     if not await inbox.claim(session, item.inbox_id, item.update_id, only_if=held):
                         raise _NotClaimed

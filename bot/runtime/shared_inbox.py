@@ -16,14 +16,14 @@ import logging
 from collections.abc import Collection
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.db import Database
 from bot.logging_setup import describe_error
 from bot.runtime import chat_leases
-from bot.runtime.inbox import InboxItem
+from bot.runtime.inbox import Condition, InboxItem
 from bot.runtime.liveness import Liveness
 from models import ChatLease, InboxStatus, InboxUpdate
 
@@ -37,6 +37,20 @@ LOOK_LIMIT = 500
 # How often a look checks that this process's liveness lock is held and frees what ended
 # processes held (their chats and claimed sends).
 LIVENESS_SECONDS = 1.0
+
+
+# The chat is held (chat_leases.HELD) and none of its updates before this one is still pending.
+_EARLIER = aliased(InboxUpdate)
+_HELD_AND_FIRST = and_(
+    chat_leases.HELD,
+    ~select(_EARLIER.id)
+    .where(
+        _EARLIER.status == InboxStatus.PENDING.value,
+        _EARLIER.chat_key == bindparam("lease_chat_key"),
+        _EARLIER.update_id < bindparam("lease_update_id"),
+    )
+    .exists(),
+)
 
 
 class Queue(Protocol):
@@ -69,6 +83,8 @@ class SharedInbox:
         self._wakeup = asyncio.Event()
         self._since_renewal = 0.0
         self._since_liveness = float("-inf")
+        # Until when (loop time) each chat's lease lasts at least, as the last take saw it.
+        self._lasts: dict[int, float] = {}
 
     async def ready(self) -> None:
         """Hold this process's liveness lock before any lease (without it the others see us as gone);
@@ -80,12 +96,36 @@ class SharedInbox:
     async def admit(self, session: AsyncSession, items: list[InboxItem]) -> list[InboxItem]:
         """In the transaction that stored ``items``: what to queue, in update order, for the chats
         this process now holds; their earlier updates still pending in the inbox come first."""
-        held = await chat_leases.take(session, {item.chat_key for item in items}, self.owner, self._seconds)
+        held = await self._take(session, {item.chat_key for item in items})
         if len(held) < len({item.chat_key for item in items}):
             self.wake()  # held elsewhere: the holder picks them up; a look here notices a dead one
         admitted = [item for item in items if item.chat_key in held]
         earlier = await self._waiting_before(session, admitted)
         return sorted(earlier + admitted, key=lambda item: item.update_id) if earlier else admitted
+
+    async def admit_alone(self, session: AsyncSession, item: InboxItem) -> bool:
+        """In the transaction that stored the lone update ``item``: whether this process holds its
+        chat, so that the update may be handled in that transaction.
+
+        A lease taken less than a period ago is not looked up again, and earlier updates of the
+        chat still pending are not looked for: the statement that marks the update done checks
+        both (:meth:`holds`); when it finds otherwise, the update takes the usual way.
+        """
+        if self._lasts.get(item.chat_key, float("-inf")) > asyncio.get_running_loop().time():
+            return True
+        if item.chat_key in await self._take(session, {item.chat_key}):
+            return True
+        self.wake()  # held elsewhere: the holder picks it up; a look here notices a dead one
+        return False
+
+    async def _take(self, session: AsyncSession, chat_keys: set[int]) -> set[int]:
+        """Take the leases of ``chat_keys`` that are free, run out or ours (see
+        :func:`chat_leases.take`); returns the chats held and remembers how long they last."""
+        started = asyncio.get_running_loop().time()
+        held = await chat_leases.take(session, chat_keys, self.owner, self._seconds)
+        for chat_key, seconds in held.items():
+            self._lasts[chat_key] = started + seconds
+        return set(held)
 
     async def _waiting_before(self, session: AsyncSession, admitted: list[InboxItem]) -> list[InboxItem]:
         """Pending updates of the admitted items' chats that are not queued here yet.
@@ -109,23 +149,13 @@ class SharedInbox:
             if r.id not in new and not self._dispatcher.has(r.id)
         ]
 
-    def holds(self, chat_key: int, update_id: int | None = None) -> ColumnElement[bool]:
+    def holds(self, chat_key: int, update_id: int | None = None) -> Condition:
         """A condition for the statement that marks an update done: this process holds the chat,
         and (with ``update_id``) none of the chat's earlier updates still waits to be handled."""
-        held = chat_leases.held_clause(chat_key, self.owner)
+        values = chat_leases.held_values(chat_key, self.owner)
         if update_id is None:
-            return held
-        earlier = aliased(InboxUpdate)
-        waiting = (
-            select(earlier.id)
-            .where(
-                earlier.status == InboxStatus.PENDING.value,
-                earlier.chat_key == chat_key,
-                earlier.update_id < update_id,
-            )
-            .exists()
-        )
-        return and_(held, ~waiting)
+            return Condition(chat_leases.HELD, values)
+        return Condition(_HELD_AND_FIRST, {**values, "lease_update_id": update_id})
 
     async def waiting_before(self, item: InboxItem) -> list[InboxItem]:
         """The updates of ``item``'s chat still pending before it, in update order.
@@ -153,7 +183,7 @@ class SharedInbox:
         meanwhile (then that one handles the update), this process holds it again.
         """
         async with self._db.transaction() as session:
-            return chat_key in await chat_leases.take(session, {chat_key}, self.owner, self._seconds)
+            return chat_key in await self._take(session, {chat_key})
 
     def wake(self) -> None:
         """Look at the inbox now rather than at the next interval."""
@@ -168,6 +198,7 @@ class SharedInbox:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+        self._lasts.clear()
         try:
             async with self._db.transaction() as session:
                 await chat_leases.release_all(session, self.owner)
@@ -197,13 +228,14 @@ class SharedInbox:
         if loop_time - self._since_liveness >= LIVENESS_SECONDS:
             self._since_liveness = loop_time
             await self.liveness.hold()
+            self._lasts = {chat: until for chat, until in self._lasts.items() if until > loop_time}
             async with self._db.transaction() as session:
                 gone = await self.liveness.take_over_from_the_gone(session)
             if gone:
                 log.info("freed the chats and sends of %d ended bot process(es)", len(gone))
         async with self._db.transaction() as session:
             items = await self._claimable(session)
-            held = await chat_leases.take(session, {i.chat_key for i in items}, self.owner, self._seconds)
+            held = await self._take(session, {i.chat_key for i in items})
             if loop_time - self._since_renewal >= self._seconds / 3:
                 self._since_renewal = loop_time
                 busy = set(self._dispatcher.chats) - held
