@@ -269,18 +269,18 @@ async def test_a_chat_held_recently_is_not_looked_up_again_and_a_lost_lease_is_s
     with recorded_statements(first) as statements:
         async with first.transaction() as session:
             [two] = await inbox.store(session, [_message(2, 11)])
-            assert await a.admit_alone(session, two)
+            assert await a.admit_alone(session, 11)
     assert len(statements) == 1  # the update stored, no lease looked at
     # The lease goes to another process (the first was thought gone): the belief is wrong, the
     # marking statement finds out, and a process without that belief is told at once.
     async with second.transaction() as session:
         await session.execute(update(ChatLease).values(owner=b.owner))
     async with first.transaction() as session:
-        assert await a.admit_alone(session, two)
+        assert await a.admit_alone(session, 11)
         assert not await inbox.claim(session, two.inbox_id, 2, only_if=a.holds(11, 2))
     fresh = _inbox(first, 30, _Queue())
     async with first.transaction() as session:
-        assert not await fresh.admit_alone(session, two)
+        assert not await fresh.admit_alone(session, 11)
     assert a.holds(11, 2).clause is fresh.holds(12, 5).clause  # built once, not for every update
 
 

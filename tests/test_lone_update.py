@@ -16,7 +16,7 @@ from bot.runtime.inbox import InboxItem
 from bot.services import users
 from models import ChatLease, InboxUpdate, OutboxMessage, User
 from tests.harness import Harness, TelegramUser
-from tests.transactions import record_transactions
+from tests.transactions import record_transactions, recorded_statements
 
 ADA = TelegramUser(911, "Ada", "de")
 APOLOGY_DE = "Entschuldigung"
@@ -65,6 +65,23 @@ async def test_a_lone_update_to_an_idle_chat_is_stored_and_handled_in_one_durabl
     [reply] = await _replies(harness, ADA)
     assert reply.startswith("Hallo")
     assert harness.runtime.dispatcher.pending == 0  # it never went through the queues
+
+
+async def test_a_lone_update_is_stored_as_handled_in_one_statement_and_a_repeat_is_ignored(
+    harness: Harness,
+) -> None:
+    start = _start(harness, ADA, 1)
+    with recorded_statements(harness.runtime.db) as statements:
+        await harness.runtime.accept([start])
+    inbox_writes = [
+        s.split("(")[0].strip() for s in statements if " inbox" in s and not s.startswith("SELECT")
+    ]
+    assert inbox_writes == ["INSERT INTO inbox"]  # stored as done, not stored and then marked
+    async with harness.runtime.db.transaction() as session:
+        [row] = await session.scalars(select(InboxUpdate))
+    assert (row.status, row.payload) == ("done", {"update_id": 1})  # what was typed is not kept
+    assert await harness.runtime.accept([start]) == []  # Telegram delivering it again
+    assert len(await _replies(harness, ADA)) == 1
 
 
 async def test_an_update_to_a_chat_in_hand_is_stored_alone_and_handled_after_the_earlier_one(

@@ -7,7 +7,20 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Update, bindparam, delete, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Insert,
+    Update,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    insert,
+    literal,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.runtime import metrics
@@ -127,6 +140,60 @@ def _mark_done_if(condition: ColumnElement[bool]) -> Update:
     if built is None or built[0] is not condition:
         built = _MARK_DONE_IF[id(condition)] = (condition, _MARK_DONE.where(condition))
     return built[1]
+
+
+# Store one update as handled already, when it is new and a condition holds (see store_handled),
+# built once per condition. "Not stored yet" is a condition, not ON CONFLICT: SQLAlchemy has no
+# cache key for an ON CONFLICT insert and would compile it anew every time. Two processes storing
+# one update at the same instant: the unique index stops the second, which then stores it the
+# usual way (and finds it a repeat).
+_INSERT_DONE_IF: dict[int, tuple[ColumnElement[bool] | None, Insert]] = {}
+
+
+def _insert_done_if(condition: ColumnElement[bool] | None) -> Insert:
+    """The statement that stores an update as done if ``condition`` holds, built on its first use."""
+    built = _INSERT_DONE_IF.get(id(condition))
+    if built is None or built[0] is not condition:
+        columns = _TABLE.c
+        update_id = bindparam("update_id", type_=columns.update_id.type)
+        new = ~exists().where(columns.update_id == update_id)
+        row = select(
+            update_id,
+            bindparam("chat_key", type_=columns.chat_key.type),
+            bindparam("stub", type_=columns.payload.type),
+            literal(InboxStatus.DONE.value, type_=columns.status.type),
+            bindparam("received_at", type_=columns.received_at.type),
+            bindparam("received_at", type_=columns.handled_at.type),
+        ).where(new if condition is None else and_(new, condition))
+        statement = (
+            insert(_TABLE)
+            .from_select(["update_id", "chat_key", "payload", "status", "received_at", "handled_at"], row)
+            .returning(columns.id)
+        )
+        built = _INSERT_DONE_IF[id(condition)] = (condition, statement)
+    return built[1]
+
+
+async def store_handled(
+    session: AsyncSession, payload: dict[str, Any], only_if: Condition | None = None
+) -> InboxItem | None:
+    """Store a new update as done already, in the transaction that handles it (a lone update,
+    :mod:`bot.runtime.lone_update`); None when its id is known or ``only_if`` does not hold.
+
+    One statement instead of storing and then marking it: the row keeps only the stub from the
+    start, and if handling fails the whole transaction, this row included, is rolled back.
+    """
+    update_id = _int_id(payload.get("update_id"))
+    if update_id is None:
+        return None
+    chat_key = chat_key_of(payload)
+    statement = _insert_done_if(only_if.clause if only_if else None)
+    values = {"update_id": update_id, "chat_key": chat_key, "stub": stub(update_id), "received_at": utcnow()}
+    inbox_id = await session.scalar(statement, {**values, **(only_if.values if only_if else {})})
+    if inbox_id is None:
+        return None
+    metrics.UPDATES_RECEIVED.inc()
+    return InboxItem(inbox_id, update_id, chat_key, payload)
 
 
 def stub(update_id: int) -> dict[str, Any]:

@@ -3,14 +3,16 @@
 Usually an update takes two transactions: one stores it (and commits before Telegram is told it
 arrived), a second one, in the chat's worker, handles it. When a person writes to a chat with
 nothing in hand, the handling can join the transaction that stores it: one commit instead of
-two, and no hop through the dispatcher, on the way every reply to a single message takes.
+two, and no hop through the dispatcher, on the way every reply to a single message takes. The
+row is stored as handled at once (only the update's id kept), in one statement.
 
 The update is confirmed to Telegram only after that commit, so nothing is lost: if handling it
 raises, the whole attempt is rolled back and the update is stored on its own: a transient database
 error runs it again the usual way, with the attempts left; a bug marks it failed, with the usual
-apology, and is not run again. With several processes on PostgreSQL the transaction takes the
-chat's lease first (:mod:`bot.runtime.shared_inbox`): a chat another process holds, or one just
-taken over with earlier updates pending, takes the usual way.
+apology, and is not run again. With several processes on PostgreSQL the statement that stores it
+checks the chat's lease (:mod:`bot.runtime.shared_inbox`): a chat another process holds, or one
+with earlier updates pending, takes the usual way; so does a person whose flood allowance might
+not do without looking up their role (:mod:`bot.runtime.flood`).
 """
 
 from __future__ import annotations
@@ -31,11 +33,6 @@ from bot.runtime.inbox import InboxItem
 from bot.runtime.scope import CallbackAnswer
 from bot.runtime.shared_inbox import SharedInbox
 from bot.runtime.update_run import UpdateRunner
-
-
-class _NotClaimed(Exception):
-    """The update just stored could not be claimed: an earlier update of its chat, stored by
-    another process, is pending after all. Not a failure: the usual way keeps the order."""
 
 
 class LoneUpdates:
@@ -71,8 +68,13 @@ class LoneUpdates:
         if update.effective_user is None or update.effective_chat is None:
             return None
         chat_key = inbox.chat_key_of(payload)
+        sender = flood.sender_id(payload)
+        if sender is not None and not self._flood_guard.surely_handles(sender, 1):
+            return None  # the usual way screens it, with the person's role
         if not self._dispatcher.hold(chat_key):
             return None  # earlier updates of the chat go first
+        if sender is not None:
+            self._flood_guard.check(sender)  # counted; its token was there (surely_handles)
         answering = False
         try:
             items, answer = await self._in_one_transaction(payload, update)
@@ -91,37 +93,34 @@ class LoneUpdates:
     async def _in_one_transaction(
         self, payload: dict[str, Any], update: Update
     ) -> tuple[list[InboxItem], CallbackAnswer | None]:
-        """Store, screen and handle the update in one durable transaction (see
+        """Store and handle the update in one durable transaction (see
         :meth:`_stored_after_failing` for when handling it raises); returns what was stored and
         the answer a pressed button still waits for."""
         started = time.monotonic()
+        chat_key = inbox.chat_key_of(payload)
         try:
             async with self._db.transaction(durable=True) as session:  # confirmed to Telegram after it
-                items = await inbox.store(session, [payload])
-                screened = await flood.screen(session, self._flood_guard, items, self._locale)
-                queued = screened
-                if (
-                    self._shared is not None
-                    and screened
-                    and not await self._shared.admit_alone(session, screened[0])
-                ):
-                    queued = []  # another process holds the chat and picks the update up
-                outcome = None
-                if queued:
-                    item = queued[0]
+                item = None
+                if self._shared is None:
+                    item = await inbox.store_handled(session, payload)
+                elif await self._shared.admit_alone(session, chat_key):
                     # Ours only while this process holds the chat and no earlier update of it
-                    # waits (one another process stored); otherwise it takes the usual way.
-                    held = self._shared.holds(item.chat_key, item.update_id) if self._shared else None
-                    if not await inbox.claim(session, item.inbox_id, item.update_id, only_if=held):
-                        raise _NotClaimed
+                    # waits (one another process stored): the storing statement checks both.
+                    held = self._shared.holds(chat_key, _update_id(payload))
+                    item = await inbox.store_handled(session, payload, only_if=held)
+                if item is None:
+                    # Seen before, or a chat held elsewhere or with earlier updates: the usual way.
+                    items = await inbox.store(session, [payload])
+                    queued = items if self._shared is None else await self._shared.admit(session, items)
+                    outcome = None
+                else:
+                    items = [item]
                     outcome = await self._runner.run(session, item, update)
         except Exception as exc:
             return await self._stored_after_failing(payload, update, exc), None
         if outcome is None:
-            if len(screened) < len(items):
-                self._runner.sender.wake()  # the flood guard's slow-down notice
-            for item in queued:
-                await self._dispatcher.submit(item)  # they run once the chat's hold ends
+            for queued_item in queued:
+                await self._dispatcher.submit(queued_item)  # they run once the chat's hold ends
             return items, None
         answer, handoff = outcome
         self._runner.sender.hand_off(handoff)
@@ -151,14 +150,19 @@ class LoneUpdates:
         database error) once the chat's hold ends, or mark it failed and apologise (a bug is not
         run again)."""
         async with self._db.transaction(durable=True) as session:
-            items = await inbox.store(session, [payload])  # screened already: not again
+            items = await inbox.store(session, [payload])  # counted by the flood guard already
             queued = items if self._shared is None else await self._shared.admit(session, items)
         ours = {item.inbox_id for item in items}
         for item in queued:
-            if item.inbox_id not in ours or isinstance(error, _NotClaimed):
-                await self._dispatcher.submit(item)  # not run yet, or an earlier update of the chat
+            if item.inbox_id not in ours:
+                await self._dispatcher.submit(item)  # an earlier update of the chat, not run yet
             elif self._runner.may_run_again(item.update_id, error, attempt=1):
                 await self._dispatcher.submit(replace(item, attempts_made=1))
             else:
                 await self._runner.record_failure(item, update, stored_error(error))
         return items
+
+
+def _update_id(payload: dict[str, Any]) -> int:
+    """The update's id (a lone update has one: PTB parsed it)."""
+    return int(payload["update_id"])

@@ -103,17 +103,17 @@ class SharedInbox:
         earlier = await self._waiting_before(session, admitted)
         return sorted(earlier + admitted, key=lambda item: item.update_id) if earlier else admitted
 
-    async def admit_alone(self, session: AsyncSession, item: InboxItem) -> bool:
-        """In the transaction that stored the lone update ``item``: whether this process holds its
-        chat, so that the update may be handled in that transaction.
+    async def admit_alone(self, session: AsyncSession, chat_key: int) -> bool:
+        """In the transaction that is to store and handle a lone update of ``chat_key``: whether
+        this process holds the chat, so that it may.
 
         A lease taken less than a period ago is not looked up again, and earlier updates of the
-        chat still pending are not looked for: the statement that marks the update done checks
-        both (:meth:`holds`); when it finds otherwise, the update takes the usual way.
+        chat still pending are not looked for: the statement that stores the update as handled
+        checks both (:meth:`holds`); when it finds otherwise, the update takes the usual way.
         """
-        if self._lasts.get(item.chat_key, float("-inf")) > asyncio.get_running_loop().time():
+        if self._lasts.get(chat_key, float("-inf")) > asyncio.get_running_loop().time():
             return True
-        if item.chat_key in await self._take(session, {item.chat_key}):
+        if chat_key in await self._take(session, {chat_key}):
             return True
         self.wake()  # held elsewhere: the holder picks it up; a look here notices a dead one
         return False
