@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from bot import sqlite_inline
+from bot.postgres_pool import create_postgres_engine
 
 
 def _sqlite_file(url: str) -> Path | None:
@@ -91,14 +92,14 @@ def create_engine(url: str) -> AsyncEngine:
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             extra["async_creator"] = sqlite_inline.connector(str(path))
+        # hide_parameters: an error's message and the logs name the statement, never the names,
+        # e-mail addresses or texts bound into it.
         engine = create_async_engine(
             url, pool_size=8, max_overflow=0, pool_timeout=60, hide_parameters=True, **extra
         )
         _configure_sqlite(engine)
         return engine
-    # hide_parameters: an error's message and the logs name the statement, never the names,
-    # e-mail addresses or texts bound into it.
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, hide_parameters=True)
+    return create_postgres_engine(url)
 
 
 # SQLSTATEs worth a second try: serialisation failure, deadlock, and the connection classes

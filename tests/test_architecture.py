@@ -48,6 +48,7 @@ ROOMS: list[tuple[str, tuple[str, ...]]] = [
             "bot.config",
             "bot.db",
             "bot.sqlite_inline",
+            "bot.postgres_pool",
             "bot.i18n",
             "bot.logging_setup",
             "bot.migrate",

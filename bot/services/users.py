@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.i18n import normalize_locale
@@ -33,15 +33,30 @@ _BY_TELEGRAM_ID = (
 
 # What every update notes about its sender (see touch).
 _USERS = User.__table__
+_SEEN_COLUMNS = ("first_name", "username", "last_seen_at", "unreachable_since")
 _SEEN = (
     update(_USERS)
     .where(_USERS.c.id == bindparam("user_id"))
-    .values(
-        {
-            _USERS.c[name]: bindparam(f"new_{name}", type_=_USERS.c[name].type)
-            for name in ("first_name", "username", "last_seen_at", "unreachable_since")
-        }
-    )
+    .values({_USERS.c[name]: bindparam(f"new_{name}", type_=_USERS.c[name].type) for name in _SEEN_COLUMNS})
+)
+
+
+# PostgreSQL notes the sender as seen and reads them back with their roles in one statement (an
+# UPDATE in a WITH clause): a round trip less on every update. SQLite has no UPDATE in a WITH
+# clause; there the read and the write are two statements (each a function call, not a round trip).
+_SEEN_NOW = (
+    update(_USERS)
+    .where(_USERS.c.telegram_id == bindparam("sender_telegram_id"))
+    .values({_USERS.c[name]: bindparam(f"new_{name}", type_=_USERS.c[name].type) for name in _SEEN_COLUMNS})
+    .returning(*_USERS.c)
+    .cte("seen")
+)
+_SEEN_USER = aliased(User, _SEEN_NOW)
+_TOUCHED = (
+    select(_SEEN_USER)
+    .outerjoin(_SEEN_USER.role_rows)
+    .options(contains_eager(_SEEN_USER.role_rows))
+    .execution_options(populate_existing=True)
 )
 
 
@@ -57,8 +72,20 @@ async def touch(session: AsyncSession, identity: TelegramIdentity, default_local
     A new user's locale comes from Telegram's ``language_code`` (the default when unknown);
     later it is theirs to change and is never overwritten here.
     """
-    user = await get_by_telegram_id(session, identity.telegram_id)
     now = utcnow()
+    seen = {
+        "first_name": identity.first_name[:128],
+        "username": (identity.username or None) and identity.username[:64],
+        "last_seen_at": now,
+        "unreachable_since": None,
+    }
+    values = {f"new_{name}": value for name, value in seen.items()}
+    if session.get_bind().dialect.name == "postgresql":
+        touched = await session.execute(_TOUCHED, {"sender_telegram_id": identity.telegram_id, **values})
+        user = touched.unique().scalar_one_or_none()
+        if user is not None:
+            return user
+    user = await get_by_telegram_id(session, identity.telegram_id)
     if user is None:
         try:
             # A savepoint: two first messages at once both insert; the loser reads the winner's row.
@@ -77,15 +104,8 @@ async def touch(session: AsyncSession, identity: TelegramIdentity, default_local
             user = await get_by_telegram_id(session, identity.telegram_id)
             if user is None:
                 raise
-    seen = {
-        "first_name": identity.first_name[:128],
-        "username": (identity.username or None) and identity.username[:64],
-        "last_seen_at": now,
-        "unreachable_since": None,
-    }
     # Written directly and noted on the object as stored: the unit of work's flush cost more than
     # the rest of an ordinary update's bookkeeping.
-    values = {f"new_{name}": value for name, value in seen.items()}
     await session.execute(_SEEN, {"user_id": user.id, **values})
     for name, value in seen.items():
         set_committed_value(user, name, value)
