@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
@@ -79,37 +80,51 @@ async def touch(session: AsyncSession, identity: TelegramIdentity, default_local
         "last_seen_at": now,
         "unreachable_since": None,
     }
+    user = await _known_and_seen(session, identity.telegram_id, seen)
+    if user is not None:
+        return user
+    try:
+        # A savepoint: two first messages at once both insert; the loser reads the winner's row.
+        async with session.begin_nested():
+            user = User(
+                telegram_id=identity.telegram_id,
+                first_name=seen["first_name"],
+                username=seen["username"],
+                locale=normalize_locale(identity.language_code, default_locale),
+                created_at=now,
+                role_rows=[],
+            )
+            session.add(user)
+            await session.flush()
+    except IntegrityError:
+        user = await get_by_telegram_id(session, identity.telegram_id)
+        if user is None:
+            raise
+    await _note_seen(session, user, seen)
+    return user
+
+
+async def _known_and_seen(session: AsyncSession, telegram_id: int, seen: dict[str, Any]) -> User | None:
+    """The stored user with ``telegram_id``, noted as ``seen``; None for someone new."""
     values = {f"new_{name}": value for name, value in seen.items()}
     if session.get_bind().dialect.name == "postgresql":
-        touched = await session.execute(_TOUCHED, {"sender_telegram_id": identity.telegram_id, **values})
-        user = touched.unique().scalar_one_or_none()
-        if user is not None:
-            return user
-    user = await get_by_telegram_id(session, identity.telegram_id)
-    if user is None:
-        try:
-            # A savepoint: two first messages at once both insert; the loser reads the winner's row.
-            async with session.begin_nested():
-                user = User(
-                    telegram_id=identity.telegram_id,
-                    first_name=identity.first_name[:128],
-                    username=(identity.username or None) and identity.username[:64],
-                    locale=normalize_locale(identity.language_code, default_locale),
-                    created_at=now,
-                    role_rows=[],
-                )
-                session.add(user)
-                await session.flush()
-        except IntegrityError:
-            user = await get_by_telegram_id(session, identity.telegram_id)
-            if user is None:
-                raise
-    # Written directly and noted on the object as stored: the unit of work's flush cost more than
-    # the rest of an ordinary update's bookkeeping.
-    await session.execute(_SEEN, {"user_id": user.id, **values})
+        touched = await session.execute(_TOUCHED, {"sender_telegram_id": telegram_id, **values})
+        return touched.unique().scalar_one_or_none()
+    user = await get_by_telegram_id(session, telegram_id)
+    if user is not None:
+        await _note_seen(session, user, seen)
+    return user
+
+
+async def _note_seen(session: AsyncSession, user: User, seen: dict[str, Any]) -> None:
+    """Write ``seen`` to the user's row and note it on the object as stored."""
+    # Written directly: the unit of work's flush cost more than the rest of an ordinary update's
+    # bookkeeping.
+    await session.execute(
+        _SEEN, {"user_id": user.id, **{f"new_{name}": value for name, value in seen.items()}}
+    )
     for name, value in seen.items():
         set_committed_value(user, name, value)
-    return user
 
 
 def grant_if_configured(user: User, coordinator_ids: Iterable[int]) -> bool:
