@@ -22,8 +22,9 @@ from bot.config import Settings
 from bot.context import BotContext
 from bot.db import Database
 from bot.logging_setup import describe_error, stored_error
-from bot.runtime import flood, inbox
+from bot.runtime import flood, inbox, metrics
 from bot.runtime.dispatcher import ChatOrderedDispatcher
+from bot.runtime.freed_memory import FreedMemory
 from bot.runtime.health import Operations
 from bot.runtime.inbox import InboxItem
 from bot.runtime.liveness import Liveness
@@ -93,6 +94,7 @@ class ProcessRuntime:
             else SharedInbox(self.db, settings.chat_lease_seconds, self.dispatcher, liveness)
         )
         self.flood_guard = flood.FloodGuard(settings.flood_burst, settings.flood_rate_per_second)
+        self.freed_memory = FreedMemory()
         self.lone_updates = LoneUpdates(
             self.db, self.dispatcher, self.flood_guard, self.runner, settings, self.shared
         )
@@ -128,6 +130,7 @@ class ProcessRuntime:
         retention = self.settings
         own = [
             Sweep("wake-sender-for-due-retries", 1.0, self._wake_sender, once=False),
+            Sweep("give-back-freed-memory", 1.0, self._give_back_memory, once=False),
             Sweep("prune-handled-updates", 3600.0, self._prune_inbox),
             Sweep(
                 "prune-finished-outbox",
@@ -158,6 +161,10 @@ class ProcessRuntime:
     async def _wake_sender(self) -> None:
         """Let the sender look for messages whose retry time has come."""
         self.sender.wake()
+
+    async def _give_back_memory(self) -> bool:
+        """Give freed memory back to the system after a burst (:mod:`bot.runtime.freed_memory`)."""
+        return self.freed_memory.give_back_if_due(metrics.handled_so_far(), idle=self.dispatcher.pending == 0)
 
     async def _sweep_and_send(self, sweep: Callable[[Database, Settings], Awaitable[str]]) -> str:
         """Run a sweep (its own transaction) and send what it queued right away."""
