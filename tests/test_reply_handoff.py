@@ -19,7 +19,7 @@ from bot.runtime.rate_limit import SendRateLimiter
 from bot.runtime.sender import OutboxSender
 from models import OutboxLane, OutboxMessage, OutboxStatus, utcnow
 from tests.harness import Harness, TelegramUser
-from tests.transactions import record_transactions
+from tests.transactions import record_transactions, recorded_statements
 
 ADA = TelegramUser(901, "Ada", "de")
 
@@ -70,9 +70,12 @@ async def _until(condition: Any, timeout: float = 5.0) -> None:
 async def test_a_reply_to_an_idle_chat_goes_out_without_a_claim_round(
     harness: Harness, claimed_rows: list[int]
 ) -> None:
-    sent = await harness.text(ADA, "/start")
-    assert sent
     db = harness.runtime.db
+    with recorded_statements(db) as statements:
+        sent = await harness.text(ADA, "/start")
+    assert sent
+    # Whether earlier replies wait was answered by the statement that stored the update.
+    assert not [s for s in statements if s.startswith("SELECT outbox.id \nFROM outbox")]
 
     async def all_sent() -> bool:
         statuses = await _statuses(db, ADA.id)

@@ -29,14 +29,35 @@ class HandOff:
     others_waiting: bool = False
 
 
-async def lease_fresh(session: AsyncSession, chat_id: int | None, owner: str | None) -> HandOff:
+async def lease_fresh(
+    session: AsyncSession, chat_id: int | None, owner: str | None, earlier_waiting: bool | None = None
+) -> HandOff:
     """Lease the rows this transaction enqueued for ``chat_id`` if none of that chat's earlier rows
-    is pending; the rows for other chats (a coordinator's notice) wait for the sender's claim."""
+    is pending; the rows for other chats (a coordinator's notice) wait for the sender's claim.
+
+    ``earlier_waiting`` is what the transaction found at its start (False: none pending, the
+    look is not repeated), or None when it did not look. A row another process commits in
+    between is as concurrent as one committed just after a look here would be.
+    """
     fresh: list[OutboxMessage] = session.info.get(FRESH_ROWS, [])
     mine = [row for row in fresh if row.chat_id == chat_id and chat_id is not None]
     others_waiting = len(mine) < len(fresh)
     if not mine:
         return HandOff(others_waiting=others_waiting)
+    if earlier_waiting is None:
+        earlier_waiting = await _earlier_pending(session, chat_id, mine)
+    if earlier_waiting:
+        return HandOff(others_waiting=True)
+    leased_until = utcnow() + LEASE
+    for row in mine:
+        row.next_attempt_at = leased_until
+        row.claimed_by = owner
+    await session.flush()  # the ids, and the lease with the rows
+    return HandOff(chat_id, as_claimed(sorted(mine, key=lambda row: row.id)), others_waiting)
+
+
+async def _earlier_pending(session: AsyncSession, chat_id: int | None, mine: list[OutboxMessage]) -> bool:
+    """Whether a row of ``chat_id`` other than ``mine`` (this transaction's) waits to be sent."""
     with session.no_autoflush:  # our own rows are not "earlier" ones
         earlier = select(OutboxMessage.id).where(
             OutboxMessage.chat_id == chat_id, OutboxMessage.status == OutboxStatus.PENDING.value
@@ -44,11 +65,4 @@ async def lease_fresh(session: AsyncSession, chat_id: int | None, owner: str | N
         flushed = [row.id for row in mine if row.id is not None]
         if flushed:
             earlier = earlier.where(OutboxMessage.id.not_in(flushed))
-        if await session.scalar(earlier.limit(1)) is not None:
-            return HandOff(others_waiting=True)
-    leased_until = utcnow() + LEASE
-    for row in mine:
-        row.next_attempt_at = leased_until
-        row.claimed_by = owner
-    await session.flush()  # the ids, and the lease with the rows
-    return HandOff(chat_id, as_claimed(sorted(mine, key=lambda row: row.id)), others_waiting)
+        return await session.scalar(earlier.limit(1)) is not None

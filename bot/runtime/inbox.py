@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.runtime import metrics
-from models import InboxStatus, InboxUpdate, utcnow
+from models import InboxStatus, InboxUpdate, OutboxMessage, OutboxStatus, utcnow
 
 # Update kinds whose object carries the chat in ``chat`` (the ordering key).
 _CHAT_KINDS = (
@@ -49,6 +49,9 @@ class InboxItem:
     payload: dict[str, Any]
     # Runs already made (one when it was run while being stored, bot.runtime.lone_update).
     attempts_made: int = 0
+    # Whether the chat had replies waiting to be sent when the handling transaction began (False:
+    # none, its replies may be sent at once, bot.runtime.handoff); None when not looked at.
+    replies_waiting: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -165,10 +168,14 @@ def _insert_done_if(condition: ColumnElement[bool] | None) -> Insert:
             bindparam("received_at", type_=columns.received_at.type),
             bindparam("received_at", type_=columns.handled_at.type),
         ).where(new if condition is None else and_(new, condition))
+        # The same round trip tells whether the chat has replies waiting to be sent.
+        waiting = exists().where(
+            OutboxMessage.chat_id == bindparam("chat_key"), OutboxMessage.status == OutboxStatus.PENDING.value
+        )
         statement = (
             insert(_TABLE)
             .from_select(["update_id", "chat_key", "payload", "status", "received_at", "handled_at"], row)
-            .returning(columns.id)
+            .returning(columns.id, waiting)
         )
         built = _INSERT_DONE_IF[id(condition)] = (condition, statement)
     return built[1]
@@ -178,7 +185,8 @@ async def store_handled(
     session: AsyncSession, payload: dict[str, Any], only_if: Condition | None = None
 ) -> InboxItem | None:
     """Store a new update as done already, in the transaction that handles it (a lone update,
-    :mod:`bot.runtime.lone_update`); None when its id is known or ``only_if`` does not hold.
+    :mod:`bot.runtime.lone_update`); None when its id is known or ``only_if`` does not hold. The
+    item says whether its chat had replies waiting to be sent (:mod:`bot.runtime.handoff`).
 
     One statement instead of storing and then marking it: the row keeps only the stub from the
     start, and if handling fails the whole transaction, this row included, is rolled back.
@@ -189,11 +197,12 @@ async def store_handled(
     chat_key = chat_key_of(payload)
     statement = _insert_done_if(only_if.clause if only_if else None)
     values = {"update_id": update_id, "chat_key": chat_key, "stub": stub(update_id), "received_at": utcnow()}
-    inbox_id = await session.scalar(statement, {**values, **(only_if.values if only_if else {})})
-    if inbox_id is None:
+    stored = (await session.execute(statement, {**values, **(only_if.values if only_if else {})})).first()
+    if stored is None:
         return None
     metrics.UPDATES_RECEIVED.inc()
-    return InboxItem(inbox_id, update_id, chat_key, payload)
+    inbox_id, replies_waiting = stored
+    return InboxItem(inbox_id, update_id, chat_key, payload, replies_waiting=bool(replies_waiting))
 
 
 def stub(update_id: int) -> dict[str, Any]:

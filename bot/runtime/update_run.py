@@ -74,7 +74,7 @@ class UpdateRunner:
             raise scope.error
         handoff = HandOff(others_waiting=True)  # for the sender's claim to find
         if self.sender.running:
-            handoff = await lease_fresh(session, item.chat_key, self.owner)
+            handoff = await lease_fresh(session, item.chat_key, self.owner, item.replies_waiting)
         return scope.callback_answer, handoff
 
     async def after_commit(self, update: Update, answer: CallbackAnswer | None, handoff: HandOff) -> None:
