@@ -152,6 +152,8 @@ async def handle_reply_text(update: Update, context: BotContext) -> bool:
     message = update.message  # an edited message is never an answer: it was written before "reply"
     if message is None or not _private(update) or context.scope.user is None:
         return False
+    if Role.COORDINATOR not in context.user.roles:
+        return False  # only a coordinator answers (nobody else is asked on every message)
     question = await questions.pending_reply(context.db, context.user.id)
     if question is None:
         return False

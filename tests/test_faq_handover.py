@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from bot.services import users
 from bot.telegram_text import visible_length
-from models import CuratedEntry, Question, QuestionStatus, utcnow
+from models import CuratedEntry, Question, QuestionStatus, Role, utcnow
 from tests.faq_helpers import (
     CONTACT,
     CONTACT_EN,
@@ -122,6 +122,18 @@ async def test_reply_relays_the_answer_escaped_in_the_askers_language_and_record
     # The next text of the coordinator is a question of their own again, not a second answer.
     sent = await h.text(COORDINATOR, "Was kostet das?")
     assert to(sent, CONTACT_EN) == [] and "Stand:" in to(sent, COORDINATOR)[0].text
+
+
+async def test_a_coordinator_who_lost_the_role_while_answering_relays_nothing(h: Harness) -> None:
+    question, _sent = await _handed_over(h)
+    await h.press(SECOND_COORDINATOR, f"faq:r:{question.id}")
+    async with h.runtime.db.transaction() as session:
+        stored = await users.get_by_telegram_id(session, SECOND_COORDINATOR.id)
+        assert stored is not None
+        stored.role_rows = [row for row in stored.role_rows if row.role != Role.COORDINATOR.value]
+    sent = await h.text(SECOND_COORDINATOR, "Ja, das geht.")
+    assert to(sent, CONTACT) == []  # taken as a question of their own, not as an answer
+    assert (await only_question(h, CONTACT)).status == QuestionStatus.HANDED_OVER
 
 
 async def test_two_coordinators_racing_the_second_gets_a_clear_answer(h: Harness) -> None:
