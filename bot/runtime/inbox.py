@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -132,53 +132,57 @@ _MARK_DONE = (
 )
 
 
-# The marking statement with each condition used (a handful, each built once): building it anew
-# for every update cost more than running it.
-_MARK_DONE_IF: dict[int, tuple[ColumnElement[bool], Update]] = {}
+# The statements that take a condition, built once for each condition used (a handful): building
+# one anew for every update cost more than running it. Keyed by the condition's identity.
+_MARK_DONE_IF: dict[int, tuple[ColumnElement[bool] | None, Any]] = {}
+_INSERT_DONE_IF: dict[int, tuple[ColumnElement[bool] | None, Any]] = {}
 
 
-def _mark_done_if(condition: ColumnElement[bool]) -> Update:
-    """The marking statement with ``condition`` added, built on its first use."""
-    built = _MARK_DONE_IF.get(id(condition))
+def _built_once(
+    cache: dict[int, tuple[ColumnElement[bool] | None, Any]],
+    condition: ColumnElement[bool] | None,
+    build: Callable[[ColumnElement[bool] | None], Any],
+) -> Any:
+    """``build(condition)`` from ``cache``, built on the condition's first use."""
+    built = cache.get(id(condition))
     if built is None or built[0] is not condition:
-        built = _MARK_DONE_IF[id(condition)] = (condition, _MARK_DONE.where(condition))
+        built = cache[id(condition)] = (condition, build(condition))
     return built[1]
 
 
-# Store one update as handled already, when it is new and a condition holds (see store_handled),
-# built once per condition. "Not stored yet" is a condition, not ON CONFLICT: SQLAlchemy has no
-# cache key for an ON CONFLICT insert and would compile it anew every time. Two processes storing
-# one update at the same instant: the unique index stops the second, which then stores it the
-# usual way (and finds it a repeat).
-_INSERT_DONE_IF: dict[int, tuple[ColumnElement[bool] | None, Insert]] = {}
+def _mark_done_where(condition: ColumnElement[bool] | None) -> Update:
+    """The marking statement with ``condition`` added."""
+    return _MARK_DONE if condition is None else _MARK_DONE.where(condition)
 
 
-def _insert_done_if(condition: ColumnElement[bool] | None) -> Insert:
-    """The statement that stores an update as done if ``condition`` holds, built on its first use."""
-    built = _INSERT_DONE_IF.get(id(condition))
-    if built is None or built[0] is not condition:
-        columns = _TABLE.c
-        update_id = bindparam("update_id", type_=columns.update_id.type)
-        new = ~exists().where(columns.update_id == update_id)
-        row = select(
-            update_id,
-            bindparam("chat_key", type_=columns.chat_key.type),
-            bindparam("stub", type_=columns.payload.type),
-            literal(InboxStatus.DONE.value, type_=columns.status.type),
-            bindparam("received_at", type_=columns.received_at.type),
-            bindparam("received_at", type_=columns.handled_at.type),
-        ).where(new if condition is None else and_(new, condition))
-        # The same round trip tells whether the chat has replies waiting to be sent.
-        waiting = exists().where(
-            OutboxMessage.chat_id == bindparam("chat_key"), OutboxMessage.status == OutboxStatus.PENDING.value
-        )
-        statement = (
-            insert(_TABLE)
-            .from_select(["update_id", "chat_key", "payload", "status", "received_at", "handled_at"], row)
-            .returning(columns.id, waiting)
-        )
-        built = _INSERT_DONE_IF[id(condition)] = (condition, statement)
-    return built[1]
+def _insert_done_where(condition: ColumnElement[bool] | None) -> Insert:
+    """The statement that stores an update as done if it is new and ``condition`` holds, and says
+    whether its chat has replies waiting to be sent (in the same round trip).
+
+    "Not stored yet" is a condition, not ON CONFLICT: SQLAlchemy has no cache key for an ON
+    CONFLICT insert and would compile it anew every time. Two processes storing one update at the
+    same instant: the unique index stops the second, which then stores it the usual way (and
+    finds it a repeat).
+    """
+    columns = _TABLE.c
+    update_id = bindparam("update_id", type_=columns.update_id.type)
+    new = ~exists().where(columns.update_id == update_id)
+    row = select(
+        update_id,
+        bindparam("chat_key", type_=columns.chat_key.type),
+        bindparam("stub", type_=columns.payload.type),
+        literal(InboxStatus.DONE.value, type_=columns.status.type),
+        bindparam("received_at", type_=columns.received_at.type),
+        bindparam("received_at", type_=columns.handled_at.type),
+    ).where(new if condition is None else and_(new, condition))
+    waiting = exists().where(
+        OutboxMessage.chat_id == bindparam("chat_key"), OutboxMessage.status == OutboxStatus.PENDING.value
+    )
+    return (
+        insert(_TABLE)
+        .from_select(["update_id", "chat_key", "payload", "status", "received_at", "handled_at"], row)
+        .returning(columns.id, waiting)
+    )
 
 
 async def store_handled(
@@ -195,7 +199,7 @@ async def store_handled(
     if update_id is None:
         return None
     chat_key = chat_key_of(payload)
-    statement = _insert_done_if(only_if.clause if only_if else None)
+    statement = _built_once(_INSERT_DONE_IF, only_if.clause if only_if else None, _insert_done_where)
     values = {"update_id": update_id, "chat_key": chat_key, "stub": stub(update_id), "received_at": utcnow()}
     stored = (await session.execute(statement, {**values, **(only_if.values if only_if else {})})).first()
     if stored is None:
@@ -251,7 +255,9 @@ async def claim(
     says why an update was done without handling (ignored, flood guard). ``only_if`` is a
     further condition (this process still holds the chat's lease); False when it does not hold.
     """
-    statement = _MARK_DONE if only_if is None else _mark_done_if(only_if.clause)
+    statement = (
+        _MARK_DONE if only_if is None else _built_once(_MARK_DONE_IF, only_if.clause, _mark_done_where)
+    )
     values = {"inbox_id": inbox_id, "handled_at": utcnow(), "stub": stub(update_id), "note": note}
     if only_if is not None:
         values.update(only_if.values)

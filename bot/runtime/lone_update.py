@@ -77,7 +77,7 @@ class LoneUpdates:
             self._flood_guard.check(sender)  # counted; its token was there (surely_handles)
         answering = False
         try:
-            items, answer = await self._in_one_transaction(payload, update)
+            items, answer = await self._in_one_transaction(payload, update, chat_key)
             if answer is not None:
                 # The spinner waits for Telegram's answer and the chat's next update for the
                 # spinner, as they do the usual way; the intake goes on at once.
@@ -91,13 +91,12 @@ class LoneUpdates:
                 self._dispatcher.release(chat_key)
 
     async def _in_one_transaction(
-        self, payload: dict[str, Any], update: Update
+        self, payload: dict[str, Any], update: Update, chat_key: int
     ) -> tuple[list[InboxItem], CallbackAnswer | None]:
         """Store and handle the update in one durable transaction (see
         :meth:`_stored_after_failing` for when handling it raises); returns what was stored and
         the answer a pressed button still waits for."""
         started = time.monotonic()
-        chat_key = inbox.chat_key_of(payload)
         try:
             async with self._db.transaction(durable=True) as session:  # confirmed to Telegram after it
                 item = None
@@ -106,7 +105,7 @@ class LoneUpdates:
                 elif await self._shared.admit_alone(session, chat_key):
                     # Ours only while this process holds the chat and no earlier update of it
                     # waits (one another process stored): the storing statement checks both.
-                    held = self._shared.holds(chat_key, _update_id(payload))
+                    held = self._shared.holds(chat_key, update.update_id)
                     item = await inbox.store_handled(session, payload, only_if=held)
                 if item is None:
                     # Seen before, or a chat held elsewhere or with earlier updates: the usual way.
@@ -161,8 +160,3 @@ class LoneUpdates:
             else:
                 await self._runner.record_failure(item, update, stored_error(error))
         return items
-
-
-def _update_id(payload: dict[str, Any]) -> int:
-    """The update's id (a lone update has one: PTB parsed it)."""
-    return int(payload["update_id"])

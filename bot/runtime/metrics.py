@@ -25,14 +25,6 @@ from models import (
 
 UPDATES_RECEIVED = Counter("miglobe_updates_received", "New updates committed to the inbox")
 UPDATES_HANDLED = Counter("miglobe_updates_handled", "Updates the dispatcher finished handling")
-
-
-def handled_so_far() -> float:
-    """How many updates this process has handled since it started."""
-    [family] = UPDATES_HANDLED.collect()
-    return next(sample.value for sample in family.samples if sample.name.endswith("_total"))
-
-
 HANDLING_SECONDS = Histogram(
     "miglobe_update_handling_seconds",
     "Time from taking an update up to finishing it (including retries)",
@@ -125,3 +117,9 @@ async def refresh_depths(db: Database) -> None:
 def exposition() -> tuple[bytes, str]:
     """The metrics in Prometheus' text format and its content type."""
     return generate_latest(), CONTENT_TYPE_LATEST
+
+
+def handled_so_far() -> float:
+    """How many updates this process has handled since it started."""
+    [family] = UPDATES_HANDLED.collect()
+    return next(sample.value for sample in family.samples if sample.name.endswith("_total"))

@@ -35,11 +35,8 @@ _BY_TELEGRAM_ID = (
 # What every update notes about its sender (see touch).
 _USERS = User.__table__
 _SEEN_COLUMNS = ("first_name", "username", "last_seen_at", "unreachable_since")
-_SEEN = (
-    update(_USERS)
-    .where(_USERS.c.id == bindparam("user_id"))
-    .values({_USERS.c[name]: bindparam(f"new_{name}", type_=_USERS.c[name].type) for name in _SEEN_COLUMNS})
-)
+_SEEN_VALUES = {_USERS.c[name]: bindparam(f"new_{name}", type_=_USERS.c[name].type) for name in _SEEN_COLUMNS}
+_SEEN = update(_USERS).where(_USERS.c.id == bindparam("user_id")).values(_SEEN_VALUES)
 
 
 # PostgreSQL notes the sender as seen and reads them back with their roles in one statement (an
@@ -48,7 +45,7 @@ _SEEN = (
 _SEEN_NOW = (
     update(_USERS)
     .where(_USERS.c.telegram_id == bindparam("sender_telegram_id"))
-    .values({_USERS.c[name]: bindparam(f"new_{name}", type_=_USERS.c[name].type) for name in _SEEN_COLUMNS})
+    .values(_SEEN_VALUES)
     .returning(*_USERS.c)
     .cte("seen")
 )
@@ -106,9 +103,8 @@ async def touch(session: AsyncSession, identity: TelegramIdentity, default_local
 
 async def _known_and_seen(session: AsyncSession, telegram_id: int, seen: dict[str, Any]) -> User | None:
     """The stored user with ``telegram_id``, noted as ``seen``; None for someone new."""
-    values = {f"new_{name}": value for name, value in seen.items()}
     if session.get_bind().dialect.name == "postgresql":
-        touched = await session.execute(_TOUCHED, {"sender_telegram_id": telegram_id, **values})
+        touched = await session.execute(_TOUCHED, {"sender_telegram_id": telegram_id, **_bound(seen)})
         return touched.unique().scalar_one_or_none()
     user = await get_by_telegram_id(session, telegram_id)
     if user is not None:
@@ -120,11 +116,14 @@ async def _note_seen(session: AsyncSession, user: User, seen: dict[str, Any]) ->
     """Write ``seen`` to the user's row and note it on the object as stored."""
     # Written directly: the unit of work's flush cost more than the rest of an ordinary update's
     # bookkeeping.
-    await session.execute(
-        _SEEN, {"user_id": user.id, **{f"new_{name}": value for name, value in seen.items()}}
-    )
+    await session.execute(_SEEN, {"user_id": user.id, **_bound(seen)})
     for name, value in seen.items():
         set_committed_value(user, name, value)
+
+
+def _bound(seen: dict[str, Any]) -> dict[str, Any]:
+    """``seen`` as the values of :data:`_SEEN_VALUES`' parameters."""
+    return {f"new_{name}": value for name, value in seen.items()}
 
 
 def grant_if_configured(user: User, coordinator_ids: Iterable[int]) -> bool:
