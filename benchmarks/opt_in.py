@@ -18,7 +18,7 @@ from benchmarks.common import Options, Report, fresh_database, percentile, secs
 from benchmarks.people import Watcher, add_people, bot_messages
 from benchmarks.runs import real_bot, warm_up
 from bot.config import Settings
-from bot.runtime.send_gate import REPLY_BURST_SECONDS
+from bot.runtime.send_pacing import REPLY_BURST_SECONDS
 from bot.sandbox.emulator import Emulator
 from handlers.callback_data import NEWS, data
 

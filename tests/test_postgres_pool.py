@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import text
 
@@ -43,3 +45,25 @@ async def test_an_idle_connection_is_checked_and_one_used_moments_ago_is_not(
     finally:
         await db.dispose()
         await other.dispose()
+
+
+async def test_the_connection_given_back_last_is_used_next(postgres_url: str) -> None:
+    # Three transactions at once open three connections; afterwards, one after the other, each
+    # transaction gets the connection the previous one gave back, so the others lie idle rather
+    # than every connection taking turns (and lying idle long enough to be checked each time).
+    db = Database(postgres_url)
+    try:
+        opened = set(await asyncio.gather(*(_held_backend(db) for _ in range(3))))
+        assert len(opened) == 3
+        used = [await _backend(db) for _ in range(6)]
+        assert len(set(used)) == 1 and used[0] in opened
+    finally:
+        await db.dispose()
+
+
+async def _held_backend(db: Database) -> int:
+    """The server process behind a transaction that stays open a moment (so others open beside it)."""
+    async with db.transaction() as session:
+        pid = int(await session.scalar(text("SELECT pg_backend_pid()")) or 0)
+        await asyncio.sleep(0.05)
+        return pid

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from bot.runtime.rate_limit import SendRateLimiter
-from bot.runtime.send_gate import REPLY_BURST_SECONDS
+from bot.runtime.send_pacing import REPLY_BURST_SECONDS
 from models import OutboxLane
 
 REPLY, INTERACTIVE, BULK = OutboxLane.REPLY, OutboxLane.INTERACTIVE, OutboxLane.BULK

@@ -14,7 +14,7 @@ Per chat: a token bucket; private chats about 1/s with a burst of 3, groups 18/m
 A 429 pauses what it was about for as long as Telegram says: on a reply, that chat (a reply's
 429 is almost always its chat's limit; holding every other person's answer for it would punish
 them), on the other lanes the overall budget of every process. The ceiling that produced it is
-cut to three quarters and grows back within seconds (:class:`bot.runtime.send_gate.Ceiling`).
+cut to three quarters and grows back within seconds (:class:`bot.runtime.send_pacing.Ceiling`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 
 from bot.db import Database
 from bot.runtime.send_budget import SharedBudget
-from bot.runtime.send_gate import BurstPacer, Ceiling, LocalPacer, PacedGate
+from bot.runtime.send_gate import PacedGate
+from bot.runtime.send_pacing import BurstPacer, Ceiling, LocalPacer
 from models import OutboxLane
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,7 @@ class SendRateLimiter:
             (OutboxLane.REPLY,),
             self._reply_pacer.reserve,
             self._reply_pacer.given,
+            free_now=self._reply_pacer.free_now,
         )
         self._chats: dict[int, _Chat] = {}
         self._forget_at = time.monotonic() + FORGET_EVERY_SECONDS

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services import absent_rows
 from models import ChatInput
 
 # Long enough to look something up before answering, short enough that an old question
@@ -48,7 +49,10 @@ _OPEN = (
 
 
 async def current(session: AsyncSession, user_id: int, now: datetime) -> ChatInput | None:
-    """The question the user's next text answers, if one is open."""
+    """The question the user's next text answers, if one is open (no read when the transaction
+    knows there is none)."""
+    if absent_rows.known_absent(session, ChatInput, user_id):
+        return None
     row = await session.scalar(_OPEN, {"user_id": user_id})
     return row if row is not None and row.expires_at > now else None
 

@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.services import requests
+from bot.services import absent_rows, requests
 from bot.services.intake_answers import first_unanswered, request_fields
 from models import IntakeDraft, IntakeStep, KickoffRequest, utcnow
 
@@ -62,7 +62,10 @@ _DRAFT = (
 
 
 async def get_draft(session: AsyncSession, user_id: int) -> IntakeDraft | None:
-    """The user's draft, freshly read (never a stale copy from earlier in the transaction)."""
+    """The user's draft, freshly read (never a stale copy from earlier in the transaction); no read
+    when the transaction knows there is none."""
+    if absent_rows.known_absent(session, IntakeDraft, user_id):
+        return None
     return await session.scalar(_DRAFT, {"user_id": user_id})
 
 

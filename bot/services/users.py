@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased, contains_eager, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.i18n import normalize_locale
+from bot.services import absent_rows
 from models import Role, RoleSource, User, UserRole, utcnow
 
 
@@ -50,12 +51,25 @@ _SEEN_NOW = (
     .cte("seen")
 )
 _SEEN_USER = aliased(User, _SEEN_NOW)
+
+
+def _has_rows(user_id: Any) -> list[Any]:
+    """Whether the user of ``user_id`` has a row in each table of :data:`absent_rows.REMEMBERED`:
+    read with the sender, so that the lookups most messages make need no round trip when not."""
+    tables = absent_rows.REMEMBERED
+    return [select(model.user_id).where(model.user_id == user_id).exists() for model in tables]
+
+
 _TOUCHED = (
-    select(_SEEN_USER)
+    select(_SEEN_USER, *_has_rows(_SEEN_NOW.c.id))
     .outerjoin(_SEEN_USER.role_rows)
     .options(contains_eager(_SEEN_USER.role_rows))
     .execution_options(populate_existing=True)
 )
+
+
+# SQLite's read of the sender (its write is a statement of its own), with the same answers.
+_KNOWN = _BY_TELEGRAM_ID.add_columns(*_has_rows(User.id))
 
 
 async def get_by_telegram_id(session: AsyncSession, telegram_id: int) -> User | None:
@@ -102,13 +116,21 @@ async def touch(session: AsyncSession, identity: TelegramIdentity, default_local
 
 
 async def _known_and_seen(session: AsyncSession, telegram_id: int, seen: dict[str, Any]) -> User | None:
-    """The stored user with ``telegram_id``, noted as ``seen``; None for someone new."""
+    """The stored user with ``telegram_id``, noted as ``seen``; None for someone new. What the
+    transaction then knows they do not have is noted (:mod:`bot.services.absent_rows`)."""
     if session.get_bind().dialect.name == "postgresql":
-        touched = await session.execute(_TOUCHED, {"sender_telegram_id": telegram_id, **_bound(seen)})
-        return touched.unique().scalar_one_or_none()
-    user = await get_by_telegram_id(session, telegram_id)
-    if user is not None:
-        await _note_seen(session, user, seen)
+        result = await session.execute(_TOUCHED, {"sender_telegram_id": telegram_id, **_bound(seen)})
+        row = result.unique().one_or_none()
+    else:
+        row = (await session.execute(_KNOWN, {"telegram_id": telegram_id})).unique().one_or_none()
+        if row is not None:
+            await _note_seen(session, row[0], seen)
+    if row is None:
+        return None
+    user, *has = row
+    for model, present in zip(absent_rows.REMEMBERED, has, strict=True):
+        if not present:
+            absent_rows.note_absent(session, model, user.id)
     return user
 
 
