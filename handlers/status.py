@@ -68,7 +68,8 @@ async def _overview(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
     _ = context.gettext
     user_id = context.user.id
     shown = await requests.list_for_contact(context.db, user_id, SHOWN)
-    total = await requests.count_for_contact(context.db, user_id)
+    # Fewer than the page holds are all there are: counted only when the page is full.
+    total = len(shown) if len(shown) < SHOWN else await requests.count_for_contact(context.db, user_id)
     draft = await intake.get_draft(context.db, user_id)
     parts, rows = [_("<b>Your requests</b>")], []
     if draft is not None:

@@ -9,6 +9,7 @@ from bot.services import requests
 from models import KickoffRequest, RequestStatus, User, utcnow
 from tests.harness import Harness, TelegramUser
 from tests.intake_helpers import IntakeStep, data_of, events_of, requests_of, tap, walk_to
+from tests.transactions import recorded_statements
 
 FIELDS = {
     "place_kind": "gemeinde",
@@ -103,6 +104,21 @@ async def test_only_the_latest_ten_are_listed(harness: Harness) -> None:
         await make_request(harness, user)
     [reply] = await harness.text(user, "/status")
     assert "Showing the latest 10 of 12 requests." in reply.text and len(reply.buttons) == 10
+
+
+async def test_exactly_a_page_is_counted_and_fewer_are_not(harness: Harness) -> None:
+    # Fewer requests than the page holds are all there are: no count is asked for them.
+    user = TelegramUser(1008, "A", "en")
+    for _ in range(3):
+        await make_request(harness, user)
+    with recorded_statements(harness.runtime.db) as statements:
+        [reply] = await harness.text(user, "/status")
+    assert len(reply.buttons) == 3 and "Showing the latest" not in reply.text
+    assert not [s for s in statements if s.startswith("SELECT count(*)")]
+    for _ in range(7):
+        await make_request(harness, user)
+    [reply] = await harness.text(user, "/status")  # a full page: the count says there are no more
+    assert len(reply.buttons) == 10 and "Showing the latest" not in reply.text
 
 
 async def test_a_request_opens_with_its_details_escaped(harness: Harness) -> None:
