@@ -61,7 +61,7 @@ async def _conversations(bot: Run, db: Database, count: int, budget: float) -> t
 
 async def run(options: Options, report: Report) -> None:
     """Measure both processes' memory and add the row."""
-    count, budget = options.size(10_000, 500), options.seconds(180, 30)
+    count, budget = options.size(10_000, 500), options.seconds(240, 30)
     async with fresh_database(options, "memory") as url, connected(url) as db:
         async with real_bot(options, "memory", url) as bot:
             answers = await warm_up(bot, LINES)
