@@ -246,6 +246,3 @@ async def poll_forever(
             backoff = min(MAX_BACKOFF_SECONDS, backoff * 2)
             continue
         offset = max(_update_id(u) or 0 for u in updates) + 1
-        # The replies the batch's commit handed to the sender start first (their tasks are
-        # ready now): a person waits for those, while the next long poll only waits for news.
-        await asyncio.sleep(0)
