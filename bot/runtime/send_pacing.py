@@ -127,8 +127,7 @@ class BurstPacer:
     async def reserve(self) -> float:
         """The monotonic time of the next slot: now while the bucket holds a token."""
         now = time.monotonic()
-        self._refill(now)
-        return now if self._tokens >= 1 else now + (1 - self._tokens) / self.ceiling.rate(now)
+        return now if self.free_now(now) else now + (1 - self._tokens) / self.ceiling.rate(now)
 
     def free_now(self, now: float) -> bool:
         """Whether the bucket holds a token at ``now`` (a slot may go without waiting)."""

@@ -13,9 +13,10 @@ draft started in the same update is then read as usual.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Exists, event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -27,9 +28,17 @@ _TABLES = {model.__tablename__ for model in REMEMBERED}
 _ABSENT = "absent_rows"  # the session's info key: a set of (table name, user id)
 
 
-def note_absent(session: AsyncSession | Session, model: type[Base], user_id: int) -> None:
-    """Note that ``user_id`` has no row in ``model``'s table in this transaction."""
-    session.info.setdefault(_ABSENT, set()).add((model.__tablename__, user_id))
+def presence(user_id: Any) -> list[Exists]:
+    """The columns that say whether the person of ``user_id`` (a column of the statement that
+    reads them) has a row in each remembered table, to read with the sender."""
+    return [select(model.user_id).where(model.user_id == user_id).exists() for model in REMEMBERED]
+
+
+def note(session: AsyncSession | Session, user_id: int, present: Sequence[Any]) -> None:
+    """Note in this transaction what ``user_id`` has no row of, from the values of :func:`presence`."""
+    for model, found in zip(REMEMBERED, present, strict=True):
+        if not found:
+            session.info.setdefault(_ABSENT, set()).add((model.__tablename__, user_id))
 
 
 def known_absent(session: AsyncSession | Session, model: type[Base], user_id: int) -> bool:

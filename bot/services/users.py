@@ -51,17 +51,10 @@ _SEEN_NOW = (
     .cte("seen")
 )
 _SEEN_USER = aliased(User, _SEEN_NOW)
-
-
-def _has_rows(user_id: Any) -> list[Any]:
-    """Whether the user of ``user_id`` has a row in each table of :data:`absent_rows.REMEMBERED`:
-    read with the sender, so that the lookups most messages make need no round trip when not."""
-    tables = absent_rows.REMEMBERED
-    return [select(model.user_id).where(model.user_id == user_id).exists() for model in tables]
-
-
+# With the sender: whether they have an intake draft or an open text question, so that the
+# lookups most messages make need no round trip when not (bot.services.absent_rows).
 _TOUCHED = (
-    select(_SEEN_USER, *_has_rows(_SEEN_NOW.c.id))
+    select(_SEEN_USER, *absent_rows.presence(_SEEN_NOW.c.id))
     .outerjoin(_SEEN_USER.role_rows)
     .options(contains_eager(_SEEN_USER.role_rows))
     .execution_options(populate_existing=True)
@@ -69,7 +62,7 @@ _TOUCHED = (
 
 
 # SQLite's read of the sender (its write is a statement of its own), with the same answers.
-_KNOWN = _BY_TELEGRAM_ID.add_columns(*_has_rows(User.id))
+_KNOWN = _BY_TELEGRAM_ID.add_columns(*absent_rows.presence(User.id))
 
 
 async def get_by_telegram_id(session: AsyncSession, telegram_id: int) -> User | None:
@@ -127,10 +120,8 @@ async def _known_and_seen(session: AsyncSession, telegram_id: int, seen: dict[st
             await _note_seen(session, row[0], seen)
     if row is None:
         return None
-    user, *has = row
-    for model, present in zip(absent_rows.REMEMBERED, has, strict=True):
-        if not present:
-            absent_rows.note_absent(session, model, user.id)
+    user, *present = row
+    absent_rows.note(session, user.id, present)
     return user
 
 
