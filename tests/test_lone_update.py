@@ -73,10 +73,9 @@ async def test_a_lone_update_is_stored_as_handled_in_one_statement_and_a_repeat_
     start = _start(harness, ADA, 1)
     with recorded_statements(harness.runtime.db) as statements:
         await harness.runtime.accept([start])
-    inbox_writes = [
-        s.split("(")[0].strip() for s in statements if " inbox" in s and not s.startswith("SELECT")
-    ]
-    assert inbox_writes == ["INSERT INTO inbox"]  # stored as done, not stored and then marked
+    inbox_writes = [s for s in statements if "INSERT INTO inbox" in s or "UPDATE inbox" in s]
+    # Stored as done, not stored and then marked (on PostgreSQL with the sender's read).
+    assert len(inbox_writes) == 1 and "INSERT INTO inbox" in inbox_writes[0]
     async with harness.runtime.db.transaction() as session:
         [row] = await session.scalars(select(InboxUpdate))
     assert (row.status, row.payload) == ("done", {"update_id": 1})  # what was typed is not kept

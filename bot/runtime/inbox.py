@@ -9,14 +9,9 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Insert,
     Update,
-    and_,
     bindparam,
     delete,
-    exists,
-    insert,
-    literal,
     select,
     text,
     update,
@@ -24,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.runtime import metrics
-from models import InboxStatus, InboxUpdate, OutboxMessage, OutboxStatus, utcnow
+from models import InboxStatus, InboxUpdate, utcnow
 
 # Update kinds whose object carries the chat in ``chat`` (the ordering key).
 _CHAT_KINDS = (
@@ -62,7 +57,7 @@ class Condition:
     values: dict[str, Any]
 
 
-def _int_id(value: Any) -> int | None:
+def int_id(value: Any) -> int | None:
     """``value`` as an id if it is one (a malformed update may carry anything)."""
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -70,13 +65,13 @@ def _int_id(value: Any) -> int | None:
 def _chat_id(obj: Any) -> int | None:
     """The id of the ``chat`` of an update's object, if it has a well-formed one."""
     chat = obj.get("chat") if isinstance(obj, dict) else None
-    return _int_id(chat.get("id")) if isinstance(chat, dict) else None
+    return int_id(chat.get("id")) if isinstance(chat, dict) else None
 
 
 def _from_id(obj: Any) -> int | None:
     """The id of the ``from`` of an update's object, if it has a well-formed one."""
     sender = obj.get("from") if isinstance(obj, dict) else None
-    return _int_id(sender.get("id")) if isinstance(sender, dict) else None
+    return int_id(sender.get("id")) if isinstance(sender, dict) else None
 
 
 def chat_key_of(payload: dict[str, Any]) -> int:
@@ -135,10 +130,9 @@ _MARK_DONE = (
 # The statements that take a condition, built once for each condition used (a handful): building
 # one anew for every update cost more than running it. Keyed by the condition's identity.
 _MARK_DONE_IF: dict[int, tuple[ColumnElement[bool] | None, Any]] = {}
-_INSERT_DONE_IF: dict[int, tuple[ColumnElement[bool] | None, Any]] = {}
 
 
-def _built_once(
+def built_once(
     cache: dict[int, tuple[ColumnElement[bool] | None, Any]],
     condition: ColumnElement[bool] | None,
     build: Callable[[ColumnElement[bool] | None], Any],
@@ -155,60 +149,6 @@ def _mark_done_where(condition: ColumnElement[bool] | None) -> Update:
     return _MARK_DONE if condition is None else _MARK_DONE.where(condition)
 
 
-def _insert_done_where(condition: ColumnElement[bool] | None) -> Insert:
-    """The statement that stores an update as done if it is new and ``condition`` holds, and says
-    whether its chat has replies waiting to be sent (in the same round trip).
-
-    "Not stored yet" is a condition, not ON CONFLICT: SQLAlchemy has no cache key for an ON
-    CONFLICT insert and would compile it anew every time. Two processes storing one update at the
-    same instant: the unique index stops the second, which then stores it the usual way (and
-    finds it a repeat).
-    """
-    columns = _TABLE.c
-    update_id = bindparam("update_id", type_=columns.update_id.type)
-    new = ~exists().where(columns.update_id == update_id)
-    row = select(
-        update_id,
-        bindparam("chat_key", type_=columns.chat_key.type),
-        bindparam("stub", type_=columns.payload.type),
-        literal(InboxStatus.DONE.value, type_=columns.status.type),
-        bindparam("received_at", type_=columns.received_at.type),
-        bindparam("received_at", type_=columns.handled_at.type),
-    ).where(new if condition is None else and_(new, condition))
-    waiting = exists().where(
-        OutboxMessage.chat_id == bindparam("chat_key"), OutboxMessage.status == OutboxStatus.PENDING.value
-    )
-    return (
-        insert(_TABLE)
-        .from_select(["update_id", "chat_key", "payload", "status", "received_at", "handled_at"], row)
-        .returning(columns.id, waiting)
-    )
-
-
-async def store_handled(
-    session: AsyncSession, payload: dict[str, Any], only_if: Condition | None = None
-) -> InboxItem | None:
-    """Store a new update as done already, in the transaction that handles it (a lone update,
-    :mod:`bot.runtime.lone_update`); None when its id is known or ``only_if`` does not hold. The
-    item says whether its chat had replies waiting to be sent (:mod:`bot.runtime.handoff`).
-
-    One statement instead of storing and then marking it: the row keeps only the stub from the
-    start, and if handling fails the whole transaction, this row included, is rolled back.
-    """
-    update_id = _int_id(payload.get("update_id"))
-    if update_id is None:
-        return None
-    chat_key = chat_key_of(payload)
-    statement = _built_once(_INSERT_DONE_IF, only_if.clause if only_if else None, _insert_done_where)
-    values = {"update_id": update_id, "chat_key": chat_key, "stub": stub(update_id), "received_at": utcnow()}
-    stored = (await session.execute(statement, {**values, **(only_if.values if only_if else {})})).first()
-    if stored is None:
-        return None
-    metrics.UPDATES_RECEIVED.inc()
-    inbox_id, replies_waiting = stored
-    return InboxItem(inbox_id, update_id, chat_key, payload, replies_waiting=bool(replies_waiting))
-
-
 def stub(update_id: int) -> dict[str, Any]:
     """What a handled update's row keeps of its payload: only its id (the content is gone)."""
     return {"update_id": update_id}
@@ -221,7 +161,7 @@ async def store(session: AsyncSession, payloads: Sequence[dict[str, Any]]) -> li
     new: list[InboxItem] = []
     now = utcnow()
     for payload in payloads:
-        if _int_id(payload.get("update_id")) is None:
+        if int_id(payload.get("update_id")) is None:
             continue  # cannot be told apart from a repeat, nor confirmed: the intake rejects these
         chat_key = chat_key_of(payload)
         values = {"update_id": int(payload["update_id"]), "chat_key": chat_key, "payload": payload}
@@ -255,9 +195,7 @@ async def claim(
     says why an update was done without handling (ignored, flood guard). ``only_if`` is a
     further condition (this process still holds the chat's lease); False when it does not hold.
     """
-    statement = (
-        _MARK_DONE if only_if is None else _built_once(_MARK_DONE_IF, only_if.clause, _mark_done_where)
-    )
+    statement = _MARK_DONE if only_if is None else built_once(_MARK_DONE_IF, only_if.clause, _mark_done_where)
     values = {"inbox_id": inbox_id, "handled_at": utcnow(), "stub": stub(update_id), "note": note}
     if only_if is not None:
         values.update(only_if.values)

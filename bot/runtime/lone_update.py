@@ -27,10 +27,10 @@ from telegram import Update
 from bot.config import Settings
 from bot.db import Database
 from bot.logging_setup import stored_error
-from bot.runtime import flood, inbox, metrics
+from bot.runtime import flood, inbox, lone_store, metrics
 from bot.runtime.dispatcher import ChatOrderedDispatcher
 from bot.runtime.inbox import InboxItem
-from bot.runtime.scope import CallbackAnswer
+from bot.runtime.scope import CallbackAnswer, identity_of
 from bot.runtime.shared_inbox import SharedInbox
 from bot.runtime.update_run import UpdateRunner
 
@@ -100,13 +100,16 @@ class LoneUpdates:
         try:
             async with self._db.transaction(durable=True) as session:  # confirmed to Telegram after it
                 item = None
+                # PostgreSQL reads the sender in the storing statement (a round trip less);
+                # SQLite's statements run in place and gain nothing from it.
+                sender = None if self._db.is_sqlite else identity_of(update)
                 if self._shared is None:
-                    item = await inbox.store_handled(session, payload)
+                    item = await lone_store.store_handled(session, payload, sender=sender)
                 elif await self._shared.admit_alone(session, chat_key):
                     # Ours only while this process holds the chat and no earlier update of it
                     # waits (one another process stored): the storing statement checks both.
                     held = self._shared.holds(chat_key, update.update_id)
-                    item = await inbox.store_handled(session, payload, only_if=held)
+                    item = await lone_store.store_handled(session, payload, held, sender)
                 if item is None:
                     # Seen before, or a chat held elsewhere or with earlier updates: the usual way.
                     items = await inbox.store(session, [payload])

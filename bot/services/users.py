@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import CTE, Select, bindparam, exists, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, contains_eager, joinedload
@@ -61,6 +61,50 @@ _TOUCHED = (
 )
 
 
+# Where a statement that read the sender along with something else leaves them for touch (see
+# read_along): the session's info key, holding (telegram id, user or None for someone new).
+_READ_ALONG = "sender_read_along"
+
+
+def read_along(first: CTE) -> Select[Any]:
+    """A PostgreSQL statement that runs ``first`` (a data-modifying CTE) and, only when it returns
+    a row, notes the sender as seen and reads them as :func:`touch` does: ``first``'s columns,
+    then the sender (None for someone new) and what :func:`bot.services.absent_rows.presence`
+    says. Its values come from :func:`read_along_values`; :func:`note_read_along` hands the
+    row's rest to the next :func:`touch`, which then needs no round trip of its own.
+    """
+    seen = (
+        update(_USERS)
+        .where(_USERS.c.telegram_id == bindparam("sender_telegram_id"), exists(select(first)))
+        .values(_SEEN_VALUES)
+        .returning(*_USERS.c)
+        .cte("seen")
+    )
+    seen_user = aliased(User, seen)
+    return (
+        select(*first.c, seen_user, *absent_rows.presence(seen.c.id))
+        .select_from(first)
+        .outerjoin(seen, true())
+        .outerjoin(seen_user.role_rows)
+        .options(contains_eager(seen_user.role_rows))
+        .execution_options(populate_existing=True)
+    )
+
+
+def read_along_values(identity: TelegramIdentity) -> dict[str, Any]:
+    """The values of :func:`read_along`'s statement for the sender ``identity``."""
+    return {"sender_telegram_id": identity.telegram_id, **_bound(_seen(identity))}
+
+
+def note_read_along(
+    session: AsyncSession, identity: TelegramIdentity, user: User | None, present: Sequence[Any]
+) -> None:
+    """Keep what :func:`read_along` read of the sender for this transaction's :func:`touch`."""
+    if user is not None:
+        absent_rows.note(session, user.id, present)
+    session.info[_READ_ALONG] = (identity.telegram_id, user)
+
+
 # SQLite's read of the sender (its write is a statement of its own), with the same answers.
 _KNOWN = _BY_TELEGRAM_ID.add_columns(*absent_rows.presence(User.id))
 
@@ -77,14 +121,12 @@ async def touch(session: AsyncSession, identity: TelegramIdentity, default_local
     A new user's locale comes from Telegram's ``language_code`` (the default when unknown);
     later it is theirs to change and is never overwritten here.
     """
-    now = utcnow()
-    seen = {
-        "first_name": identity.first_name[:128],
-        "username": (identity.username or None) and identity.username[:64],
-        "last_seen_at": now,
-        "unreachable_since": None,
-    }
-    user = await _known_and_seen(session, identity.telegram_id, seen)
+    seen = _seen(identity)
+    read = session.info.pop(_READ_ALONG, None)
+    if read is not None and read[0] == identity.telegram_id:
+        user = read[1]  # read and noted as seen already (read_along)
+    else:
+        user = await _known_and_seen(session, identity.telegram_id, seen)
     if user is not None:
         return user
     try:
@@ -95,17 +137,30 @@ async def touch(session: AsyncSession, identity: TelegramIdentity, default_local
                 first_name=seen["first_name"],
                 username=seen["username"],
                 locale=normalize_locale(identity.language_code, default_locale),
-                created_at=now,
+                created_at=seen["last_seen_at"],
+                last_seen_at=seen["last_seen_at"],
                 role_rows=[],
             )
             session.add(user)
             await session.flush()
+        return user  # stored as seen
     except IntegrityError:
         user = await get_by_telegram_id(session, identity.telegram_id)
         if user is None:
             raise
     await _note_seen(session, user, seen)
     return user
+
+
+def _seen(identity: TelegramIdentity) -> dict[str, Any]:
+    """What an update notes about its sender: their names as Telegram gives them, seen now and
+    reachable."""
+    return {
+        "first_name": identity.first_name[:128],
+        "username": (identity.username or None) and identity.username[:64],
+        "last_seen_at": utcnow(),
+        "unreachable_since": None,
+    }
 
 
 async def _known_and_seen(session: AsyncSession, telegram_id: int, seen: dict[str, Any]) -> User | None:
