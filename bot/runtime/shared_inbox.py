@@ -17,7 +17,7 @@ from collections.abc import Collection
 from typing import Protocol
 
 from sqlalchemy import and_, bindparam, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.db import Database
@@ -233,10 +233,17 @@ class SharedInbox:
                 gone = await self.liveness.take_over_from_the_gone(session)
             if gone:
                 log.info("freed the chats and sends of %d ended bot process(es)", len(gone))
+        # Most looks find nothing and renew nothing: their one read needs no transaction
+        # (begin and commit would be two of its three round trips).
+        async with self._db.engine.connect() as connection:
+            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            items = await self._claimable(connection)
+        renewing = loop_time - self._since_renewal >= self._seconds / 3
+        if not items and not renewing:
+            return 0
         async with self._db.transaction() as session:
-            items = await self._claimable(session)
-            held = await self._take(session, {i.chat_key for i in items})
-            if loop_time - self._since_renewal >= self._seconds / 3:
+            held = await self._take(session, {i.chat_key for i in items}) if items else set()
+            if renewing:
                 self._since_renewal = loop_time
                 busy = set(self._dispatcher.chats) - held
                 await chat_leases.renew(session, busy, self.owner, self._seconds)
@@ -245,14 +252,14 @@ class SharedInbox:
             await self._dispatcher.submit(item)
         return len(queued)
 
-    async def _claimable(self, session: AsyncSession) -> list[InboxItem]:
+    async def _claimable(self, connection: AsyncConnection) -> list[InboxItem]:
         """Pending updates of chats that are free, run out or held by this process, in update order."""
         free_or_mine = or_(
             ChatLease.chat_key.is_(None),
             ChatLease.owner == self.owner,
             ChatLease.expires_at < func.now(),
         )
-        rows = await session.execute(
+        rows = await connection.execute(
             select(InboxUpdate.id, InboxUpdate.update_id, InboxUpdate.chat_key)
             .outerjoin(ChatLease, ChatLease.chat_key == InboxUpdate.chat_key)
             .where(InboxUpdate.status == InboxStatus.PENDING.value, free_or_mine)
@@ -265,7 +272,7 @@ class SharedInbox:
             return []
         payloads = dict(
             (
-                await session.execute(
+                await connection.execute(
                     select(InboxUpdate.id, InboxUpdate.payload).where(InboxUpdate.id.in_([r.id for r in new]))
                 )
             )
