@@ -164,3 +164,69 @@ async def test_only_storing_an_update_waits_for_the_disk(
     harness.runtime.dispatcher.release(ADA.id)
     await harness.runtime.dispatcher.join()
     assert flags[:2] == [True, False] and flags.count(True) == 1
+
+
+class _GatedTelegram:
+    """A Bot API whose calls wait while :attr:`gate` is closed; notes the texts as they end."""
+
+    def __init__(self) -> None:
+        self.started = 0
+        self.texts: list[str] = []
+        self.gate = asyncio.Event()
+
+    async def do_api_request(self, method: str, api_kwargs: dict[str, Any]) -> dict[str, Any]:
+        """Wait for the gate, then note the text."""
+        self.started += 1
+        await self.gate.wait()
+        self.texts.append(api_kwargs["text"])
+        return {"message_id": self.started}
+
+
+async def test_a_busy_chat_passed_over_is_looked_at_again_only_if_it_had_rows_due(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = Database(database_url)
+    bot = _GatedTelegram()
+    sender = OutboxSender(db, bot, SendRateLimiter(per_second=30, reply_per_second=300))  # type: ignore[arg-type]
+    claims: list[set[int]] = []
+    real_claim = outbox_rows.claim
+
+    async def counting(*args: Any, **kwargs: Any) -> dict[int, list[Claimed]]:
+        claims.append(set(args[1]))  # the busy chats it passed over
+        return await real_claim(*args, **kwargs)
+
+    monkeypatch.setattr(outbox_rows, "claim", counting)
+    await sender.start()
+    try:
+        await _until(lambda: asyncio.sleep(0, len(claims) == 1))  # the first round, at the start
+        sender.hand_off(HandOff(7, await _leased_reply(db, "one")))
+        await _until(lambda: asyncio.sleep(0, bot.started == 1))  # chat 7 is busy
+        sender.wake()  # a round while it is busy, with none of its rows due
+        await _until(lambda: asyncio.sleep(0, claims == [set(), {7}]))
+        bot.gate.set()
+        await _until(lambda: asyncio.sleep(0, not sender._busy_chats))
+        await asyncio.sleep(0.3)  # a second round would start at once (the next by time after 1 s)
+        assert claims == [set(), {7}]
+        # A row of the busy chat that is due when a round passes it over goes once the chat is idle.
+        bot.gate.clear()
+        sender.hand_off(HandOff(7, await _leased_reply(db, "two")))
+        await _until(lambda: asyncio.sleep(0, bot.started == 2))
+        async with db.transaction() as session:
+            outbox.enqueue_text(session, 7, "three", lane=OutboxLane.REPLY)
+        sender.wake()
+        await _until(lambda: asyncio.sleep(0, len(claims) == 3))
+        bot.gate.set()
+        await _until(lambda: asyncio.sleep(0, bot.texts == ["one", "two", "three"]))
+        assert claims[:4] == [set(), {7}, {7}, set()]  # the fourth once chat 7 was done
+    finally:
+        await sender.stop(timeout=1)
+        await db.dispose()
+
+
+async def _leased_reply(db: Database, text: str) -> list[Claimed]:
+    """A reply to chat 7 leased as a handler's commit leaves it."""
+    async with db.transaction() as session:
+        row = outbox.enqueue_text(session, 7, text, lane=OutboxLane.REPLY)
+        row.next_attempt_at = utcnow() + outbox_rows.LEASE
+        await session.flush()
+        return outbox_rows.as_claimed([row])
