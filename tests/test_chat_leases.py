@@ -228,8 +228,7 @@ async def test_a_chat_taken_over_answers_its_waiting_updates_before_a_new_one(
     a, b = _inbox(first, 30, _Queue()), _inbox(second, 30, queue_b)
     await _store(first, a, _message(1, 11), _message(2, 11))  # stored and admitted, then it dies
     await a.liveness.release()
-    async with second.transaction() as session:
-        await b.liveness.take_over_from_the_gone(session)
+    await b.liveness.take_over_from_the_gone()
     # The chat's next update reaches the second process before its next look at the inbox: the
     # updates the first one left come first, in Telegram's order.
     admitted = await _store(second, b, _message(3, 11))

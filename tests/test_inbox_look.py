@@ -1,5 +1,6 @@
 """The shared inbox's look (PostgreSQL), five times a second: one that finds nothing to do costs
-one statement and no transaction; one that finds another process's update still queues it."""
+one statement and no transaction (three once a second, with the liveness check); one that finds
+another process's update still queues it."""
 
 from __future__ import annotations
 
@@ -58,6 +59,12 @@ async def test_a_look_that_finds_nothing_opens_no_transaction(
             for _ in range(3):
                 assert await shared.look() == 0
         assert begun == [] and len(statements) == 3  # one read each
+        # Once a second a look also checks its liveness lock and who else holds anything: with
+        # nobody else, that is two reads more and still no transaction.
+        shared._since_liveness = float("-inf")
+        with recorded_statements(db) as statements:
+            assert await shared.look() == 0
+        assert begun == [] and len(statements) == 3
         # An update another process stored and left pending is still found and queued.
         async with db.transaction() as session:
             await inbox.store(session, [_message(1, 11)])

@@ -23,7 +23,7 @@ import uuid
 import zlib
 from collections.abc import Collection
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, union, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.db import Database
@@ -124,25 +124,30 @@ class Liveness:
                 dead.add(owner)
         return dead
 
-    async def take_over_from_the_gone(self, session: AsyncSession) -> set[str]:
-        """Free the chat leases and claimed sends of processes that ended; returns their owners."""
+    async def take_over_from_the_gone(self) -> set[str]:
+        """Free the chat leases and claimed sends of processes that ended; returns their owners.
+
+        Once a second: who holds anything is read on an autocommit connection (one round trip,
+        no transaction), and only other owners, if any, are then tried in a transaction.
+        """
         pending = OutboxMessage.status == OutboxStatus.PENDING.value
-        owners = set(await session.scalars(select(ChatLease.owner).distinct()))
-        owners.update(
-            await session.scalars(
-                select(OutboxMessage.claimed_by)
-                .where(pending, OutboxMessage.claimed_by.is_not(None))
-                .distinct()
-            )
+        holders = union(
+            select(ChatLease.owner),
+            select(OutboxMessage.claimed_by).where(pending, OutboxMessage.claimed_by.is_not(None)),
         )
-        dead = await self.gone(session, owners)
-        if not dead:
-            return dead
-        for owner in dead:
-            await chat_leases.release_all(session, owner)
-        await session.execute(
-            update(OutboxMessage)
-            .where(pending, OutboxMessage.claimed_by.in_(sorted(dead)))
-            .values(next_attempt_at=utcnow(), claimed_by=None)
-        )
+        async with self._db.engine.connect() as connection:
+            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            owners = set(await connection.scalars(holders)) - {self.owner}
+        if not owners:
+            return set()
+        async with self._db.transaction() as session:
+            dead = await self.gone(session, owners)
+            for owner in dead:
+                await chat_leases.release_all(session, owner)
+            if dead:
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(pending, OutboxMessage.claimed_by.in_(sorted(dead)))
+                    .values(next_attempt_at=utcnow(), claimed_by=None)
+                )
         return dead

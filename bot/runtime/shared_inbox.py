@@ -229,8 +229,7 @@ class SharedInbox:
             self._since_liveness = loop_time
             await self.liveness.hold()
             self._lasts = {chat: until for chat, until in self._lasts.items() if until > loop_time}
-            async with self._db.transaction() as session:
-                gone = await self.liveness.take_over_from_the_gone(session)
+            gone = await self.liveness.take_over_from_the_gone()
             if gone:
                 log.info("freed the chats and sends of %d ended bot process(es)", len(gone))
         # Most looks find nothing and renew nothing: their one read needs no transaction
