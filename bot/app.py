@@ -29,9 +29,9 @@ from bot.runtime.health import Operations
 from bot.runtime.inbox import InboxItem
 from bot.runtime.liveness import Liveness
 from bot.runtime.lone_update import LoneUpdates
-from bot.runtime.outbox_outcomes import prune as prune_outbox
 from bot.runtime.rate_limit import SendRateLimiter
 from bot.runtime.sender import OutboxSender
+from bot.runtime.sender import prune as prune_outbox
 from bot.runtime.shared_inbox import SharedInbox
 from bot.runtime.sweeper import FeatureSweep, Sweep, schedule
 from bot.runtime.update_run import UpdateRunner

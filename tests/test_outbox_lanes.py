@@ -14,7 +14,7 @@ from sqlalchemy import select
 from telegram.error import RetryAfter
 
 from bot.db import Database
-from bot.runtime import outbox, outbox_outcomes, outbox_rows
+from bot.runtime import outbox, outbox_rows
 from bot.runtime import sender as sender_module
 from bot.runtime.rate_limit import SendRateLimiter
 from bot.runtime.scope import UpdateScope, register, release
@@ -193,14 +193,14 @@ async def test_a_slot_outlasted_by_a_slow_check_is_taken_again(
     """A broadcast copy that waited long asks whether it is still wanted; when a busy database
     makes that answer slow, its slot of the shared budget is past, and it takes a fresh one."""
     monkeypatch.setattr(sender_module, "LONG_WAIT_SECONDS", 0.0)
-    checked = outbox_outcomes.still_pending
+    checked = outbox_rows.still_pending
 
     async def slow(db: Database, row: outbox_rows.Claimed) -> bool:
         """The real check, answered 0.3 s late."""
         await asyncio.sleep(0.3)
         return await checked(db, row)
 
-    monkeypatch.setattr(outbox_outcomes, "still_pending", slow)
+    monkeypatch.setattr(outbox_rows, "still_pending", slow)
     budget = _Budget()
     bot = _Telegram()
     limiter = SendRateLimiter(per_second=20, reply_per_second=300, shared=budget)  # type: ignore[arg-type]

@@ -1,4 +1,4 @@
-"""The outbox sender's database side: leasing due rows (their outcomes: :mod:`bot.runtime.outbox_outcomes`).
+"""The outbox sender's database side: leasing due rows, recording outcomes, giving rows back.
 
 A row is claimed by moving its ``next_attempt_at`` one lease into the future; if the process dies
 mid-send the lease runs out and the row is sent again. On PostgreSQL rows are claimed with
@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, func, select
+from sqlalchemy import ColumnElement, Row, and_, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.db import Database
+from bot.services import users
 from models import OutboxLane, OutboxMessage, OutboxStatus, utcnow
 
 LEASE = timedelta(seconds=60)
@@ -33,6 +34,20 @@ class Claimed:
     lane: OutboxLane
     attempts: int
     ephemeral: bool = False
+
+
+def sent_stub(payload: dict[str, Any]) -> dict[str, Any]:
+    """What a sent row keeps of its call: ids only, and whether it carried a keyboard.
+
+    The text, caption, file and buttons are gone once Telegram has them (they may hold contact
+    details). Failed and blocked rows keep their content until pruned, for a retry or a look.
+    ``reply_markup`` stays as an empty marker because a broadcast's progress message is known to
+    be final by its last version having no keyboard.
+    """
+    stub = {key: payload[key] for key in ("chat_id", "message_id") if key in payload}
+    if "reply_markup" in payload:
+        stub["reply_markup"] = {}
+    return stub
 
 
 # At most this many rows of one chat per claim; the rest follow when the chat's batch is done.
@@ -99,17 +114,11 @@ def as_claimed(rows: list[OutboxMessage]) -> list[Claimed]:
 
 
 async def claim(
-    db: Database,
-    busy_chats: set[int],
-    room: int,
-    bulk_room: int,
-    owner: str | None = None,
-    passed_over: set[int] | None = None,
+    db: Database, busy_chats: set[int], room: int, bulk_room: int, owner: str | None = None
 ) -> dict[int, list[Claimed]]:
     """Lease the due rows of up to ``room`` idle chats, at most ``bulk_room`` of them with only
     bulk work: replies first, then interactive, then bulk, oldest first within a lane; each
-    chat's rows in id order. ``owner`` names the claiming process (PostgreSQL). The busy chats
-    that had due rows are added to ``passed_over`` (their rows wait until they are idle)."""
+    chat's rows in id order. ``owner`` names the claiming process (PostgreSQL)."""
     now = utcnow()
     locking = not db.is_sqlite
     async with db.transaction(urgent=True) as session:
@@ -120,17 +129,11 @@ async def claim(
             .order_by(OutboxMessage.lane, OutboxMessage.id)
             .limit(room * 4)
         )
+        if busy_chats:
+            query = query.where(OutboxMessage.chat_id.not_in(busy_chats))
         if locking:
             query = query.with_for_update(skip_locked=True)
-        # Busy chats are passed over here rather than in the query, which so says whether they
-        # had rows due: usually not, and the sender then needs no second round for them.
-        candidates = (await session.execute(query)).all()
-        skipped = {chat_id for chat_id, _lane in candidates if chat_id in busy_chats}
-        if passed_over is not None:
-            passed_over.update(skipped)
-        if skipped:
-            candidates = [row for row in candidates if row[0] not in skipped]
-        chats = _pick_chats(candidates, room, bulk_room)
+        chats = _pick_chats((await session.execute(query)).all(), room, bulk_room)
         if not chats:
             return {}
         # Their due rows, whatever the lane, so a chat's rows go in the order they were written.
@@ -180,3 +183,109 @@ async def _keep_chats_from_their_first_row(
     for chat_id in chats:
         if per_chat[chat_id][0].id != first.get(chat_id):
             per_chat[chat_id] = []
+
+
+async def still_pending(db: Database, row: Claimed) -> bool:
+    """Whether a claimed row is still to be sent (a cancelled broadcast takes its rows back)."""
+    async with db.transaction(urgent=True) as session:
+        status = await session.scalar(select(OutboxMessage.status).where(OutboxMessage.id == row.id))
+    return status == OutboxStatus.PENDING.value
+
+
+# Every message sent passes one of these: built once instead of per message.
+_TABLE = OutboxMessage.__table__
+_OUTCOME = {
+    "status": bindparam("outcome", type_=_TABLE.c.status.type),
+    "attempts": bindparam("attempt", type_=_TABLE.c.attempts.type),
+    "sent_at": bindparam("sent_time", type_=_TABLE.c.sent_at.type),
+    "telegram_message_id": bindparam("message_id", type_=_TABLE.c.telegram_message_id.type),
+    "error": bindparam("reason", type_=_TABLE.c.error.type),
+}
+_RECORD_OUTCOME = update(_TABLE).where(_TABLE.c.id == bindparam("row_id")).values(**_OUTCOME)
+_RECORD_SENT = _RECORD_OUTCOME.values(payload=bindparam("stub", type_=_TABLE.c.payload.type))
+_FORGET = delete(_TABLE).where(_TABLE.c.id == bindparam("row_id"))
+
+
+async def finish(
+    db: Database,
+    row: Claimed,
+    status: OutboxStatus,
+    *,
+    error: str | None = None,
+    message_id: int | None = None,
+    unreachable: bool = False,
+) -> None:
+    """Record a row's outcome; a sent row keeps no content, an ephemeral one is deleted."""
+    sent = status is OutboxStatus.SENT
+    async with db.transaction(urgent=True) as session:
+        if sent and row.ephemeral:
+            await session.execute(_FORGET, {"row_id": row.id})
+        else:
+            values: dict[str, Any] = {
+                "row_id": row.id,
+                "outcome": status.value,
+                "attempt": row.attempts + 1,
+                "sent_time": utcnow() if sent else None,
+                "message_id": message_id,
+                "reason": error,
+            }
+            if sent:
+                values["stub"] = sent_stub(row.payload)
+            await session.execute(_RECORD_SENT if sent else _RECORD_OUTCOME, values)
+        if unreachable:
+            await users.mark_unreachable(session, row.chat_id)
+
+
+async def reschedule(db: Database, row: Claimed, seconds: float, *, count_attempt: bool, error: str) -> None:
+    """Put a row back to be tried again in ``seconds``, with the error that stopped it."""
+    async with db.transaction(urgent=True) as session:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row.id)
+            .values(
+                attempts=row.attempts + (1 if count_attempt else 0),
+                next_attempt_at=utcnow() + timedelta(seconds=seconds),
+                claimed_by=None,
+                error=error[:2000],
+            )
+        )
+
+
+async def release(db: Database, rows: list[Claimed]) -> None:
+    """Give leased rows back; the claim query keeps them behind any earlier row of their chat."""
+    if not rows:
+        return
+    async with db.transaction(urgent=True) as session:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_([r.id for r in rows]))
+            .values(next_attempt_at=utcnow(), claimed_by=None)
+        )
+
+
+async def migrate(db: Database, row: Claimed, new_chat_id: int) -> None:
+    """Move a chat's pending rows to the id Telegram gave the migrated chat."""
+    async with db.transaction(urgent=True) as session:
+        await session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.chat_id == row.chat_id,
+                OutboxMessage.status == OutboxStatus.PENDING.value,
+            )
+            .values(chat_id=new_chat_id, next_attempt_at=utcnow(), claimed_by=None)
+        )
+        message = await session.get(OutboxMessage, row.id)
+        if message is not None:
+            message.payload = {**message.payload, "chat_id": new_chat_id}
+
+
+async def prune(db: Database, older_than: timedelta) -> int:
+    """Delete finished outbox rows older than ``older_than``; returns how many."""
+    async with db.transaction() as session:
+        result = await session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.status != OutboxStatus.PENDING.value,
+                OutboxMessage.created_at < utcnow() - older_than,
+            )
+        )
+        return result.rowcount  # type: ignore[attr-defined,no-any-return]

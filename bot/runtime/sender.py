@@ -24,9 +24,10 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 from telegram.warnings import PTBUserWarning
 
 from bot.db import Database
-from bot.runtime import metrics, outbox_outcomes, outbox_rows
+from bot.runtime import metrics, outbox_rows
 from bot.runtime.handoff import HandOff
 from bot.runtime.outbox_rows import Claimed
+from bot.runtime.outbox_rows import prune as prune  # the retention sweep imports it from here
 from bot.runtime.rate_limit import SendRateLimiter
 from models import OutboxLane, OutboxMessage, OutboxStatus, utcnow
 
@@ -149,10 +150,9 @@ class OutboxSender:
             self._wakeup.clear()
             room = self._max_in_flight - len(self._busy_chats)
             bulk_room = min(room, self._max_bulk_in_flight - len(self._bulk_chats))
-            # A claim passes over busy chats: when one of them is done, look again for their rows.
-            passed_over: set[int] = set()
-            batches = await self._claim(room, bulk_room, passed_over) if room > 0 else {}
-            self._claim_passed_over = bool(passed_over)
+            # A claim passes over busy chats: when one of them is done, look again for what it missed.
+            self._claim_passed_over = bool(self._busy_chats)
+            batches = await self._claim(room, bulk_room) if room > 0 else {}
             for chat_id, rows in batches.items():
                 self._start_chat(chat_id, rows)
             if batches and room > 0:
@@ -172,15 +172,11 @@ class OutboxSender:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _claim(self, room: int, bulk_room: int, passed_over: set[int]) -> dict[int, list[Claimed]]:
-        """Lease due rows of idle chats, noting the busy ones with rows due in ``passed_over``; a
-        failing database only delays the next round."""
+    async def _claim(self, room: int, bulk_room: int) -> dict[int, list[Claimed]]:
+        """Lease due rows of idle chats; a failing database only delays the next round."""
         try:
-            return await outbox_rows.claim(
-                self._db, self._busy_chats, room, bulk_room, self._owner, passed_over
-            )
+            return await outbox_rows.claim(self._db, self._busy_chats, room, bulk_room, self._owner)
         except Exception:
-            passed_over.update(self._busy_chats)  # not known: look again when they are done
             log.exception("claiming outbox rows failed")
             await asyncio.sleep(1)
             return {}
@@ -202,7 +198,7 @@ class OutboxSender:
             self._busy_chats.discard(chat_id)
             self._bulk_chats.discard(chat_id)
         if left:
-            await outbox_outcomes.release(self._db, left)
+            await outbox_rows.release(self._db, left)
         if left or self._claim_passed_over:
             self.wake()
 
@@ -212,7 +208,7 @@ class OutboxSender:
         await self._limiter.acquire(row.chat_id, row.lane)
         if row.lane == OutboxLane.BULK and time.monotonic() - waiting_since > LONG_WAIT_SECONDS:
             checked_from = time.monotonic()
-            if not await outbox_outcomes.still_pending(self._db, row):
+            if not await outbox_rows.still_pending(self._db, row):
                 return True  # taken back (its broadcast was cancelled) while it waited
             if self._limiter.slot_went_stale(checked_from):
                 # A busy database made the check slow: the slot is past, take a fresh one.
@@ -227,39 +223,37 @@ class OutboxSender:
             )
             metrics.record_send("429")
             self._limiter.throttled(row.chat_id, row.lane, seconds)
-            await outbox_outcomes.reschedule(self._db, row, seconds, count_attempt=False, error=str(exc))
+            await outbox_rows.reschedule(self._db, row, seconds, count_attempt=False, error=str(exc))
             return False
         except Forbidden as exc:
             metrics.record_send("403")
-            await outbox_outcomes.finish(
-                self._db, row, OutboxStatus.BLOCKED, error=str(exc), unreachable=True
-            )
+            await outbox_rows.finish(self._db, row, OutboxStatus.BLOCKED, error=str(exc), unreachable=True)
             return True
         except ChatMigrated as exc:
-            await outbox_outcomes.migrate(self._db, row, exc.new_chat_id)
+            await outbox_rows.migrate(self._db, row, exc.new_chat_id)
             return False
         except BadRequest as exc:
             metrics.record_send("error")
             if row.method.startswith("edit") and "message is not modified" in exc.message.lower():
                 # The message already reads so (two edits to the same state): nothing went wrong.
                 log.debug("outbox %s %s: message already up to date", row.id, row.method)
-                await outbox_outcomes.finish(self._db, row, OutboxStatus.SENT)
+                await outbox_rows.finish(self._db, row, OutboxStatus.SENT)
                 return True
             # Never retried: the same call would fail the same way.
             log.error("outbox %s %s rejected: %s", row.id, row.method, exc.message)
-            await outbox_outcomes.finish(self._db, row, OutboxStatus.FAILED, error=exc.message)
+            await outbox_rows.finish(self._db, row, OutboxStatus.FAILED, error=exc.message)
             return True
         except (TelegramError, OSError) as exc:
             metrics.record_send("error")
             if row.attempts + 1 >= MAX_ATTEMPTS:
                 log.error("outbox %s gave up after %d attempts: %s", row.id, row.attempts + 1, exc)
-                await outbox_outcomes.finish(self._db, row, OutboxStatus.FAILED, error=str(exc))
+                await outbox_rows.finish(self._db, row, OutboxStatus.FAILED, error=str(exc))
                 return True
-            await outbox_outcomes.reschedule(
+            await outbox_rows.reschedule(
                 self._db, row, backoff_seconds(row.attempts + 1), count_attempt=True, error=str(exc)
             )
             return False
         metrics.record_send("sent")
         message_id = result.get("message_id") if isinstance(result, dict) else None
-        await outbox_outcomes.finish(self._db, row, OutboxStatus.SENT, message_id=message_id)
+        await outbox_rows.finish(self._db, row, OutboxStatus.SENT, message_id=message_id)
         return True
