@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -17,37 +17,13 @@ from bot.runtime.liveness import Liveness
 from bot.runtime.shared_inbox import SharedInbox
 from models import ChatLease, InboxStatus, InboxUpdate, OutboxMessage
 from tests.harness import TelegramUser, bot_harness
+from tests.shared_inbox_helpers import RecordingQueue, text_update
 from tests.transactions import recorded_statements
-
-
-def _message(update_id: int, chat: int) -> dict[str, object]:
-    """A raw private-chat text update."""
-    person = {"id": chat, "is_bot": False, "first_name": "P"}
-    message = {"message_id": update_id, "date": 0, "chat": {"id": chat, "type": "private"}, "from": person}
-    return {"update_id": update_id, "message": {**message, "text": f"#{update_id}"}}
-
-
-class _Queue:
-    """A dispatcher stand-in that records what it was given."""
-
-    def __init__(self) -> None:
-        self.items: list[InboxItem] = []
-
-    async def submit(self, item: InboxItem) -> None:
-        self.items.append(item)
-
-    def has(self, inbox_id: int) -> bool:
-        return any(i.inbox_id == inbox_id for i in self.items)
-
-    @property
-    def chats(self) -> Collection[int]:
-        return {i.chat_key for i in self.items}
-
 
 _made: list[SharedInbox] = []
 
 
-def _inbox(db: Database, seconds: float, queue: _Queue) -> SharedInbox:
+def _inbox(db: Database, seconds: float, queue: RecordingQueue) -> SharedInbox:
     """A process's shared inbox, stopped (its liveness lock given up) when the test ends."""
     shared = SharedInbox(db, seconds, queue)
     _made.append(shared)
@@ -79,12 +55,12 @@ async def _store(db: Database, shared: SharedInbox, *payloads: dict[str, object]
 
 async def test_a_held_chat_is_left_to_its_holder(two_processes: tuple[Database, Database]) -> None:
     first, second = two_processes
-    queue_a, queue_b = _Queue(), _Queue()
+    queue_a, queue_b = RecordingQueue(), RecordingQueue()
     a, b = _inbox(first, 30, queue_a), _inbox(second, 30, queue_b)
-    assert [i.update_id for i in await _store(first, a, _message(1, 11))] == [1]
+    assert [i.update_id for i in await _store(first, a, text_update(1, 11))] == [1]
     # The second process receives the chat's next update: it stores it and leaves it pending.
-    assert await _store(second, b, _message(2, 11), _message(3, 22)) != []
-    assert [i.update_id for i in await _store(second, b, _message(4, 11))] == []
+    assert await _store(second, b, text_update(2, 11), text_update(3, 22)) != []
+    assert [i.update_id for i in await _store(second, b, text_update(4, 11))] == []
     await b.look()
     assert 2 not in {i.update_id for i in queue_b.items}
     # The holder picks the other process's arrivals up, in Telegram's order.
@@ -102,9 +78,9 @@ async def test_a_hung_holders_chats_are_taken_over_after_one_lease(
     two_processes: tuple[Database, Database],
 ) -> None:
     first, second = two_processes
-    queue_b = _Queue()
-    a, b = _inbox(first, 1.0, _Queue()), _inbox(second, 1.0, queue_b)
-    await _store(first, a, _message(1, 11))  # then the first process hangs, its connection open
+    queue_b = RecordingQueue()
+    a, b = _inbox(first, 1.0, RecordingQueue()), _inbox(second, 1.0, queue_b)
+    await _store(first, a, text_update(1, 11))  # then the first process hangs, its connection open
     await b.look()
     assert queue_b.items == []
     await asyncio.sleep(1.2)
@@ -119,9 +95,9 @@ async def test_a_process_that_stops_hands_its_chats_on_at_once(
     two_processes: tuple[Database, Database],
 ) -> None:
     first, second = two_processes
-    queue_b = _Queue()
-    a, b = _inbox(first, 30, _Queue()), _inbox(second, 30, queue_b)
-    await _store(first, a, _message(1, 11))
+    queue_b = RecordingQueue()
+    a, b = _inbox(first, 30, RecordingQueue()), _inbox(second, 30, queue_b)
+    await _store(first, a, text_update(1, 11))
     await a.stop()
     await b.look()
     assert [i.update_id for i in queue_b.items] == [1]
@@ -131,10 +107,10 @@ async def test_a_killed_processs_chats_and_claimed_sends_are_freed_at_once(
     two_processes: tuple[Database, Database],
 ) -> None:
     first, second = two_processes
-    queue_b = _Queue()
-    a, b = _inbox(first, 30, _Queue()), _inbox(second, 30, queue_b)
+    queue_b = RecordingQueue()
+    a, b = _inbox(first, 30, RecordingQueue()), _inbox(second, 30, queue_b)
     await b.liveness.hold()
-    await _store(first, a, _message(1, 11))
+    await _store(first, a, text_update(1, 11))
     async with first.transaction() as session:
         outbox.enqueue_text(session, 11, "Hallo")
     claimed = await outbox_rows.claim(first, set(), 10, 10, a.owner)
@@ -152,8 +128,8 @@ async def test_a_lease_in_use_cannot_change_hands_until_its_update_is_done(
     two_processes: tuple[Database, Database],
 ) -> None:
     first, second = two_processes
-    a, b = _inbox(first, 0.5, _Queue()), _inbox(second, 30, _Queue())
-    [item] = await _store(first, a, _message(1, 11))
+    a, b = _inbox(first, 0.5, RecordingQueue()), _inbox(second, 30, RecordingQueue())
+    [item] = await _store(first, a, text_update(1, 11))
     taken_over: list[set[int]] = []
 
     async def take_over() -> None:
@@ -194,9 +170,9 @@ async def test_the_dispatcher_keeps_telegrams_order_when_two_sources_feed_one_ch
 
 async def test_updates_left_pending_stay_pending(two_processes: tuple[Database, Database]) -> None:
     first, second = two_processes
-    a, b = _inbox(first, 30, _Queue()), _inbox(second, 30, _Queue())
-    await _store(first, a, _message(1, 11))
-    await _store(second, b, _message(2, 11))
+    a, b = _inbox(first, 30, RecordingQueue()), _inbox(second, 30, RecordingQueue())
+    await _store(first, a, text_update(1, 11))
+    await _store(second, b, text_update(2, 11))
     async with second.transaction() as session:
         statuses = (await session.scalars(select(InboxUpdate.status).order_by(InboxUpdate.update_id))).all()
     assert statuses == [InboxStatus.PENDING.value] * 2
@@ -224,14 +200,14 @@ async def test_a_chat_taken_over_answers_its_waiting_updates_before_a_new_one(
     two_processes: tuple[Database, Database],
 ) -> None:
     first, second = two_processes
-    queue_b = _Queue()
-    a, b = _inbox(first, 30, _Queue()), _inbox(second, 30, queue_b)
-    await _store(first, a, _message(1, 11), _message(2, 11))  # stored and admitted, then it dies
+    queue_b = RecordingQueue()
+    a, b = _inbox(first, 30, RecordingQueue()), _inbox(second, 30, queue_b)
+    await _store(first, a, text_update(1, 11), text_update(2, 11))  # stored and admitted, then it dies
     await a.liveness.release()
     await b.liveness.take_over_from_the_gone()
     # The chat's next update reaches the second process before its next look at the inbox: the
     # updates the first one left come first, in Telegram's order.
-    admitted = await _store(second, b, _message(3, 11))
+    admitted = await _store(second, b, text_update(3, 11))
     assert [i.update_id for i in admitted] == [1, 2, 3]
     await b.look()
     assert [i.update_id for i in queue_b.items] == [1, 2, 3]
@@ -243,8 +219,8 @@ async def test_an_update_is_not_handled_while_an_earlier_one_of_its_chat_waits(
     """A process whose lease ran out left update 1 pending; the chat came back to it with update 2
     queued: 2 cannot be marked done before 1, and 1 is found to go first."""
     first, _second = two_processes
-    a = _inbox(first, 30, _Queue())
-    one, two = await _store(first, a, _message(1, 11), _message(2, 11))
+    a = _inbox(first, 30, RecordingQueue())
+    one, two = await _store(first, a, text_update(1, 11), text_update(2, 11))
     async with first.transaction() as session:
         assert not await inbox.claim(session, two.inbox_id, 2, only_if=a.holds(11, 2))
     assert [i.update_id for i in await a.waiting_before(two)] == [1]
@@ -261,13 +237,13 @@ async def test_a_chat_held_recently_is_not_looked_up_again_and_a_lost_lease_is_s
     """A lone update to a chat whose lease this process took less than a period ago asks the
     database nothing about the lease; the statement that marks it done still checks it."""
     first, second = two_processes
-    a, b = _inbox(first, 30, _Queue()), _inbox(second, 30, _Queue())
-    [one] = await _store(first, a, _message(1, 11))
+    a, b = _inbox(first, 30, RecordingQueue()), _inbox(second, 30, RecordingQueue())
+    [one] = await _store(first, a, text_update(1, 11))
     async with first.transaction() as session:
         assert await inbox.claim(session, one.inbox_id, 1, only_if=a.holds(11, 1))
     with recorded_statements(first) as statements:
         async with first.transaction() as session:
-            [two] = await inbox.store(session, [_message(2, 11)])
+            [two] = await inbox.store(session, [text_update(2, 11)])
             assert await a.admit_alone(session, 11)
     assert len(statements) == 1  # the update stored, no lease looked at
     # The lease goes to another process (the first was thought gone): the belief is wrong, the
@@ -277,7 +253,7 @@ async def test_a_chat_held_recently_is_not_looked_up_again_and_a_lost_lease_is_s
     async with first.transaction() as session:
         assert await a.admit_alone(session, 11)
         assert not await inbox.claim(session, two.inbox_id, 2, only_if=a.holds(11, 2))
-    fresh = _inbox(first, 30, _Queue())
+    fresh = _inbox(first, 30, RecordingQueue())
     async with first.transaction() as session:
         assert not await fresh.admit_alone(session, 11)
     assert a.holds(11, 2).clause is fresh.holds(12, 5).clause  # built once, not for every update

@@ -4,46 +4,20 @@ another process's update still queues it."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
-
 import asyncpg
 import pytest
 
 from bot.db import Database
 from bot.runtime import inbox
-from bot.runtime.inbox import InboxItem
 from bot.runtime.shared_inbox import SharedInbox
+from tests.shared_inbox_helpers import RecordingQueue, text_update
 from tests.transactions import recorded_statements
-
-
-class _Queue:
-    """A dispatcher stand-in that records what it was given."""
-
-    def __init__(self) -> None:
-        self.items: list[InboxItem] = []
-
-    async def submit(self, item: InboxItem) -> None:
-        self.items.append(item)
-
-    def has(self, inbox_id: int) -> bool:
-        return any(i.inbox_id == inbox_id for i in self.items)
-
-    @property
-    def chats(self) -> Collection[int]:
-        return {i.chat_key for i in self.items}
-
-
-def _message(update_id: int, chat: int) -> dict[str, object]:
-    """A raw private-chat text update."""
-    person = {"id": chat, "is_bot": False, "first_name": "P"}
-    message = {"message_id": update_id, "date": 0, "chat": {"id": chat, "type": "private"}, "from": person}
-    return {"update_id": update_id, "message": {**message, "text": f"#{update_id}"}}
 
 
 async def test_a_look_that_finds_nothing_opens_no_transaction(
     postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    db, queue = Database(postgres_url), _Queue()
+    db, queue = Database(postgres_url), RecordingQueue()
     shared = SharedInbox(db, 30, queue)
     try:
         await shared.look()  # the first holds the liveness lock, frees the gone's and renews
@@ -67,7 +41,7 @@ async def test_a_look_that_finds_nothing_opens_no_transaction(
         assert begun == [] and len(statements) == 3
         # An update another process stored and left pending is still found and queued.
         async with db.transaction() as session:
-            await inbox.store(session, [_message(1, 11)])
+            await inbox.store(session, [text_update(1, 11)])
         begun.clear()
         assert await shared.look() == 1
         assert [item.update_id for item in queue.items] == [1]
