@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import CTE, Select, bindparam, exists, select, true, update
+from sqlalchemy import CTE, ColumnElement, Select, bindparam, exists, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, contains_eager, joinedload
@@ -40,25 +40,37 @@ _SEEN_VALUES = {_USERS.c[name]: bindparam(f"new_{name}", type_=_USERS.c[name].ty
 _SEEN = update(_USERS).where(_USERS.c.id == bindparam("user_id")).values(_SEEN_VALUES)
 
 
+def _seen_now(*conditions: ColumnElement[bool]) -> CTE:
+    """PostgreSQL: the UPDATE (in a WITH clause) that notes the sender as seen, if ``conditions``
+    hold, and returns their row."""
+    return (
+        update(_USERS)
+        .where(_USERS.c.telegram_id == bindparam("sender_telegram_id"), *conditions)
+        .values(_SEEN_VALUES)
+        .returning(*_USERS.c)
+        .cte("seen")
+    )
+
+
+def _read_back(seen: CTE, first: CTE | None = None) -> Select[Any]:
+    """The sender noted by ``seen``, with their roles and whether they have an intake draft or an
+    open text question (bot.services.absent_rows), after ``first``'s columns if given."""
+    seen_user = aliased(User, seen)
+    leading = tuple(first.c) if first is not None else ()
+    statement = select(*leading, seen_user, *absent_rows.presence(seen.c.id))
+    if first is not None:
+        statement = statement.select_from(first).outerjoin(seen, true())
+    return (
+        statement.outerjoin(seen_user.role_rows)
+        .options(contains_eager(seen_user.role_rows))
+        .execution_options(populate_existing=True)
+    )
+
+
 # PostgreSQL notes the sender as seen and reads them back with their roles in one statement (an
 # UPDATE in a WITH clause): a round trip less on every update. SQLite has no UPDATE in a WITH
 # clause; there the read and the write are two statements (each a function call, not a round trip).
-_SEEN_NOW = (
-    update(_USERS)
-    .where(_USERS.c.telegram_id == bindparam("sender_telegram_id"))
-    .values(_SEEN_VALUES)
-    .returning(*_USERS.c)
-    .cte("seen")
-)
-_SEEN_USER = aliased(User, _SEEN_NOW)
-# With the sender: whether they have an intake draft or an open text question, so that the
-# lookups most messages make need no round trip when not (bot.services.absent_rows).
-_TOUCHED = (
-    select(_SEEN_USER, *absent_rows.presence(_SEEN_NOW.c.id))
-    .outerjoin(_SEEN_USER.role_rows)
-    .options(contains_eager(_SEEN_USER.role_rows))
-    .execution_options(populate_existing=True)
-)
+_TOUCHED = _read_back(_seen_now())
 
 
 # Where a statement that read the sender along with something else leaves them for touch (see
@@ -73,22 +85,7 @@ def read_along(first: CTE) -> Select[Any]:
     says. Its values come from :func:`read_along_values`; :func:`note_read_along` hands the
     row's rest to the next :func:`touch`, which then needs no round trip of its own.
     """
-    seen = (
-        update(_USERS)
-        .where(_USERS.c.telegram_id == bindparam("sender_telegram_id"), exists(select(first)))
-        .values(_SEEN_VALUES)
-        .returning(*_USERS.c)
-        .cte("seen")
-    )
-    seen_user = aliased(User, seen)
-    return (
-        select(*first.c, seen_user, *absent_rows.presence(seen.c.id))
-        .select_from(first)
-        .outerjoin(seen, true())
-        .outerjoin(seen_user.role_rows)
-        .options(contains_eager(seen_user.role_rows))
-        .execution_options(populate_existing=True)
-    )
+    return _read_back(_seen_now(exists(select(first))), first)
 
 
 def read_along_values(identity: TelegramIdentity) -> dict[str, Any]:
