@@ -9,7 +9,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -197,3 +197,16 @@ async def wait_until(predicate: Any, timeout: float = 5.0) -> None:
         if asyncio.get_running_loop().time() > deadline:
             raise TimeoutError("condition not met")
         await asyncio.sleep(0.02)
+
+
+def wait_for(driver: Any, condition: Callable[[], Any], timeout: float = 10) -> Any:
+    """Wait for a condition of the page or the emulator with the browser's wait.
+
+    The page redraws a chat's messages when the bot edits or adds one, so an element found a
+    moment ago can be gone when it is read; such a look is simply tried again.
+    """
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,))
+    return wait.until(lambda _: condition())

@@ -18,7 +18,7 @@ from bot.sandbox_command import SandboxBot
 from models import Booking, InboxUpdate, KickoffRequest, OutboxMessage
 from models.clock import CLOCK
 from tests.intake_helpers import workday
-from tests.sandbox_helpers import NO_CHROMIUM, chromium_available, chromium_driver, screenshot
+from tests.sandbox_helpers import NO_CHROMIUM, chromium_available, chromium_driver, screenshot, wait_for
 
 pytestmark = pytest.mark.skipif(not chromium_available(), reason=NO_CHROMIUM)
 TIMEOUT = 30.0
@@ -33,9 +33,7 @@ class Demo:
 
     def until(self, condition: Callable[[], Any], timeout: float = TIMEOUT) -> Any:
         """Wait for a condition of the page or the bot."""
-        from selenium.webdriver.support.ui import WebDriverWait
-
-        return WebDriverWait(self.driver, timeout).until(lambda _: condition())
+        return wait_for(self.driver, condition, timeout)
 
     def settle(self) -> None:
         """Wait until the bot has handled every update and sent every message it queued."""
@@ -99,12 +97,22 @@ class Demo:
 
         return self.until(find)
 
+    def button_data(self, user_id: int, match: str) -> str:
+        """The callback data of that button, read in the same try that finds it."""
+        return str(self.until(lambda: self.button(user_id, match).get_attribute("data-callback-data")))
+
     def press(self, user_id: int, match: str) -> None:
         """Click that button and wait for the bot's answer."""
-        button = self.button(user_id, match)
         before = self._writes(user_id)
-        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
-        button.click()
+
+        def click() -> bool:
+            # Found and clicked in one try: a redraw between the two only means another look.
+            button = self.button(user_id, match)
+            self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+            button.click()
+            return True
+
+        self.until(click)
         self._answered(user_id, before)
 
     def has_button(self, user_id: int, prefix: str) -> bool:
@@ -210,9 +218,9 @@ def test_the_guides_path_in_the_browser(demo: Demo) -> None:
     reminders = [m for m in demo.sandbox.emulator.messages_in(contact) if "⏰" in (m.text or "")]
     assert len(reminders) == 1  # the reminder before the talk
     screenshot(driver, "journey-4-outcome-question")
-    happened = demo.button(aylin, "oc:h:").get_attribute("data-callback-data").rsplit(":", 1)[0] + ":1"
+    happened = demo.button_data(aylin, "oc:h:").rsplit(":", 1)[0] + ":1"
     demo.press(aylin, happened)
-    consult = demo.button(aylin, "oc:c:").get_attribute("data-callback-data").rsplit(":", 1)[0] + ":1"
+    consult = demo.button_data(aylin, "oc:c:").rsplit(":", 1)[0] + ":1"
     demo.press(aylin, consult)
     demo.until(lambda: demo.has_button(aylin, "oc:s:"))
     demo.say(aylin, "Sehr gutes Gespräch, Folgetermin im Mai.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,6 +17,7 @@ from tests.sandbox_helpers import (
     run_fake_bot,
     screenshot,
 )
+from tests.sandbox_helpers import wait_for as until
 
 pytestmark = pytest.mark.skipif(not chromium_available(), reason=NO_CHROMIUM)
 
@@ -43,13 +44,6 @@ def sandbox(coordinators: list[int]) -> Iterator[SandboxThread]:
         if bot.done() and not bot.cancelled():
             bot.result()  # the fake bot crashed: show why
         bot.cancel()
-
-
-def until(driver: Any, condition: Callable[[], Any], timeout: float = 10) -> Any:
-    """Wait for any condition (page or emulator state) with the browser's wait."""
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    return WebDriverWait(driver, timeout).until(lambda _: condition())
 
 
 def column_selector(user_id: int) -> str:
