@@ -98,6 +98,12 @@ async def _propose(context: BotContext, request_id: int, code: str) -> None:
         context.edit(*booking_picker.options(me(context), result.request, now))
     elif result.kind == BookingOutcome.REQUEST_CLOSED:
         context.answer(_("No date can be proposed for this request now."), alert=True)
+    elif result.kind == BookingOutcome.SAME_DATE and result.booking is not None:
+        if result.booking.status == BookingStatus.CONFIRMED:
+            text = _("This is already the agreed date. To move the talk, please choose another time.")
+        else:
+            text = _("You have already proposed this time; the contact is asked to confirm it.")
+        context.answer(text, alert=True)
     else:
         context.answer(_(NOT_AVAILABLE), alert=True)
 

@@ -16,6 +16,7 @@ from bot.commands import command
 from bot.context import BotContext
 from bot.i18n import N_, format_date
 from bot.services import booking, intake, offers, requests
+from handlers import booking_notices
 from handlers import status_words as shared
 from handlers.intake import callbacks, entry, summary
 from handlers.intake.common import pressed_by_owner
@@ -42,6 +43,12 @@ NEXT_STEPS = {
     RequestStatus.NO_MATCH: N_("The coordination team is looking for a suitable advisor personally."),
 }
 
+# While a request is accepted: the next step once a date was proposed, or another one asked for.
+TALK_STEPS = {
+    BookingStatus.PROPOSED: N_("Please confirm the proposed date or ask for another one."),
+    BookingStatus.DECLINED: N_("Your advisor will propose another date."),
+}
+
 
 def _button(label: str, action: str, request_id: int | None = None) -> InlineKeyboardButton:
     data = f"{PREFIX}:{action}" + (f":{request_id}" if request_id is not None else "")
@@ -60,6 +67,12 @@ async def _state(context: BotContext, request: KickoffRequest) -> str:
         talk = await booking.for_request(context.db, request.id)
         if talk is not None and talk.status == BookingStatus.CONFIRMED:
             lines.append(_("Kickoff talk: {when}").format(when=me(context).when(talk.starts_at)))
+        if status == RequestStatus.ACCEPTED and talk is not None and talk.status in TALK_STEPS:
+            # Between acceptance and a confirmed date the next step depends on the date's state.
+            if talk.status == BookingStatus.PROPOSED:
+                lines.append(_("Proposed date: {when}").format(when=me(context).when(talk.starts_at)))
+            lines.append(_("Next: {step}").format(step=_(TALK_STEPS[BookingStatus(talk.status)])))
+            return "\n".join(lines)
     lines.append(_("Next: {step}").format(step=_(NEXT_STEPS[status])))
     return "\n".join(lines)
 
@@ -102,6 +115,10 @@ async def _detail(
     head += [f"<b>{html.escape(request.reference)}</b>", await _state(context, request)]
     text = summary.render(context, summary.fields_of_request(request), head, [])
     rows = []
+    talk = await booking.for_request(context.db, request.id)
+    proposed = talk is not None and talk.status == BookingStatus.PROPOSED
+    if request.status == RequestStatus.ACCEPTED and proposed:
+        rows.append([_button(_("📅 Answer the proposed date"), "d", request.id)])
     if request.status in requests.WITHDRAWABLE:
         rows.append([_button(_("↩️ Withdraw request"), "w", request.id)])
     rows.append([_button(_("⬅️ All my requests"), "l")])
@@ -126,7 +143,7 @@ def _parse(data: str | None) -> tuple[str, int | None] | None:
     parts = (data or "").split(":")
     if len(parts) == 2 and parts[1] == "l":
         return "l", None
-    if len(parts) == 3 and parts[1] in ("o", "w", "y") and parts[2].isdigit() and len(parts[2]) <= 12:
+    if len(parts) == 3 and parts[1] in ("o", "w", "y", "d") and parts[2].isdigit() and len(parts[2]) <= 12:
         return parts[1], int(parts[2])
     return None
 
@@ -156,6 +173,8 @@ async def status_button(update: Update, context: BotContext) -> None:
         context.edit(*await _detail(context, request))
     elif action == "w":
         await _confirm_withdrawal(context, request)
+    elif action == "d":
+        await _proposal_again(context, request)
     elif await requests.withdraw(context.db, request.id, context.user.id, utcnow()):
         # Issue 6: take back a pending offer or an open kickoff date, and tell the advisor.
         from handlers.withdrawal import after_withdrawal
@@ -168,6 +187,17 @@ async def status_button(update: Update, context: BotContext) -> None:
     else:
         notice = "⚠️ " + _("This request can no longer be withdrawn.")
         context.edit(*await _detail(context, request, notice))
+
+
+async def _proposal_again(context: BotContext, request: KickoffRequest) -> None:
+    """The open proposal once more as a new message, with its Confirm and Another date buttons
+    (the first one may be far up the chat); if it was answered meanwhile, the request as it is."""
+    talk = await booking.for_request(context.db, request.id)
+    advisor = await offers.holder(context.db, request.id)
+    if talk is None or talk.status != BookingStatus.PROPOSED or advisor is None:
+        context.edit(*await _detail(context, request))
+        return
+    context.reply(*booking_notices.proposal_for_contact(me(context), talk, request, advisor))
 
 
 async def _confirm_withdrawal(context: BotContext, request: KickoffRequest) -> None:

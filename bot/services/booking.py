@@ -108,6 +108,9 @@ async def propose(
         session.add(booking)
         await session.flush()
         return BookingResult(BookingOutcome.PROPOSED, booking, request, advisor)
+    if booking.status in (BookingStatus.PROPOSED, BookingStatus.CONFIRMED) and booking.starts_at == starts_at:
+        # An old picker pressed again: "moving" a talk to its own time would only unsettle the contact.
+        return BookingResult(BookingOutcome.SAME_DATE, booking, request, advisor)
     was_confirmed, previous = booking.status == BookingStatus.CONFIRMED, booking.starts_at
     seen = booking.sequence
     if not await _change(session, booking, [Booking.sequence == seen], sequence=seen + 1, **values):

@@ -40,6 +40,7 @@ class BookingOutcome(enum.StrEnum):
     NOT_FOUND = "not_found"
     NOT_YOURS = "not_yours"
     STALE = "stale"  # the booking moved on (another proposal, already answered or recorded)
+    SAME_DATE = "same_date"  # the time proposed is the one already proposed or agreed
     IN_PAST = "in_past"
     TOO_EARLY = "too_early"  # outcome before the talk's start
     REQUEST_CLOSED = "request_closed"
