@@ -18,6 +18,7 @@ from babel.dates import format_date, format_skeleton, get_day_names
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.services.booking import suggested_starts
+from bot.services.holidays import closed_day
 from handlers.callback_data import BOOK, data
 from handlers.notify import Reader
 from models import KickoffRequest
@@ -99,8 +100,9 @@ def options(
 def month(
     r: Reader, request: KickoffRequest, first: date, now: datetime, wishes: Windows = None
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """A month of days from tomorrow up to the horizon; weekend days in brackets. "Back" leads to
-    the contact's preferred times; a flexible contact has none, so the calendar is the first screen."""
+    """A month of days from tomorrow up to the horizon; weekends and public holidays in brackets.
+    "Back" leads to the contact's preferred times; a flexible contact has none, so the calendar is
+    the first screen."""
     today = now.astimezone(r.tz).date()
     preferred = bool(suggested_starts(request, r.tz, now, wishes))
     earliest, latest = today + timedelta(days=1), today + timedelta(days=HORIZON_DAYS)
@@ -130,7 +132,7 @@ def month(
             if day.month != first.month or not earliest <= day <= latest:
                 row.append(InlineKeyboardButton("·" if day.month == first.month else " ", callback_data=NOOP))
             else:
-                label = f"({day.day})" if day.weekday() >= 5 else str(day.day)
+                label = f"({day.day})" if closed_day(day) else str(day.day)
                 row.append(
                     InlineKeyboardButton(
                         label, callback_data=data(BOOK, "d", request.id, day.strftime("%Y%m%d"))
@@ -143,7 +145,7 @@ def month(
     else:
         text = r._(
             "📅 <b>Propose a date for {reference}</b>\n"
-            "The contact is flexible: choose a day (weekends in brackets), then a time."
+            "The contact is flexible: choose a day (weekends and public holidays in brackets), then a time."
         )
     return text.format(reference=html.escape(request.reference)), InlineKeyboardMarkup(rows)
 

@@ -66,8 +66,8 @@ def _calendar_screen(
     rows.append([InlineKeyboardButton(send, callback_data=data(BOOK, "ns", talk.id, talk.sequence))])
     rows.append([InlineKeyboardButton(_("↩️ Keep the date"), callback_data=data(BOOK, "ck", talk.id))])
     text = _(
-        "📆 <b>Which days would suit you?</b>\nTap up to {max} days (weekends in brackets) and choose the "
-        "time of day; tap a ticked day again to remove it. Then send your request."
+        "📆 <b>Which days would suit you?</b>\nTap up to {max} days (weekends and public holidays in "
+        "brackets) and choose the time of day; tap a ticked day again to remove it. Then send your request."
     ).format(max=booking_wishes.MAX_WISHES)
     if wishes:
         text += "\n\n" + _("Your choice:") + booking_notices.wish_lines(me(context), talk)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from bot.services.holidays import closed_day
 from bot.services.intake import NOTICE_VERSION
 from bot.services.intake_answers import NUMBERED_STEPS
 from models import IntakeDraft, IntakeStep, KickoffRequest, RequestEvent, User
@@ -24,9 +25,9 @@ def berlin_today() -> date:
 
 
 def workday(days_ahead: int) -> date:
-    """The first Monday–Friday at least ``days_ahead`` days from today."""
+    """The first working day (Monday–Friday, no public holiday) at least ``days_ahead`` days from today."""
     day = berlin_today() + timedelta(days=days_ahead)
-    while day.weekday() >= 5:
+    while closed_day(day):
         day += timedelta(days=1)
     return day
 

@@ -11,6 +11,7 @@ from sqlalchemy import update
 
 from bot.runtime.outbox import TELEGRAM_TEXT_LIMIT
 from bot.services import validation
+from bot.services.holidays import closed_day
 from bot.services.validation import Invalid, Problem
 from bot.telegram_text import visible_length
 from handlers.intake import overflow
@@ -238,15 +239,15 @@ async def test_most_requested_languages_come_first(harness: Harness) -> None:
     assert prompt.buttons[0] == ("Somali", "ik:la:+:so")
 
 
-async def test_calendar_marks_weekends_hides_the_past_and_limits_to_three(harness: Harness) -> None:
+async def test_calendar_marks_closed_days_hides_the_past_and_limits_to_three(harness: Harness) -> None:
     user = TelegramUser(712, "A", "en")
     times = await walk_to(harness, user, IntakeStep.TIMES)
     tomorrow = berlin_today() + timedelta(days=1)
     days = {data.rsplit(":", 1)[1]: label for label, data in times.buttons if data.startswith("ik:tw:d:")}
     assert f"{tomorrow:%Y%m%d}" in days and f"{berlin_today():%Y%m%d}" not in days
     for code, label in days.items():
-        weekend = date(int(code[:4]), int(code[4:6]), int(code[6:])).weekday() >= 5
-        assert label.startswith("(") == weekend
+        closed = closed_day(date(int(code[:4]), int(code[4:6]), int(code[6:])))  # weekend or holiday
+        assert label.startswith("(") == closed
     assert await harness.press(user, f"ik:tw:d:{berlin_today():%Y%m%d}") == []
     assert "cannot be chosen" in harness.answered_callbacks()[-1]["text"]
     for offset, part in ((5, "am"), (6, "pm"), (7, "day")):

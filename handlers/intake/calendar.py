@@ -1,7 +1,7 @@
 """The inline calendar of the time-window step: a month of days, then morning or afternoon.
 
-Days before tomorrow and beyond the horizon cannot be picked (shown as "·"); weekend days are
-shown in brackets; days with a chosen window carry a ✓.
+Days before tomorrow and beyond the horizon cannot be picked (shown as "·"); weekends and public
+holidays are shown in brackets; days with a chosen window carry a ✓.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from babel.dates import format_date, format_skeleton, get_day_names
 from telegram import InlineKeyboardButton
 
 from bot.context import BotContext
+from bot.services.holidays import closed_day
 from bot.services.intake_answers import DAY_PARTS, WINDOW_HORIZON_DAYS, Answers, windows_of
 from handlers.intake import callbacks, labels
 from models import IntakeStep
@@ -101,7 +102,7 @@ def month_rows(
             elif not earliest <= day <= latest:
                 row.append(InlineKeyboardButton("·", callback_data=noop))
             else:
-                label = f"({day.day})" if day.weekday() >= 5 else str(day.day)
+                label = f"({day.day})" if closed_day(day) else str(day.day)
                 if day in chosen:
                     label = "✓" + label
                 row.append(

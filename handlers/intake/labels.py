@@ -85,7 +85,7 @@ QUESTIONS = {
     ),
     IntakeStep.TIMES: N_(
         "When would a kickoff talk suit you? Choose up to {max} days in the calendar and then "
-        "morning or afternoon – or press “Flexible”. Weekend days are shown in brackets."
+        "morning or afternoon – or press “Flexible”. Weekends and public holidays are shown in brackets."
     ),
     IntakeStep.FORMAT: N_("How should the kickoff talk take place?"),
 }
