@@ -59,7 +59,8 @@ async def assign_command(update: Update, context: BotContext) -> None:
                 reference=html.escape(reference[:REFERENCE_MAX])
             )
             example = f"{found} {example}"
-        context.reply(example)
+        lists = _("Or choose the request from a list:")
+        context.reply(f"{example}\n{lists}", _lists_to_choose_from(context))
         return
     ranking = await rank_request(context.db, request.id, utcnow())
     ranked = ranking.to_json() if ranking else []
@@ -70,6 +71,15 @@ async def assign_command(update: Update, context: BotContext) -> None:
         context.reply(*reassign_views.choose_screen(me(context), request, ranked, holder, heading, anew=True))
         return
     context.reply(*cascade.ranking_message(me(context), request, ranked, heading))
+
+
+def _lists_to_choose_from(context: BotContext) -> InlineKeyboardMarkup:
+    """Ways on from a missing or unknown reference: the request lists a coordinator assigns from
+    (a request opened there has its own assign button)."""
+    _ = context.gettext
+    waiting = InlineKeyboardButton(_("🆘 No advisor found yet"), callback_data=data(REQUESTS, "l", 0, "n"))
+    open_ones = InlineKeyboardButton(_("📂 All open requests"), callback_data=data(REQUESTS, "l", 0, "o"))
+    return InlineKeyboardMarkup([[waiting], [open_ones]])
 
 
 def ranking_in_detail(

@@ -192,6 +192,13 @@ async def test_escalation_lists_everyone_and_a_coordinator_assigns_by_hand(harne
     assert [d for _label, d in listing.buttons if d.startswith("ra:o:")]
     [unknown] = await h.text(COORDINATOR, "/assign MG-2026-9999")
     assert unknown.text.startswith("There is no request MG-2026-9999.")
+    # Without a reference (or with a wrong one) the lists to choose from are a tap away.
+    [bare] = await h.text(COORDINATOR, "/assign")
+    assert "choose the request from a list" in bare.text and button(unknown, "rq:l:0:o")
+    [waiting] = await h.press(COORDINATOR, button(bare, "rq:l:0:n"))
+    [listed] = await h.press(COORDINATOR, button(bare, "rq:l:0:o"))
+    assert "no advisor found yet" in waiting.text and request.reference not in waiting.text
+    assert request.reference in listed.text
 
 
 async def test_expiry_reminder_and_a_blocked_advisor_pass_the_offer_on(harness: Harness) -> None:
