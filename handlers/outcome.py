@@ -82,7 +82,16 @@ async def _own_talk(context: BotContext, booking_id: int) -> tuple[Booking, Kick
     return talk, request
 
 
-async def _ask_note(context: BotContext, talk: Booking, held: int, consultation: int) -> None:
+def _heading(context: BotContext, talk: Booking, request: KickoffRequest) -> str:
+    """Which talk a follow-up question is about: it replaces the message that named it."""
+    return context.gettext("📝 <b>Kickoff talk {reference}</b> on {when}").format(
+        reference=html.escape(request.reference), when=me(context).when(talk.starts_at)
+    )
+
+
+async def _ask_note(
+    context: BotContext, talk: Booking, request: KickoffRequest, held: int, consultation: int
+) -> None:
     """Ask the advisor for a short note on the talk."""
     _ = context.gettext
     await chat_inputs.expect(
@@ -97,6 +106,7 @@ async def _ask_note(context: BotContext, talk: Booking, held: int, consultation:
         "Anything the coordination team should know? Type a short note now (up to {max} characters), "
         "or save without one."
     ).format(max=NOTE_MAX)
+    text = f"{_heading(context, talk, request)}\n{text}"
     save = InlineKeyboardButton(
         _("💾 Save without a note"), callback_data=data(OUTCOME, "s", talk.id, held, consultation)
     )
@@ -171,7 +181,7 @@ async def outcome_button(update: Update, context: BotContext) -> None:
     found = await _own_talk(context, booking_id)
     if found is None:
         return
-    talk, _request = found
+    talk, request = found
     held = flags[0] == "1"
     if pressed.action == "h" and held:
         _ = context.gettext
@@ -180,13 +190,14 @@ async def outcome_button(update: Update, context: BotContext) -> None:
             [InlineKeyboardButton(_("Yes"), callback_data=data(OUTCOME, "c", talk.id, 1, 1))],
             [InlineKeyboardButton(_("No"), callback_data=data(OUTCOME, "c", talk.id, 1, 0))],
         ]
-        context.edit(_("Did you agree on a consultation over several months?"), InlineKeyboardMarkup(rows))
+        question = _("Did you agree on a consultation over several months?")
+        context.edit(f"{_heading(context, talk, request)}\n{question}", InlineKeyboardMarkup(rows))
     elif pressed.action == "h":
         context.answer()
-        await _ask_note(context, talk, 0, 0)
+        await _ask_note(context, talk, request, 0, 0)
     elif pressed.action == "c" and held:
         context.answer()
-        await _ask_note(context, talk, 1, int(flags[1] == "1"))
+        await _ask_note(context, talk, request, 1, int(flags[1] == "1"))
     elif pressed.action == "s":
         await _record(context, talk.id, held, flags[1] == "1", None, pressed=True)
     else:

@@ -122,6 +122,8 @@ async def test_offer_decline_next_accept_date_ics_reminder_and_outcome(harness: 
     held = await h.press(LEYLA, button(question, "oc:h:").rsplit(":", 1)[0] + ":1")
     note_prompt = await h.press(LEYLA, button(held[0], "oc:c:").rsplit(":", 1)[0] + ":1")
     assert "note" in note_prompt[0].text
+    # Each follow-up replaces the question that named the talk, so each names it again.
+    assert all(f"Kickoff talk {request.reference}</b> on " in m.text for m in (held[0], note_prompt[0]))
     recorded = await h.text(LEYLA, "Very good talk <b>, next meeting in May")
     assert "Recorded" in one_to(recorded, LEYLA).text or "recorded" in one_to(recorded, LEYLA).text.lower()
     assert "Beratung läuft" in one_to(recorded, CONTACT).text
