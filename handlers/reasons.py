@@ -211,4 +211,6 @@ def own_reasons(r: Reader, ranking: Sequence[dict[str, Any]], advisor_id: int) -
     if mine is None:
         return ""
     wanted = ("languages", "same_kreis", "same_region", "same_regierungsbezirk", "served_area", "distance_km")
-    return reasons(r, mine.get("reasons", []), wanted)
+    # "Why you" names what speaks for them; the languages asked for stand in the request above it.
+    spoken = [{**i, "missing": []} if i.get("code") == "languages" else i for i in mine.get("reasons", [])]
+    return reasons(r, spoken, wanted)

@@ -103,3 +103,15 @@ def test_an_incomplete_profile_is_named_in_words() -> None:
         item = {"code": "incomplete_profile", "missing": missing}
         assert reasons.reason(_reader("en"), item) == english
         assert german in reasons.reason(_reader("de"), item)
+
+
+def test_why_you_names_what_speaks_for_the_advisor_not_what_they_lack() -> None:
+    partly = {"code": "languages", "covered": ["tr"], "missing": ["ti"]}
+    ranking = [_candidate(partly, {"code": "same_kreis"})]
+    why = reasons.own_reasons(_reader("de"), ranking, 1)
+    assert "Türkisch" in why and "Tigrinya" not in why and "nicht" not in why
+    # The coordinator's ranking still shows the gap.
+    assert "Tigrinya" in "\n".join(reasons.ranking_lines(_reader("de"), ranking))
+    # Nobody speaks any of the languages: no language word at all, the region still counts.
+    none = {"code": "languages", "covered": [], "missing": ["ti"]}
+    assert "Tigrinya" not in reasons.own_reasons(_reader("de"), [_candidate(none, {"code": "same_kreis"})], 1)
