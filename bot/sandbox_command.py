@@ -184,6 +184,7 @@ class SandboxBot:
         self.server.emulator.clock_offset = offset
         self.server.bot_view.clock_offset_seconds = int(offset)
         self.server.bot_view.clock_now = utcnow().isoformat(timespec="seconds")
+        self.server.bot_view.timezone = self.settings.timezone
         self.server.emulator.notify()
 
     async def reset(self) -> None:

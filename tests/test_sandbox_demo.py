@@ -123,6 +123,7 @@ async def test_the_clock_sends_the_reminder_and_expires_the_offer(demo: SandboxB
     start = CLOCK.now()
     answer = await post(demo, "clock", {"seconds": 25 * 3600})  # ⏩ past half of the 48 h
     assert answer["clock"]["offset_seconds"] == 25 * 3600
+    assert answer["clock"]["timezone"] == "Europe/Berlin"  # the page shows times as the bot writes them
     assert (CLOCK.now() - start).total_seconds() >= 25 * 3600
     [offer] = await offers(demo)
     assert offer.reminded_at is not None and offer.status == OfferStatus.PENDING

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -22,6 +24,7 @@ from tests.sandbox_helpers import NO_CHROMIUM, chromium_available, chromium_driv
 
 pytestmark = pytest.mark.skipif(not chromium_available(), reason=NO_CHROMIUM)
 TIMEOUT = 30.0
+BERLIN = ZoneInfo("Europe/Berlin")
 
 
 class Demo:
@@ -215,6 +218,12 @@ def test_the_guides_path_in_the_browser(demo: Demo) -> None:
         demo.settle()
     assert CLOCK.now() > starts_at
     assert "vorgespult" in driver.find_element(By.ID, "clock-offset").text
+    # The page writes times as the bot does, in Berlin time (the browser here runs on UTC).
+    berlin = {(CLOCK.now() - timedelta(minutes=m)).astimezone(BERLIN) for m in (0, 2)}
+    shown = driver.find_element(By.ID, "clock-now").text
+    assert any(f"{t:%d.%m.}" in shown and f"{t:%H}:" in shown for t in berlin), shown
+    newest = driver.find_elements(By.CSS_SELECTOR, f'.column[data-user-id="{aylin}"] .msg.incoming time')[-1]
+    assert any(f"{t:%H}:" in newest.text for t in berlin), newest.text
     reminders = [m for m in demo.sandbox.emulator.messages_in(contact) if "⏰" in (m.text or "")]
     assert len(reminders) == 1  # the reminder before the talk
     screenshot(driver, "journey-4-outcome-question")

@@ -36,7 +36,9 @@ class BotView:
     roles: dict[int, str] = field(default_factory=dict)
     clock_offset_seconds: int = 0
     clock_now: str = ""
+    # The bot's time zone (TIMEZONE): the page shows every time in it, as the bot writes them.
+    timezone: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready for the page's state."""
-        return {"offset_seconds": self.clock_offset_seconds, "now": self.clock_now}
+        return {"offset_seconds": self.clock_offset_seconds, "now": self.clock_now, "timezone": self.timezone}

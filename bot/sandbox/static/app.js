@@ -96,14 +96,28 @@ function dropEverything() {
   seenAnswers.clear();
 }
 
+// The bot's time zone: times on the page read as the bot writes them, whatever the browser's zone.
+let botTimeZone;
+let clockOffsetSeconds = 0;
+
+function botTime(date, options) {
+  return date.toLocaleString("de-DE", { ...options, timeZone: botTimeZone });
+}
+
+function showBotNow() {
+  // The bot's clock runs on from the real time plus how far it was moved.
+  document.getElementById("clock-now").textContent = botTime(new Date(Date.now() + clockOffsetSeconds * 1000), {
+    weekday: "short", day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit",
+  });
+}
+
 function renderClock(state) {
   const box = document.getElementById("clock");
   box.hidden = !state.features.clock;
   if (!state.clock || !state.clock.now) return;
-  const now = new Date(state.clock.now);
-  document.getElementById("clock-now").textContent = now.toLocaleString("de-DE", {
-    weekday: "short", day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit",
-  });
+  botTimeZone = state.clock.timezone || undefined;
+  clockOffsetSeconds = state.clock.offset_seconds || 0;
+  showBotNow();
   const hours = Math.round(state.clock.offset_seconds / 3600);
   const days = Math.floor(hours / 24);
   const rest = hours % 24;
@@ -266,7 +280,7 @@ function renderMessage(column, message, pending) {
     meta.appendChild(edited);
   }
   const time = document.createElement("time");
-  time.textContent = new Date(message.date * 1000).toLocaleString("de-DE", { weekday: "short", hour: "2-digit", minute: "2-digit" });
+  time.textContent = botTime(new Date(message.date * 1000), { weekday: "short", hour: "2-digit", minute: "2-digit" });
   meta.appendChild(time);
   bubble.appendChild(meta);
   const keyboard = message.reply_markup && message.reply_markup.inline_keyboard;
@@ -575,6 +589,10 @@ function setupGuide() {
 }
 
 function setupClock() {
+  // The shown bot time goes on with the minutes, not only when the state changes.
+  window.setInterval(() => {
+    if (!document.getElementById("clock").hidden) showBotNow();
+  }, 15000);
   for (const button of document.querySelectorAll(".clock-advance")) {
     button.addEventListener("click", async () => {
       for (const b of document.querySelectorAll(".clock-advance")) b.disabled = true;
