@@ -94,3 +94,17 @@ async def test_replace_in_german_and_a_later_answer_is_quiet_again(harness: Harn
     assert "Gespeichert: Anna Schmidt" in role.text and "Ersetzen" not in str(role.buttons)
     draft = await draft_of(h, ANNA.id)
     assert draft is not None and draft.answers["name"] == "Anna Schmidt" and draft.step == IntakeStep.ROLE
+
+
+async def test_a_too_long_text_telegram_did_not_split_is_followed_by_a_new_answer(harness: Harness) -> None:
+    h = harness
+    await walk_to(h, ANNA, IntakeStep.GOALS)
+    now = int(time.time())
+    [refused] = await sent_at(h, ANNA, paste(1504), now)  # too long for the step, far from 4,096
+    assert "zu lang" in refused.text
+    # Typed quickly after the refusal: a new answer, saved and confirmed as usual.
+    [times] = await sent_at(h, ANNA, "Wir möchten die Faire Woche öffnen.", now + 3)
+    assert "Rest Ihrer vorigen Nachricht" not in times.text and "Ihr ganzer Text" not in times.text
+    assert "Schritt 9 von 10" in times.text
+    draft = await draft_of(h, ANNA.id)
+    assert draft is not None and draft.answers["goals"] == "Wir möchten die Faire Woche öffnen."

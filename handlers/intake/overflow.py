@@ -7,7 +7,8 @@ A text longer than 4,096 characters arrives as several messages a moment apart, 
 - The first part is refused as too long; the refusal is remembered in the draft (it survives a
   restart and works with several workers): ``answers["_too_long"] = {"step", "at", "chars"}`` –
   the step, Telegram's timestamp of the latest part (epoch seconds) and the characters of all
-  parts so far. Everything else ignores the key.
+  parts so far. Everything else ignores the key. A refused text shorter than half of Telegram's
+  limit cannot be a part of a split text and is not remembered: what follows it is a new answer.
 - A message on the same step sent within ``SPLIT_SECONDS`` of the latest part (by Telegram's own
   timestamps, which do not depend on how fast the bot is) is the next part: it is refused too,
   saying how long the parts are together (they are counted as one text), and never saved.
@@ -40,6 +41,9 @@ from handlers.intake.common import preview, timing
 from models import IntakeDraft, IntakeStep
 
 SPLIT_SECONDS = 5
+# Telegram splits only a text over 4,096 characters, and every part but the last comes close to
+# that size; a refused text shorter than half of it was sent whole, so what follows is a new answer.
+SPLIT_PART_MIN = 2048
 SHOW_BACK_SECONDS = 300
 MARK = "_too_long"
 REPLACE = "replace"
@@ -103,6 +107,8 @@ def _marked(draft: IntakeDraft, step: IntakeStep, sent_at: datetime, chars: int)
 async def remember(context: BotContext, draft: IntakeDraft, sent_at: datetime, text: str) -> bool:
     """Note in the draft that the too-long ``text`` sent at ``sent_at`` is being refused; False (and
     the user told where they are) if another update changed the draft first."""
+    if len(text) < SPLIT_PART_MIN:
+        return True  # not a part of a split text: nothing to remember
     answers = _marked(draft, IntakeStep(draft.step), sent_at, len(text))
     if await intake.change(context.db, draft, timing(context), answers=answers):
         return True
