@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from models import KickoffRequest
 from tests.faq_helpers import last_callback_answer
 from tests.harness import Harness, TelegramUser
 from tests.matching_chat_helpers import (
@@ -36,6 +37,18 @@ def _start_button(request_id: int, starts_at: object) -> str:
     return f"bk:s:{request_id}:{local:%Y%m%d%H%M}"
 
 
+async def _first_picker(
+    h: Harness, contact: TelegramUser, advisor: TelegramUser
+) -> tuple[KickoffRequest, str]:
+    """The advisor accepts the contact's new request and opens the date picker: the request and
+    the picker's first time button."""
+    await onboard(h, advisor, display_name="Sara Yılmaz", languages=["tr", "ti"])
+    request, sent = await submit_request(h, contact)
+    accepted = await h.press(advisor, button(one_to(sent, advisor), "of:a:"))
+    options = await h.press(advisor, button(one_to(accepted, advisor), "bk:p:"))
+    return request, button(options[0], "bk:s:")
+
+
 @pytest.mark.parametrize("lang", ["de", "en"])
 async def test_the_agreed_time_proposed_again_changes_nothing(harness: Harness, lang: str) -> None:
     h = harness
@@ -56,11 +69,7 @@ async def test_the_agreed_time_proposed_again_changes_nothing(harness: Harness, 
 async def test_a_proposal_tapped_twice_reaches_the_contact_once(harness: Harness) -> None:
     h = harness
     contact, advisor = TelegramUser(882, "Ana", "de"), TelegramUser(883, "Sara", "de")
-    await onboard(h, advisor, display_name="Sara Yılmaz", languages=["tr", "ti"])
-    request, sent = await submit_request(h, contact)
-    accepted = await h.press(advisor, button(one_to(sent, advisor), "of:a:"))
-    options = await h.press(advisor, button(one_to(accepted, advisor), "bk:p:"))
-    chosen = button(options[0], "bk:s:")
+    request, chosen = await _first_picker(h, contact, advisor)
     first = await h.press(advisor, chosen)
     assert len(to(first, contact)) == 1
     again = await h.press(advisor, chosen)
@@ -72,11 +81,8 @@ async def test_a_proposal_tapped_twice_reaches_the_contact_once(harness: Harness
 async def test_status_tells_what_a_waiting_proposal_asks_and_shows_it(harness: Harness, lang: str) -> None:
     h = harness
     contact, advisor = TelegramUser(884, "Ana", lang), TelegramUser(885, "Sara", lang)
-    await onboard(h, advisor, display_name="Sara Yılmaz", languages=["tr", "ti"])
-    request, sent = await submit_request(h, contact)
-    accepted = await h.press(advisor, button(one_to(sent, advisor), "of:a:"))
-    options = await h.press(advisor, button(one_to(accepted, advisor), "bk:p:"))
-    await h.press(advisor, button(options[0], "bk:s:"))
+    request, chosen = await _first_picker(h, contact, advisor)
+    await h.press(advisor, chosen)
     talk = await booking_of(h, request.id)
 
     listed = one_to(await h.text(contact, "/status"), contact)
