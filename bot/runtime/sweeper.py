@@ -68,10 +68,17 @@ async def run_once(sweep: Sweep, db: Database | None) -> tuple[bool, object]:
 
 def schedule(job_queue: JobQueue, sweeps: list[Sweep], db: Database | None = None) -> None:
     """Register every sweep with the JobQueue (APScheduler underneath), each run once across processes."""
+    running: set[str] = set()
     for sweep in sweeps:
 
         async def _job(_context: CallbackContext, sweep: Sweep = sweep) -> None:  # type: ignore[type-arg]
-            """Run the sweep once and log its result; a failure waits for the next interval."""
+            """Run the sweep once and log its result; a failure waits for the next interval. A tick
+            that comes while the sweep's last run is still going is skipped here, quietly: a slow
+            run (the machine busy building a knowledge base) is no fault worth a warning."""
+            if sweep.name in running:
+                log.debug("sweep %s: still running, this tick skipped", sweep.name)
+                return
+            running.add(sweep.name)
             try:
                 _ran, result = await run_once(sweep, db)
                 if result:
@@ -79,11 +86,15 @@ def schedule(job_queue: JobQueue, sweeps: list[Sweep], db: Database | None = Non
             except Exception:
                 # A failing sweep must not stop the others; it runs again next interval.
                 log.exception("sweep %s failed", sweep.name)
+            finally:
+                running.discard(sweep.name)
 
         job_queue.run_repeating(
             _job,
             interval=sweep.interval_seconds,
             first=0,
             name=sweep.name,
-            job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+            # Two instances: the second only sees the first still running and returns (APScheduler
+            # would warn about every tick it skipped itself).
+            job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 2},
         )
