@@ -108,8 +108,10 @@ async def propose(
         session.add(booking)
         await session.flush()
         return BookingResult(BookingOutcome.PROPOSED, booking, request, advisor)
-    if booking.status in (BookingStatus.PROPOSED, BookingStatus.CONFIRMED) and booking.starts_at == starts_at:
+    standing = booking.status in (BookingStatus.PROPOSED, BookingStatus.CONFIRMED)
+    if standing and booking.starts_at == starts_at and booking.advisor_id == advisor.id:
         # An old picker pressed again: "moving" a talk to its own time would only unsettle the contact.
+        # (An advisor who took the request over may propose the time made with the one before.)
         return BookingResult(BookingOutcome.SAME_DATE, booking, request, advisor)
     was_confirmed, previous = booking.status == BookingStatus.CONFIRMED, booking.starts_at
     seen = booking.sequence
