@@ -141,7 +141,7 @@ def month(
         rows.append(row)
     if preferred:
         rows.append([InlineKeyboardButton(r._("↩️ Back"), callback_data=data(BOOK, "o", request.id))])
-        text = r._("📆 <b>Which day for {reference}?</b>")
+        text = r._("📆 <b>Which day for {reference}?</b>\nWeekends and public holidays are in brackets.")
     else:
         text = r._(
             "📅 <b>Propose a date for {reference}</b>\n"

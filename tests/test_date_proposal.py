@@ -47,8 +47,9 @@ def test_preferred_times_come_first_and_the_calendar_leads_back_to_them() -> Non
     text, markup = booking_picker.options(r, request, NOW)
     data = [b.callback_data for row in markup.inline_keyboard for b in row]
     assert data == ["bk:s:7:202603101000", "bk:m:7:202603"] and "preferred times" in text
-    _text, calendar = booking_picker.month(r, request, date(2026, 3, 1), NOW)
+    heading, calendar = booking_picker.month(r, request, date(2026, 3, 1), NOW)
     assert _days(calendar) and calendar.inline_keyboard[-1][0].callback_data == "bk:o:7"
+    assert "public holidays are in brackets" in heading  # what a bracketed day means
 
 
 async def test_the_picker_is_a_new_message_and_the_contact_details_stay(harness: Harness) -> None:
