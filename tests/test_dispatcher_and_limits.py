@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import statistics
 import time
 from collections import defaultdict
 
@@ -98,9 +99,11 @@ async def test_limiter_keeps_every_one_second_window_within_the_rate() -> None:
     for i, start in enumerate(stamps):
         in_window = [s for s in stamps[i:] if s - start < 1.0]
         assert len(in_window) <= 10
-    # Paced evenly, not in bursts: consecutive calls about 1/10 s apart.
+    # Paced evenly, not in bursts: consecutive calls about 1/10 s apart. A stamp is taken when its
+    # task resumes, so one that resumed late (a busy machine) leaves a shorter gap to the next one:
+    # the typical gap is the spacing, and none comes near a burst.
     gaps = [b - a for a, b in itertools.pairwise(stamps)]
-    assert min(gaps) >= 0.09
+    assert statistics.median(gaps) >= 0.095 and min(gaps) >= 0.05
     assert stamps[-1] - stamps[0] < 2.9  # and not much slower than the limit
 
 
