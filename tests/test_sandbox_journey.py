@@ -185,6 +185,13 @@ def test_the_guides_path_in_the_browser(demo: Demo) -> None:
     demo.press(contact, "ik:la:+:tr")
     demo.press(contact, "✅")
     demo.say(contact, "Mehr Vielfalt in der Fairen Woche")
+    # The calendar's days, weekday names and month fit their buttons, uncut.
+    calendar = demo.until(lambda: demo.button(contact, "ik:tw:d:")).find_element(
+        By.XPATH, "ancestor::div[@class='inline-kb']"
+    )
+    cut = "return arguments[0].scrollWidth > arguments[0].clientWidth"
+    buttons = calendar.find_elements(By.CSS_SELECTOR, ".kb-button")
+    assert len(buttons) > 30 and [b.text for b in buttons if driver.execute_script(cut, b)] == []
     first, second = workday(9), workday(40)
     demo.pick_day(contact, first, "am")
     demo.pick_day(contact, second, "pm")
