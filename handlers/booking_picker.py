@@ -18,8 +18,8 @@ from babel.dates import format_date, format_skeleton, get_day_names
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.services.booking import suggested_starts
-from bot.services.holidays import closed_day
 from handlers.callback_data import BOOK, data
+from handlers.intake.calendar import day_label
 from handlers.notify import Reader
 from models import KickoffRequest
 
@@ -132,10 +132,9 @@ def month(
             if day.month != first.month or not earliest <= day <= latest:
                 row.append(InlineKeyboardButton("·" if day.month == first.month else " ", callback_data=NOOP))
             else:
-                label = f"({day.day})" if closed_day(day) else str(day.day)
                 row.append(
                     InlineKeyboardButton(
-                        label, callback_data=data(BOOK, "d", request.id, day.strftime("%Y%m%d"))
+                        day_label(day), callback_data=data(BOOK, "d", request.id, day.strftime("%Y%m%d"))
                     )
                 )
         rows.append(row)

@@ -23,7 +23,7 @@ from handlers.intake.common import pressed_by_owner
 from handlers.intake.entry import where
 from handlers.menus import REQUEST, STATUS
 from handlers.notify import me
-from models import BookingStatus, KickoffRequest, RequestStatus, utcnow
+from models import Booking, BookingStatus, KickoffRequest, RequestStatus, utcnow
 
 PREFIX = "st"
 SHOWN = 10
@@ -55,25 +55,26 @@ def _button(label: str, action: str, request_id: int | None = None) -> InlineKey
     return InlineKeyboardButton(label, callback_data=data)
 
 
-async def _state(context: BotContext, request: KickoffRequest) -> str:
+async def _state(context: BotContext, request: KickoffRequest, talk: Booking | None) -> str:
+    """The request's status, advisor and date in plain words, and what comes next (``talk`` is
+    its booking, read by the caller)."""
     _ = context.gettext
     status = RequestStatus(request.status)
     lines = [_("Status: {status}").format(status=_(STATUS_WORDS[status]))]
+    step = NEXT_STEPS[status]
     if status not in (RequestStatus.WITHDRAWN, RequestStatus.CANCELLED):
         # Who advises them and when they meet is what a contact looks for first.
         advisor = await offers.holder(context.db, request.id)
         if advisor is not None:
             lines.append(_("Your advisor: {name}").format(name=html.escape(advisor.display_name)))
-        talk = await booking.for_request(context.db, request.id)
         if talk is not None and talk.status == BookingStatus.CONFIRMED:
             lines.append(_("Kickoff talk: {when}").format(when=me(context).when(talk.starts_at)))
-        if status == RequestStatus.ACCEPTED and talk is not None and talk.status in TALK_STEPS:
+        if talk is not None and talk.status == BookingStatus.PROPOSED and status == RequestStatus.ACCEPTED:
+            lines.append(_("Proposed date: {when}").format(when=me(context).when(talk.starts_at)))
+        if talk is not None and status == RequestStatus.ACCEPTED:
             # Between acceptance and a confirmed date the next step depends on the date's state.
-            if talk.status == BookingStatus.PROPOSED:
-                lines.append(_("Proposed date: {when}").format(when=me(context).when(talk.starts_at)))
-            lines.append(_("Next: {step}").format(step=_(TALK_STEPS[BookingStatus(talk.status)])))
-            return "\n".join(lines)
-    lines.append(_("Next: {step}").format(step=_(NEXT_STEPS[status])))
+            step = TALK_STEPS.get(BookingStatus(talk.status), step)
+    lines.append(_("Next: {step}").format(step=_(step)))
     return "\n".join(lines)
 
 
@@ -95,7 +96,8 @@ async def _overview(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
         title = _("<b>{reference}</b> · {place}, sent on {date}").format(
             reference=html.escape(request.reference), place=html.escape(request.place_name), date=when
         )
-        parts.append(title + "\n" + await _state(context, request))
+        talk = await booking.for_request(context.db, request.id)
+        parts.append(title + "\n" + await _state(context, request, talk))
         rows.append([_button(_("🔎 Open {reference}").format(reference=request.reference), "o", request.id)])
     if total > len(shown):
         parts.append(
@@ -112,10 +114,10 @@ async def _detail(
 ) -> tuple[str, InlineKeyboardMarkup]:
     _ = context.gettext
     head = [notice] if notice else []
-    head += [f"<b>{html.escape(request.reference)}</b>", await _state(context, request)]
+    talk = await booking.for_request(context.db, request.id)
+    head += [f"<b>{html.escape(request.reference)}</b>", await _state(context, request, talk)]
     text = summary.render(context, summary.fields_of_request(request), head, [])
     rows = []
-    talk = await booking.for_request(context.db, request.id)
     proposed = talk is not None and talk.status == BookingStatus.PROPOSED
     if request.status == RequestStatus.ACCEPTED and proposed:
         rows.append([_button(_("📅 Answer the proposed date"), "d", request.id)])

@@ -59,6 +59,12 @@ def window_label(context: BotContext, day: date, part: str, *, year: bool = Fals
     return f"{when}, {context.gettext(labels.DAY_PARTS.get(part, part))}"
 
 
+def day_label(day: date) -> str:
+    """A calendar's label of ``day``: its number, in brackets on a weekend or public holidays (the
+    intake's calendar and the advisor's date picker alike)."""
+    return f"({day.day})" if closed_day(day) else str(day.day)
+
+
 def first_pickable(today: date) -> date:
     """The earliest day a window can be on (tomorrow)."""
     return today + timedelta(days=1)
@@ -102,7 +108,7 @@ def month_rows(
             elif not earliest <= day <= latest:
                 row.append(InlineKeyboardButton("·", callback_data=noop))
             else:
-                label = f"({day.day})" if closed_day(day) else str(day.day)
+                label = day_label(day)
                 if day in chosen:
                     label = "✓" + label
                 row.append(
